@@ -1,0 +1,82 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import type { CryptoPort, SignedItem } from '../../src/platform.ts'
+
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+])
+const ALGORITHM = { name: 'Ed25519' }
+const KEY_CACHE_LIMIT = 4096
+const publicKeys = new Map<string, Promise<CryptoKey>>()
+
+function hex(bytes: Uint8Array): string {
+  let out = ''
+  for (const b of bytes) out += b.toString(16).padStart(2, '0')
+  return out
+}
+
+function publicCryptoKey(raw: Uint8Array): Promise<CryptoKey> {
+  const id = hex(raw)
+  let key = publicKeys.get(id)
+  if (key === undefined) {
+    key = crypto.subtle.importKey('raw', raw as BufferSource, ALGORITHM, false, ['verify'])
+    if (publicKeys.size >= KEY_CACHE_LIMIT) publicKeys.delete(publicKeys.keys().next().value as string)
+    publicKeys.set(id, key)
+  }
+  return key
+}
+
+async function verifyWebCrypto(item: SignedItem): Promise<boolean> {
+  if (item.publicKey.length !== 32 || item.signature.length !== 64) return false
+  try {
+    const key = await publicCryptoKey(item.publicKey)
+    return await crypto.subtle.verify(
+      ALGORITHM,
+      key,
+      item.signature as BufferSource,
+      item.message as BufferSource,
+    )
+  } catch {
+    return false
+  }
+}
+
+function verifyNoble(item: SignedItem): boolean {
+  try {
+    return ed25519.verify(item.signature, item.message, item.publicKey)
+  } catch {
+    return false
+  }
+}
+
+/** True when this browser's WebCrypto implements Ed25519 (Chromium 137+, Firefox 129+, Safari 17+). */
+async function hasWebCryptoEd25519(): Promise<boolean> {
+  try {
+    await crypto.subtle.importKey('raw', new Uint8Array(32).fill(1), ALGORITHM, false, ['verify'])
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Ed25519 through WebCrypto where the browser has it, @noble/curves otherwise; SHA-256 from @noble/hashes. */
+export async function browserCrypto(): Promise<CryptoPort> {
+  const native = await hasWebCryptoEd25519()
+  return {
+    sha256: (data) => sha256(data),
+    publicKey: async (secret) => ed25519.getPublicKey(secret),
+    sign: async (secret, message) => {
+      if (!native) return ed25519.sign(message, secret)
+      const pkcs8 = new Uint8Array(48)
+      pkcs8.set(PKCS8_PREFIX)
+      pkcs8.set(secret, 16)
+      const key = await crypto.subtle.importKey('pkcs8', pkcs8, ALGORITHM, false, ['sign'])
+      return new Uint8Array(await crypto.subtle.sign(ALGORITHM, key, message as BufferSource))
+    },
+    verify: (publicKey, message, signature) =>
+      native
+        ? verifyWebCrypto({ publicKey, message, signature })
+        : Promise.resolve(verifyNoble({ publicKey, message, signature })),
+    verifyBatch: async (items) => (native ? Promise.all(items.map(verifyWebCrypto)) : items.map(verifyNoble)),
+  }
+}

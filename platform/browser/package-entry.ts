@@ -1,0 +1,3 @@
+/** The package's browser entry: the core plus the browser platform. */
+export * from '../../src/index.ts'
+export { browserPlatform } from './index.ts'

@@ -1,0 +1,91 @@
+// `npm test`: typecheck, lint, the Node tests (mocha), the Chromium tests (web-test-runner), then one summary line.
+//   npm test                          everything
+//   npm test -- --only node|browser   one environment (still typechecks and lints unless --fast)
+//   npm test -- test/store.spec.ts    chosen files, in every environment they belong to
+import { spawn } from 'node:child_process'
+import { parseArgs, stripVTControlCharacters } from 'node:util'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { only: { type: 'string' }, fast: { type: 'boolean' } },
+})
+if (values.only !== undefined && !['node', 'browser'].includes(values.only)) {
+  console.error(`--only must be "node" or "browser", got "${values.only}"`)
+  process.exit(2)
+}
+
+const forNode = (f) => !f.endsWith('.browser.spec.ts')
+const forBrowser = (f) => !f.endsWith('.node.spec.ts')
+const stripAnsi = stripVTControlCharacters
+
+/** Runs a command, echoing its output, and resolves with its exit code and output text. */
+function run(label, command, args, env = {}) {
+  console.log(`\n=== ${label}: ${command} ${args.join(' ')}`)
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    let output = ''
+    const collect = (stream, sink) =>
+      stream.on('data', (chunk) => {
+        output += chunk
+        sink.write(chunk)
+      })
+    collect(child.stdout, process.stdout)
+    collect(child.stderr, process.stderr)
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 1 : 0), output: stripAnsi(output) }),
+    )
+  })
+}
+
+const results = []
+let failedStages = 0
+const started = performance.now()
+
+if (!values.fast) {
+  for (const [label, cmd, args] of [
+    ['typecheck', 'tsc', ['-p', 'tsconfig.json']],
+    ['typecheck core (no @types/node)', 'tsc', ['-p', 'tsconfig.core.json']],
+    ['lint', 'biome', ['check', '.']],
+  ]) {
+    const { code } = await run(label, cmd, args)
+    if (code !== 0) failedStages++
+  }
+}
+
+if (values.only !== 'browser') {
+  const files = positionals.length > 0 ? positionals.filter(forNode) : ['test/**/*.spec.ts']
+  if (files.length > 0) {
+    const { code, output } = await run('node tests', 'mocha', [
+      ...files,
+      '--ignore',
+      'test/**/*.browser.spec.ts',
+    ])
+    const passed = Number(/(\d+) passing/.exec(output)?.[1] ?? 0)
+    const failed = Number(/(\d+) failing/.exec(output)?.[1] ?? 0)
+    results.push({ env: 'node', passed, failed: failed || (code !== 0 ? Math.max(1, failed) : 0) })
+  }
+}
+
+if (values.only !== 'node') {
+  const files = positionals.filter(forBrowser)
+  if (positionals.length === 0 || files.length > 0) {
+    const { code, output } = await run('browser tests (Chromium)', 'wtr', [], {
+      PP_BROWSER_FILES: files.join(','),
+    })
+    const summaries = [...output.matchAll(/(\d+) passed, (\d+) failed/g)]
+    const last = summaries.at(-1)
+    const passed = Number(last?.[1] ?? 0)
+    const failed = Number(last?.[2] ?? 0)
+    results.push({ env: 'chromium', passed, failed: failed || (code !== 0 ? 1 : 0) })
+  }
+}
+
+const seconds = ((performance.now() - started) / 1000).toFixed(1)
+console.log('\n=== summary')
+for (const r of results) console.log(`${r.env}: ${r.passed} passed, ${r.failed} failed`)
+if (failedStages > 0) console.log(`static checks: ${failedStages} failed (typecheck or lint)`)
+const passed = results.reduce((n, r) => n + r.passed, 0)
+const failed = results.reduce((n, r) => n + r.failed, 0) + failedStages
+console.log(`time: ${seconds} s`)
+console.log(`total: ${passed} passed, ${failed} failed`)
+process.exit(failed > 0 || passed === 0 ? 1 : 0)

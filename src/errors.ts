@@ -1,0 +1,38 @@
+/** Base class of every error pp-node throws: a stable machine-readable `code` and a readable message. */
+export class PPError extends Error {
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = new.target.name
+  }
+}
+
+/** Thrown when a store cannot be opened or used (locked by another process, closed, blocked by the browser). */
+export class StoreUnavailableError extends PPError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', message, options)
+  }
+}
+
+/** Thrown when a write fails because the disk or the browser's storage quota is full. */
+export class StoreFullError extends PPError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_FULL', message, options)
+  }
+}
+
+/** Thrown when a store holds data this version cannot read: another program's database, or damaged records. */
+export class StoreCorruptError extends PPError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_CORRUPT', message, options)
+  }
+}
+
+/** Thrown when a configuration or genesis value is missing or out of range; the message names the field. */
+export class ConfigError extends PPError {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message)
+  }
+}

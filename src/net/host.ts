@@ -1,0 +1,40 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import type { PrivateKey, ServiceMap } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+import type { NetworkPort, NetworkSettings } from '../platform.ts'
+
+/** What a pp-node libp2p host is built from. */
+export interface HostOptions<T extends ServiceMap> {
+  network: NetworkPort
+  settings: NetworkSettings
+  /** The node's persistent identity; a fresh one when absent. */
+  privateKey?: PrivateKey
+  /** Extra libp2p services (the relay adds a circuit relay server). */
+  services?: Libp2pOptions<T>['services']
+  connectionManager?: Libp2pOptions['connectionManager']
+}
+
+/** The base services every pp-node host runs. */
+export type BaseServices = {
+  identify: ReturnType<ReturnType<typeof identify>>
+  ping: ReturnType<ReturnType<typeof ping>>
+}
+
+/** Builds and starts a libp2p host: the platform's transports, noise, yamux, identify and ping. */
+export async function createHost<T extends ServiceMap = ServiceMap>(
+  options: HostOptions<T>,
+): Promise<Libp2p<BaseServices & T>> {
+  return createLibp2p({
+    ...(options.privateKey !== undefined && { privateKey: options.privateKey }),
+    ...options.network.libp2pOptions(options.settings),
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(options.connectionManager !== undefined && { connectionManager: options.connectionManager }),
+    services: { identify: identify(), ping: ping(), ...options.services } as Libp2pOptions<
+      BaseServices & T
+    >['services'],
+  })
+}

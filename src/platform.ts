@@ -1,0 +1,84 @@
+import type { Libp2pOptions } from 'libp2p'
+
+/** One write of an atomic batch: put a value or delete a key. */
+export type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
+
+/** A key range for iteration; keys compare as UTF-8 bytes. `prefix` is shorthand for gte/lt around it. */
+export interface KeyRange {
+  prefix?: string
+  gte?: string
+  lt?: string
+  reverse?: boolean
+  limit?: number
+}
+
+/** An ordered key-value store (LevelDB in Node, IndexedDB in browsers) with atomic batches. */
+export interface Store {
+  /** Reads one value, or undefined when the key is absent. */
+  get(key: string): Promise<Uint8Array | undefined>
+  /** Writes all operations atomically: after a crash either all or none are present. */
+  batch(ops: BatchOp[]): Promise<void>
+  /** Iterates entries in key order (or reverse) within a range. */
+  entries(range?: KeyRange): AsyncIterable<[string, Uint8Array]>
+  /** Deletes every entry. */
+  clear(): Promise<void>
+  /** Closes the store; further calls fail with StoreUnavailableError. */
+  close(): Promise<void>
+}
+
+/** Ed25519 and hashing, backed by the fastest engine the platform has. */
+export interface CryptoPort {
+  /** SHA-256 of the bytes, synchronously. */
+  sha256(data: Uint8Array): Uint8Array
+  /** The 32-byte public key of a 32-byte ed25519 secret seed. */
+  publicKey(secret: Uint8Array): Promise<Uint8Array>
+  /** A 64-byte ed25519 signature (RFC 8032, deterministic). */
+  sign(secret: Uint8Array, message: Uint8Array): Promise<Uint8Array>
+  /** Verifies one ed25519 signature; never throws for malformed input, returns false. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>
+  /** Verifies many signatures at once, using every core the platform offers; one result per item. */
+  verifyBatch(items: readonly SignedItem[]): Promise<boolean[]>
+}
+
+/** A message with its signer's public key and signature, for batch verification. */
+export interface SignedItem {
+  publicKey: Uint8Array
+  message: Uint8Array
+  signature: Uint8Array
+}
+
+/** Wall-clock time and waiting; tests replace it with a driven clock. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number
+  /** Resolves when `now() >= at`, or rejects with the signal's reason when aborted. */
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void>
+}
+
+/** The libp2p pieces that differ between environments. */
+export interface NetworkPort {
+  /** Transports, listen addresses and connection gater for a libp2p node in this environment. */
+  libp2pOptions(
+    settings: NetworkSettings,
+  ): Pick<Libp2pOptions, 'transports' | 'addresses' | 'connectionGater'>
+  /** Called once after every libp2p node of the process stopped (frees native WebRTC threads in Node). */
+  cleanup?(): void
+}
+
+/** What the platform needs to know to build its libp2p transports. */
+export interface NetworkSettings {
+  /** Multiaddrs to listen on (Node); browsers listen on circuit relay + WebRTC instead. */
+  listen: string[]
+  /** Allow dialing private and loopback addresses and plain ws:// (local devnets and tests). */
+  allowPrivateAddresses: boolean
+}
+
+/** Everything environment-specific the core needs, handed to `createNode`. */
+export interface Platform {
+  readonly name: 'node' | 'browser'
+  /** Opens (creating if needed) the named store: a directory in Node, an IndexedDB database in browsers. */
+  openStore(name: string): Promise<Store>
+  readonly crypto: CryptoPort
+  readonly clock: Clock
+  readonly network: NetworkPort
+}

@@ -1,0 +1,20 @@
+import { browserPlatform } from '../../platform/browser/index.ts'
+import type { TestPlatform } from './test-platform.ts'
+
+export type { TestPlatform } from './test-platform.ts'
+
+/** Which environment the tests are running in. */
+export const environment = 'browser' as const
+
+/** A browser platform whose IndexedDB databases carry a fresh prefix; `dispose()` deletes them. */
+export async function testPlatform(): Promise<TestPlatform> {
+  const prefix = `pp-test-${crypto.randomUUID()}-`
+  return {
+    platform: await browserPlatform({ prefix }),
+    async dispose() {
+      for (const db of await indexedDB.databases()) {
+        if (db.name?.startsWith(prefix)) indexedDB.deleteDatabase(db.name)
+      }
+    },
+  }
+}

@@ -1,0 +1,55 @@
+// Browser half of `npm test`: every *.spec.ts and *.browser.spec.ts in Debian's Chromium.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromeLauncher } from '@web/test-runner-chrome'
+import * as esbuild from 'esbuild'
+import { browserOptions } from './scripts/esbuild-browser.js'
+import { relayPlugin } from './test/support/relay-plugin.js'
+
+/** Serves each test file as one esbuild bundle (WTR's own resolver chokes on CommonJS dependencies). */
+const bundleTests = {
+  name: 'bundle-tests',
+  async serve(context) {
+    if (!context.path.endsWith('.ts')) return undefined
+    const result = await esbuild.build({
+      ...browserOptions,
+      entryPoints: [`.${context.path}`],
+      write: false,
+      sourcemap: 'inline',
+      external: ['/__web-dev-server__web-socket.js'],
+    })
+    return { body: result.outputFiles[0].text, type: 'js' }
+  },
+}
+
+const chosen = (process.env.PP_BROWSER_FILES ?? '').split(',').filter(Boolean)
+const files = chosen.length > 0 ? chosen : ['test/**/*.spec.ts', '!test/**/*.node.spec.ts']
+
+export default {
+  files,
+  nodeResolve: false,
+  concurrency: 1,
+  testFramework: { config: { timeout: 60_000 } },
+  testsFinishTimeout: 300_000,
+  browserStartTimeout: 60_000,
+  plugins: [bundleTests, relayPlugin()],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        headless: true,
+        userDataDir: mkdtempSync(join(tmpdir(), 'pp-chromium-')),
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      },
+    }),
+  ],
+}
