@@ -26,10 +26,8 @@ export interface Store {
   close(): Promise<void>
 }
 
-/** Ed25519 and hashing, backed by the fastest engine the platform has. */
+/** Ed25519 signatures, backed by the fastest engine the platform has. */
 export interface CryptoPort {
-  /** SHA-256 of the bytes, synchronously. */
-  sha256(data: Uint8Array): Uint8Array
   /** The 32-byte public key of a 32-byte ed25519 secret seed. */
   publicKey(secret: Uint8Array): Promise<Uint8Array>
   /** A 64-byte ed25519 signature (RFC 8032, deterministic). */

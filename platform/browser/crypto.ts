@@ -1,5 +1,4 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { CryptoPort, SignedItem } from '../../src/platform.ts'
 
 const PKCS8_PREFIX = Uint8Array.from([
@@ -59,11 +58,10 @@ async function hasWebCryptoEd25519(): Promise<boolean> {
   }
 }
 
-/** Ed25519 through WebCrypto where the browser has it, @noble/curves otherwise; SHA-256 from @noble/hashes. */
+/** Ed25519 through WebCrypto where the browser has it, @noble/curves otherwise. */
 export async function browserCrypto(): Promise<CryptoPort> {
   const native = await hasWebCryptoEd25519()
   return {
-    sha256: (data) => sha256(data),
     publicKey: async (secret) => ed25519.getPublicKey(secret),
     sign: async (secret, message) => {
       if (!native) return ed25519.sign(message, secret)

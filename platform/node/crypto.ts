@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
 import type { CryptoPort, SignedItem } from '../../src/platform.ts'
 
 // DER prefixes that wrap raw 32-byte ed25519 keys as PKCS#8 / SPKI, the forms node:crypto imports.
@@ -49,9 +49,8 @@ function verifyAsync(item: SignedItem): Promise<boolean> {
 /** Small batches are cheaper on the calling thread than a round trip through the thread pool. */
 const THREADPOOL_MIN_BATCH = 64
 
-/** Ed25519 and SHA-256 from node:crypto (OpenSSL). */
+/** Ed25519 from node:crypto (OpenSSL). */
 export const nodeCrypto: CryptoPort = {
-  sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
   publicKey: async (secret) =>
     new Uint8Array(
       createPublicKey(privateKeyObject(secret))

@@ -1,0 +1,124 @@
+import * as v from 'valibot'
+import { encodeCbor } from './encoding/cbor.ts'
+import { fromHex, hash } from './encoding/hash.ts'
+import { ConfigError } from './errors.ts'
+import { type Address, addressOf, isAddress } from './ledger/address.ts'
+
+/** A rational number p/q with 0 < p/q ≤ 1 (the active slot coefficient f). */
+export interface Rational {
+  numerator: bigint
+  denominator: bigint
+}
+
+/** A stake pool known from genesis: its block-signing key and its VRF key. */
+export interface GenesisPool {
+  publicKey: Uint8Array
+  vrfKey: Uint8Array
+}
+
+/** The chain's parameters and initial state, parsed and validated. */
+export interface Genesis {
+  chainId: string
+  /** Unix milliseconds at which slot 0 starts. */
+  genesisTime: number
+  slotMs: number
+  epochLength: number
+  /** The deepest rollback a node ever performs (security parameter). */
+  k: number
+  activeSlotCoeff: Rational
+  maxBlockBytes: number
+  maxTxPerBlock: number
+  mode: 'praos' | 'bft'
+  protocolVersion: number
+  /** Initial balances by address. */
+  balances: Map<Address, bigint>
+  pools: GenesisPool[]
+  /** BFT mode: the producers' ed25519 public keys, in turn order. */
+  bftKeys: Uint8Array[]
+}
+
+const hexKey = v.pipe(
+  v.string(),
+  v.check((s) => fromHex(s)?.length === 32, 'must be 32 bytes as 64 hex characters'),
+  v.transform((s) => fromHex(s)!),
+)
+const positive = (max: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(max))
+
+const GenesisSchema = v.strictObject({
+  chainId: v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 of a-z, 0-9 and -')),
+  genesisTime: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  slotMs: v.pipe(v.number(), v.safeInteger(), v.minValue(50), v.maxValue(3_600_000)),
+  epochLength: positive(1_000_000),
+  k: positive(10_000),
+  activeSlotCoeff: v.pipe(
+    v.string(),
+    v.regex(/^\d{1,9}\/\d{1,9}$/, 'must be a fraction "p/q"'),
+    v.transform((s) => {
+      const [p, q] = s.split('/').map(BigInt)
+      return { numerator: p, denominator: q }
+    }),
+    v.check((r) => r.numerator > 0n && r.numerator <= r.denominator, 'must be in (0, 1]'),
+  ),
+  maxBlockBytes: v.pipe(v.number(), v.safeInteger(), v.minValue(1024), v.maxValue(4 * 1024 * 1024)),
+  maxTxPerBlock: positive(100_000),
+  mode: v.picklist(['praos', 'bft']),
+  protocolVersion: positive(1_000_000),
+  balances: v.record(
+    v.custom<Address>(isAddress, 'keys must be pp-node addresses'),
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,30}$/, 'must be a whole number as a decimal string'),
+      v.transform((s) => BigInt(s)),
+    ),
+  ),
+  pools: v.optional(v.array(v.strictObject({ publicKey: hexKey, vrfKey: hexKey })), []),
+  bftKeys: v.optional(v.array(hexKey), []),
+})
+
+/** The JSON form of a genesis file, as written to disk. */
+export type GenesisJson = v.InferInput<typeof GenesisSchema>
+
+/** Validates a genesis file's parsed JSON; throws ConfigError naming the first bad field. */
+export function parseGenesis(json: unknown): Genesis {
+  const parsed = v.safeParse(GenesisSchema, json)
+  if (!parsed.success) {
+    const issue = parsed.issues[0]
+    throw new ConfigError(`genesis: ${v.getDotPath(issue) ?? 'file'}: ${issue.message}`)
+  }
+  const g = parsed.output
+  if (g.mode === 'bft' && g.bftKeys.length === 0)
+    throw new ConfigError('genesis: bft mode needs at least one bftKeys entry')
+  if (g.mode === 'praos' && g.pools.length === 0)
+    throw new ConfigError('genesis: praos mode needs at least one pool')
+  for (const pool of g.pools) {
+    if ((g.balances[addressOf(pool.publicKey)] ?? 0n) === 0n) {
+      throw new ConfigError(`genesis: pool ${addressOf(pool.publicKey)} has no balance, so no stake`)
+    }
+  }
+  return { ...g, balances: new Map(Object.entries(g.balances)) }
+}
+
+/** The genesis file's JSON form (inverse of parseGenesis). */
+export function genesisToJson(g: Genesis): GenesisJson {
+  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+  return {
+    chainId: g.chainId,
+    genesisTime: g.genesisTime,
+    slotMs: g.slotMs,
+    epochLength: g.epochLength,
+    k: g.k,
+    activeSlotCoeff: `${g.activeSlotCoeff.numerator}/${g.activeSlotCoeff.denominator}`,
+    maxBlockBytes: g.maxBlockBytes,
+    maxTxPerBlock: g.maxTxPerBlock,
+    mode: g.mode,
+    protocolVersion: g.protocolVersion,
+    balances: Object.fromEntries([...g.balances].map(([a, b]) => [a, b.toString()])),
+    pools: g.pools.map((p) => ({ publicKey: hex(p.publicKey), vrfKey: hex(p.vrfKey) })),
+    bftKeys: g.bftKeys.map(hex),
+  }
+}
+
+/** The genesis hash: parent of block 1, and the chain's identity in stores and handshakes. */
+export function genesisHash(g: Genesis): Uint8Array {
+  return hash(encodeCbor(genesisToJson(g)))
+}

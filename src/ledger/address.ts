@@ -1,0 +1,41 @@
+import { fromHex, hash, toHex } from '../encoding/hash.ts'
+import { PPError } from '../errors.ts'
+
+/**
+ * An account address: "pp" + hex(first 20 bytes of SHA-256(ed25519 public key)) + hex(4-byte
+ * checksum = first 4 bytes of SHA-256 of those 20 bytes). 50 characters; the checksum catches typos.
+ */
+export type Address = string
+
+/** Thrown when a string is not a well-formed pp-node address or its checksum does not match. */
+export class InvalidAddressError extends PPError {
+  constructor(message: string) {
+    super('INVALID_ADDRESS', message)
+  }
+}
+
+function checksum(id: Uint8Array): string {
+  return toHex(hash(id).subarray(0, 4))
+}
+
+/** The address owned by an ed25519 public key. */
+export function addressOf(publicKey: Uint8Array): Address {
+  const id = hash(publicKey).subarray(0, 20)
+  return `pp${toHex(id)}${checksum(id)}`
+}
+
+/** True when `text` is a well-formed address with a matching checksum. */
+export function isAddress(text: unknown): text is Address {
+  if (typeof text !== 'string' || text.length !== 50 || !text.startsWith('pp')) return false
+  const id = fromHex(text.slice(2, 42))
+  return id !== undefined && /^[0-9a-f]{48}$/.test(text.slice(2)) && checksum(id) === text.slice(42)
+}
+
+/** Returns the address unchanged, or throws InvalidAddressError saying what is wrong with it. */
+export function parseAddress(text: unknown, field = 'address'): Address {
+  if (isAddress(text)) return text
+  const shown = typeof text === 'string' ? `"${text.slice(0, 60)}"` : typeof text
+  throw new InvalidAddressError(
+    `${field} ${shown} is not a pp-node address (pp + 48 lowercase hex with checksum)`,
+  )
+}

@@ -1,0 +1,113 @@
+import * as v from 'valibot'
+import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { hash } from '../encoding/hash.ts'
+import type { CryptoPort } from '../platform.ts'
+import { type Transaction, txFromWire, txToWire } from './transaction.ts'
+
+/** No block larger than this is decoded at all, whatever the chain's own (smaller) limit. */
+export const MAX_BLOCK_BYTES_HARD = 4 * 1024 * 1024
+
+/** A block header; its encoding's SHA-256 is the block hash. */
+export interface BlockHeader {
+  /** Block number: the parent's index + 1 (genesis is 0). */
+  index: number
+  slot: number
+  prevHash: Uint8Array
+  /** SHA-256 of the encoded transaction list. */
+  bodyHash: Uint8Array
+  /** The producer's ed25519 public key. */
+  issuer: Uint8Array
+  /** Praos: the VRF output (64 bytes) and proof (80 bytes) on (epoch nonce, slot); empty in BFT mode. */
+  vrfOutput: Uint8Array
+  vrfProof: Uint8Array
+  protocolVersion: number
+}
+
+/** A signed block with its derived identifiers. */
+export interface Block {
+  header: BlockHeader
+  /** The issuer's ed25519 signature of the header. */
+  signature: Uint8Array
+  txs: Transaction[]
+  hash: Uint8Array
+  /** Length of the block's encoding in bytes. */
+  size: number
+}
+
+const HEADER_DOMAIN = new TextEncoder().encode('pp/header/1')
+
+const uint = v.pipe(v.number(), v.safeInteger(), v.minValue(0))
+const bytesOf = (...lengths: number[]) =>
+  v.pipe(
+    v.instance(Uint8Array),
+    v.check((b) => lengths.includes(b.length), `must be ${lengths.join(' or ')} bytes`),
+  )
+
+const HeaderSchema = v.strictObject({
+  index: uint,
+  slot: uint,
+  prevHash: bytesOf(32),
+  bodyHash: bytesOf(32),
+  issuer: bytesOf(32),
+  vrfOutput: bytesOf(0, 64),
+  vrfProof: bytesOf(0, 80),
+  protocolVersion: uint,
+})
+
+const BlockSchema = v.strictObject({
+  header: HeaderSchema,
+  signature: bytesOf(64),
+  txs: v.array(v.unknown()),
+})
+
+/** The encoded header: the bytes the block hash is taken over. */
+export function encodeHeader(header: BlockHeader): Uint8Array {
+  return encodeCbor(header)
+}
+
+/** The block hash of a header. */
+export function headerHash(header: BlockHeader): Uint8Array {
+  return hash(encodeHeader(header))
+}
+
+/** The message an issuer signs: a domain tag and the block hash. */
+export function headerSigningMessage(blockHash: Uint8Array): Uint8Array {
+  const message = new Uint8Array(HEADER_DOMAIN.length + blockHash.length)
+  message.set(HEADER_DOMAIN)
+  message.set(blockHash, HEADER_DOMAIN.length)
+  return message
+}
+
+/** The body hash committing to a list of transactions. */
+export function bodyHash(txs: readonly Transaction[]): Uint8Array {
+  return hash(encodeCbor(txs.map(txToWire)))
+}
+
+/** Encodes a block for the wire and storage. */
+export function encodeBlock(block: Pick<Block, 'header' | 'signature' | 'txs'>): Uint8Array {
+  return encodeCbor({ header: block.header, signature: block.signature, txs: block.txs.map(txToWire) })
+}
+
+/** Signs a header with the issuer's secret and returns the complete block. */
+export async function signBlock(
+  header: BlockHeader,
+  txs: Transaction[],
+  secret: Uint8Array,
+  crypto: CryptoPort,
+): Promise<Block> {
+  const blockHash = headerHash(header)
+  const signature = await crypto.sign(secret, headerSigningMessage(blockHash))
+  return { header, signature, txs, hash: blockHash, size: encodeBlock({ header, signature, txs }).length }
+}
+
+/** Decodes a block: size cap, DAG-CBOR, schema of header and every transaction. Signatures are not checked here. */
+export function decodeBlock(bytes: Uint8Array): Block {
+  const parsed = v.safeParse(BlockSchema, decodeCbor(bytes, MAX_BLOCK_BYTES_HARD, 'block'))
+  if (!parsed.success) {
+    const issue = parsed.issues[0]
+    throw new DecodeError(`malformed block: ${v.getDotPath(issue) ?? 'value'}: ${issue.message}`)
+  }
+  const { header, signature } = parsed.output
+  const txs = parsed.output.txs.map(txFromWire)
+  return { header, signature, txs, hash: headerHash(header), size: bytes.length }
+}

@@ -1,0 +1,265 @@
+import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { equalBytes, toHex } from '../encoding/hash.ts'
+import { StoreCorruptError } from '../errors.ts'
+import { type Genesis, genesisHash } from '../genesis.ts'
+import type { BatchOp, Store } from '../platform.ts'
+import { applyBlock } from './apply-block.ts'
+import { type Block, decodeBlock, encodeBlock } from './block.ts'
+import { ForkTooDeepError, UnknownParentError } from './errors.ts'
+import { type ChainTip, genesisState, type LedgerState } from './ledger-state.ts'
+import { decodeState, encodeState } from './state-codec.ts'
+
+const FORMAT = 'pp-node/chain/1'
+const indexKey = (index: number): string => `i/${index.toString().padStart(12, '0')}`
+const blockKey = (hash: Uint8Array): string => `b/${toHex(hash)}`
+const checkpointKey = (index: number): string => `c/${index.toString().padStart(12, '0')}`
+
+/** What a chain switch changed: the blocks taken off the best chain and those put on it. */
+export interface Adoption {
+  rolledBack: Block[]
+  applied: Block[]
+}
+
+/**
+ * The blocks and state of one chain over a platform store. Every block is kept by hash; the best
+ * chain is indexed by height; the states of the last k+1 best-chain blocks stay in memory so a
+ * switch to a fork up to k deep needs no disk reads. Each adoption is one atomic batch, and a
+ * state checkpoint is written every `checkpointInterval` blocks, so reopening replays at most
+ * two intervals of blocks.
+ */
+export class ChainStore {
+  readonly genesis: Genesis
+  private readonly store: Store
+  private readonly checkpointInterval: number
+  /** States of best-chain blocks [tip.index - recent.length + 1 .. tip.index]. */
+  private recent: LedgerState[]
+
+  private constructor(store: Store, genesis: Genesis, recent: LedgerState[], checkpointInterval: number) {
+    this.store = store
+    this.genesis = genesis
+    this.recent = recent
+    this.checkpointInterval = checkpointInterval
+  }
+
+  /** Opens the chain in `store`, creating it for `genesis` if empty; refuses a store of another chain. */
+  static async open(
+    store: Store,
+    genesis: Genesis,
+    options: { checkpointInterval?: number } = {},
+  ): Promise<ChainStore> {
+    const interval = Math.max(options.checkpointInterval ?? 256, genesis.k)
+    const id = genesisHash(genesis)
+    const meta = await store.get('meta')
+    if (meta === undefined) {
+      for await (const _ of store.entries({ limit: 1 })) {
+        throw new StoreCorruptError('this store holds data but no pp-node chain: refusing to use it')
+      }
+      await store.batch([{ type: 'put', key: 'meta', value: encodeCbor({ format: FORMAT, genesis: id }) }])
+    } else {
+      const m = readMeta(meta)
+      if (!equalBytes(m.genesis, id)) {
+        throw new StoreCorruptError(
+          `this store holds the chain of genesis ${toHex(m.genesis).slice(0, 16)}, not ${toHex(id).slice(0, 16)} (${genesis.chainId}): use another data directory or reset it`,
+        )
+      }
+    }
+    const chain = new ChainStore(store, genesis, [genesisState(genesis)], interval)
+    await chain.load()
+    return chain
+  }
+
+  /** The best chain's tip. */
+  get tip(): ChainTip {
+    return this.state.tip
+  }
+
+  /** The ledger state at the best chain's tip. */
+  get state(): LedgerState {
+    return this.recent[this.recent.length - 1]
+  }
+
+  /** The state after best-chain block `index`, if it is among the last k+1. */
+  stateAt(index: number): LedgerState | undefined {
+    const base = this.tip.index - this.recent.length + 1
+    return index >= base ? this.recent[index - base] : undefined
+  }
+
+  /** A stored block by hash (best chain or side branch). */
+  async getBlock(hash: Uint8Array): Promise<Block | undefined> {
+    const bytes = await this.store.get(blockKey(hash))
+    return bytes === undefined ? undefined : this.decodeStored(bytes, hash)
+  }
+
+  /** The encoded bytes of a stored block, as stored (for serving peers without re-encoding). */
+  getBlockBytes(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.store.get(blockKey(hash))
+  }
+
+  /** The hash of best-chain block `index` (0 is genesis). */
+  async hashAt(index: number): Promise<Uint8Array | undefined> {
+    if (index === 0) return genesisHash(this.genesis)
+    if (index > this.tip.index || index < 0) return undefined
+    const recent = this.stateAt(index)
+    return recent?.tip.hash ?? (await this.store.get(indexKey(index)))
+  }
+
+  /** Best-chain blocks from `from` (≥ 1), at most `count` of them. */
+  async getBlocks(from: number, count: number): Promise<Block[]> {
+    const blocks: Block[] = []
+    const last = Math.min(this.tip.index, from + count - 1)
+    for (let index = Math.max(1, from); index <= last; index++) {
+      const hash = await this.hashAt(index)
+      const block = hash && (await this.getBlock(hash))
+      if (!block) throw new StoreCorruptError(`best-chain block ${index} is missing from the store`)
+      blocks.push(block)
+    }
+    return blocks
+  }
+
+  /** True when the block is stored (on any branch). */
+  async hasBlock(hash: Uint8Array): Promise<boolean> {
+    return (await this.store.get(blockKey(hash))) !== undefined
+  }
+
+  /** Stores a validated block that is not (yet) on the best chain. */
+  async putSideBlock(block: Block): Promise<void> {
+    await this.store.batch([{ type: 'put', key: blockKey(block.hash), value: encodeBlock(block) }])
+  }
+
+  /**
+   * Makes `blocks` (a chain whose first block's parent is on the best chain, at most k below the
+   * tip) the new best chain end, applying the ledger rules to each, in one atomic write. Throws
+   * the first broken rule, leaving the chain unchanged.
+   */
+  async adopt(blocks: Block[]): Promise<Adoption> {
+    if (blocks.length === 0) return { rolledBack: [], applied: [] }
+    const first = blocks[0].header
+    const parentIndex = first.index - 1
+    const parentHash = await this.hashAt(parentIndex)
+    if (parentHash === undefined || !equalBytes(parentHash, first.prevHash)) {
+      throw new UnknownParentError(
+        `block ${first.index}: parent ${toHex(first.prevHash).slice(0, 12)} is not on the best chain`,
+      )
+    }
+    const depth = this.tip.index - parentIndex
+    const parentState = this.stateAt(parentIndex)
+    if (depth > this.genesis.k || parentState === undefined) {
+      throw new ForkTooDeepError(
+        `switching to this fork would roll back ${depth} blocks; the limit is k = ${this.genesis.k}`,
+      )
+    }
+    const states: LedgerState[] = []
+    let state = parentState
+    for (const block of blocks) {
+      state = applyBlock(state, block, this.genesis)
+      states.push(state)
+    }
+    const rolledBack = await this.getBlocks(parentIndex + 1, depth)
+    const ops: BatchOp[] = []
+    for (let index = parentIndex + 1; index <= this.tip.index; index++)
+      ops.push({ type: 'del', key: indexKey(index) })
+    for (const block of blocks) {
+      ops.push({ type: 'put', key: blockKey(block.hash), value: encodeBlock(block) })
+      ops.push({ type: 'put', key: indexKey(block.header.index), value: block.hash })
+    }
+    ops.push({ type: 'put', key: 'tip', value: state.tip.hash })
+    ops.push(...(await this.checkpointOps(states)))
+    await this.store.batch(ops)
+    const keep = this.genesis.k + 1
+    this.recent = [...this.recent.slice(0, this.recent.length - depth), ...states].slice(-keep)
+    return { rolledBack, applied: blocks }
+  }
+
+  /** Closes the underlying store. */
+  close(): Promise<void> {
+    return this.store.close()
+  }
+
+  /** Checkpoints for states at multiples of the interval, and deletion of all but the newest two. */
+  private async checkpointOps(states: LedgerState[]): Promise<BatchOp[]> {
+    const due = states.filter((s) => s.tip.index % this.checkpointInterval === 0)
+    if (due.length === 0) return []
+    const ops: BatchOp[] = due.map((s) => ({
+      type: 'put',
+      key: checkpointKey(s.tip.index),
+      value: encodeState(s),
+    }))
+    const newest = due[due.length - 1].tip.index
+    const keepFrom = newest - this.checkpointInterval
+    for await (const [key] of this.store.entries({ prefix: 'c/' })) {
+      if (Number(key.slice(2)) < keepFrom) ops.push({ type: 'del', key })
+    }
+    return ops
+  }
+
+  /** Restores the tip state from the newest valid checkpoint plus a replay of the blocks after it. */
+  private async load(): Promise<void> {
+    const tipHash = await this.store.get('tip')
+    if (tipHash === undefined) return
+    const tipBlock = await this.getBlock(tipHash)
+    if (tipBlock === undefined)
+      throw new StoreCorruptError(`the tip block ${toHex(tipHash).slice(0, 12)} is missing`)
+    let state = this.recent[0]
+    for await (const [key, value] of this.store.entries({ prefix: 'c/', reverse: true })) {
+      const index = Number(key.slice(2))
+      // Only a checkpoint at least k below the tip lets a reopened node still roll back k blocks.
+      if (index > tipBlock.header.index - this.genesis.k) continue
+      const onChain = await this.store.get(indexKey(index))
+      const checkpoint = onChain && this.decodeCheckpoint(value)
+      if (checkpoint && equalBytes(checkpoint.tip.hash, onChain)) {
+        state = checkpoint
+        break
+      }
+    }
+    const states = [state]
+    for (let index = state.tip.index + 1; index <= tipBlock.header.index; index++) {
+      const hash = await this.store.get(indexKey(index))
+      const block = hash && (await this.getBlock(hash))
+      if (!block) throw new StoreCorruptError(`best-chain block ${index} is missing from the store`)
+      try {
+        state = applyBlock(state, block, this.genesis)
+      } catch (err) {
+        throw new StoreCorruptError(`stored block ${index} no longer applies: ${(err as Error).message}`, {
+          cause: err,
+        })
+      }
+      states.push(state)
+    }
+    if (!equalBytes(state.tip.hash, tipHash))
+      throw new StoreCorruptError('the stored tip is not the end of the best chain')
+    this.recent = states.slice(-(this.genesis.k + 1))
+  }
+
+  private decodeStored(bytes: Uint8Array, hash: Uint8Array): Block {
+    let block: Block
+    try {
+      block = decodeBlock(bytes)
+    } catch (err) {
+      throw new StoreCorruptError(
+        `stored block ${toHex(hash).slice(0, 12)} is damaged: ${(err as Error).message}`,
+      )
+    }
+    if (!equalBytes(block.hash, hash))
+      throw new StoreCorruptError(`stored block ${toHex(hash).slice(0, 12)} has a different hash`)
+    return block
+  }
+
+  private decodeCheckpoint(value: Uint8Array): LedgerState | undefined {
+    try {
+      return decodeState(value)
+    } catch (err) {
+      if (err instanceof DecodeError) return undefined
+      throw err
+    }
+  }
+}
+
+function readMeta(bytes: Uint8Array): { genesis: Uint8Array } {
+  try {
+    const meta = decodeCbor(bytes, 4096, 'store metadata') as { format?: unknown; genesis?: unknown }
+    if (meta.format === FORMAT && meta.genesis instanceof Uint8Array) return { genesis: meta.genesis }
+  } catch {}
+  throw new StoreCorruptError(
+    'this store was written by another program or version: its metadata is unreadable',
+  )
+}
