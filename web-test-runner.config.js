@@ -31,7 +31,7 @@ export default {
   nodeResolve: false,
   concurrency: 1,
   testFramework: { config: { timeout: 60_000 } },
-  testsFinishTimeout: 300_000,
+  testsFinishTimeout: 240_000,
   browserStartTimeout: 60_000,
   plugins: [bundleTests, relayPlugin()],
   browsers: [
