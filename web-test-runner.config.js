@@ -1,5 +1,5 @@
 // Browser half of `npm test`: every *.spec.ts and *.browser.spec.ts in Debian's Chromium.
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromeLauncher } from '@web/test-runner-chrome'
@@ -23,6 +23,9 @@ const bundleTests = {
   },
 }
 
+const userDataDir = mkdtempSync(join(tmpdir(), 'pp-chromium-'))
+process.on('exit', () => rmSync(userDataDir, { recursive: true, force: true }))
+
 const chosen = (process.env.PP_BROWSER_FILES ?? '').split(',').filter(Boolean)
 const files = chosen.length > 0 ? chosen : ['test/**/*.spec.ts', '!test/**/*.node.spec.ts']
 
@@ -39,7 +42,7 @@ export default {
       launchOptions: {
         executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
         headless: true,
-        userDataDir: mkdtempSync(join(tmpdir(), 'pp-chromium-')),
+        userDataDir,
         args: [
           '--no-sandbox',
           '--disable-gpu',

@@ -31,7 +31,7 @@ import {
   testKeys,
   transfer,
 } from './support/chain-fixtures.ts'
-import { testPlatform } from './support/test-platform.ts'
+import { testCrypto } from './support/test-platform.ts'
 
 describe('ledger: transactions, blocks, applyBlock', () => {
   let crypto: CryptoPort
@@ -40,7 +40,7 @@ describe('ledger: transactions, blocks, applyBlock', () => {
   let state0: LedgerState
 
   before(async () => {
-    crypto = (await testPlatform()).platform.crypto
+    crypto = await testCrypto()
     keys = await testKeys(4, crypto)
     genesis = bftGenesis(keys)
     state0 = genesisState(genesis)

@@ -1,4 +1,6 @@
+import { browserCrypto } from '../../platform/browser/crypto.ts'
 import { browserPlatform } from '../../platform/browser/index.ts'
+import type { CryptoPort } from '../../src/platform.ts'
 import type { TestPlatform } from './test-platform.ts'
 
 export type { TestPlatform } from './test-platform.ts'
@@ -17,4 +19,9 @@ export async function testPlatform(): Promise<TestPlatform> {
       }
     },
   }
+}
+
+/** The platform's crypto alone, for tests that need no storage. */
+export function testCrypto(): Promise<CryptoPort> {
+  return browserCrypto()
 }

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { nodeCrypto } from '../../platform/node/crypto.ts'
 import { nodePlatform } from '../../platform/node/index.ts'
-import type { Platform } from '../../src/platform.ts'
+import type { CryptoPort, Platform } from '../../src/platform.ts'
 
 /** A platform for one test with its own empty storage; `dispose()` deletes the storage. */
 export interface TestPlatform {
@@ -20,4 +21,9 @@ export async function testPlatform(): Promise<TestPlatform> {
     platform: nodePlatform({ dataDir }),
     dispose: () => rm(dataDir, { recursive: true, force: true }),
   }
+}
+
+/** The platform's crypto alone, for tests that need no storage. */
+export async function testCrypto(): Promise<CryptoPort> {
+  return nodeCrypto
 }
