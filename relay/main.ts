@@ -1,67 +1,153 @@
 /**
- * `node relay.js`: starts the bootstrap relay and prints its multiaddrs.
+ * `node relay.js`: the bootstrap node — full node, circuit relay for browser tabs, HTTP JSON API.
  *
  * @example
- * node relay.js --tcp-port 4001 --ws-port 4002
+ * node relay.js --data-dir ./.pp-data --http-port 8080
  */
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createRelayHost } from './relay-host.ts'
+import { toHex } from '../src/encoding/hash.ts'
+import { addressOf } from '../src/ledger/address.ts'
+import { type RelayOptions, startRelayNode } from './relay-node.ts'
 
-const USAGE = `Usage: node relay.js [options]
+const USAGE = `Usage: node relay.js [options]          (every option also reads the environment variable shown)
 
-  --host <ip>         address to listen on (env PP_HOST, default 127.0.0.1)
-  --tcp-port <n>      TCP port for Node peers (env PP_TCP_PORT, default 4001)
-  --ws-port <n>       WebSocket port for browser tabs (env PP_WS_PORT, default 4002)
-  -h, --help          show this help`
+  --data-dir <dir>       chain, peer identity and devnet keys (PP_DATA_DIR, default ./.pp-data)
+  --genesis <file>       genesis file of the chain to join (PP_GENESIS); without it a local devnet
+                         is made in the data dir on first run and reused afterwards
+  --producer-key <file>  JSON {"secret": hex, "vrfSecret": hex} to produce blocks with (PP_PRODUCER_KEY)
+  --host <ip>            address to listen on (PP_HOST, default 127.0.0.1)
+  --tcp-port <n>         TCP port for Node peers (PP_TCP_PORT, default 4001)
+  --ws-port <n>          WebSocket port for browser tabs (PP_WS_PORT, default 4002)
+  --http-port <n>        HTTP API, demo page and metrics (PP_HTTP_PORT, default 8080)
+  --bootstrap <addr>     a peer multiaddr to keep connected to; repeatable (PP_BOOTSTRAP, comma-separated)
+  --max-peers <n>        most connections kept (PP_MAX_PEERS, default 200)
+  --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
+  --reset                delete the data dir's chain, identity and devnet first
+  -h, --help             show this help`
 
 function fail(message: string): never {
   console.error(`pp-node: ${message} (see --help)`)
   process.exit(2)
 }
 
-function port(name: string, value: string): number {
+function whole(name: string, value: string, min: number, max: number): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    fail(`--${name} must be a port number 0-65535, got "${value}"`)
+  if (!Number.isInteger(n) || n < min || n > max)
+    fail(`--${name} must be a whole number ${min}-${max}, got "${value}"`)
   return n
 }
 
-async function main(): Promise<void> {
-  let values: Record<string, string | boolean | undefined>
+function parseOptions(): RelayOptions | undefined {
+  const env = process.env
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>
+    }>
+  >
   try {
-    values = parseArgs({
+    parsed = parseArgs({
       options: {
-        host: { type: 'string', default: process.env.PP_HOST ?? '127.0.0.1' },
-        'tcp-port': { type: 'string', default: process.env.PP_TCP_PORT ?? '4001' },
-        'ws-port': { type: 'string', default: process.env.PP_WS_PORT ?? '4002' },
+        'data-dir': { type: 'string' },
+        genesis: { type: 'string' },
+        'producer-key': { type: 'string' },
+        host: { type: 'string' },
+        'tcp-port': { type: 'string' },
+        'ws-port': { type: 'string' },
+        'http-port': { type: 'string' },
+        bootstrap: { type: 'string', multiple: true },
+        'max-peers': { type: 'string' },
+        log: { type: 'string' },
+        reset: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-    }).values
+    })
   } catch (err) {
     fail((err as Error).message)
   }
-  if (values.help === true) {
+  const v = parsed.values as Record<string, string | string[] | boolean | undefined>
+  if (v.help === true) {
     console.log(USAGE)
-    return
+    return undefined
   }
-  const host = await createRelayHost({
-    host: String(values.host),
-    tcpPort: port('tcp-port', String(values['tcp-port'])),
-    wsPort: port('ws-port', String(values['ws-port'])),
+  const str = (name: string, envName: string, fallback?: string): string | undefined =>
+    (v[name] as string | undefined) ?? env[envName] ?? fallback
+  const log = str('log', 'PP_LOG')
+  if (log !== undefined) env.DEBUG = log
+  const bootstrap =
+    (v.bootstrap as string[] | undefined) ?? env.PP_BOOTSTRAP?.split(',').filter(Boolean) ?? []
+  for (const addr of bootstrap) if (!addr.startsWith('/')) fail(`--bootstrap "${addr}" is not a multiaddr`)
+  const genesisFile = str('genesis', 'PP_GENESIS')
+  const producerKeyFile = str('producer-key', 'PP_PRODUCER_KEY')
+  return {
+    dataDir: str('data-dir', 'PP_DATA_DIR', './.pp-data')!,
+    ...(genesisFile && { genesisFile }),
+    ...(producerKeyFile && { producerKeyFile }),
+    host: str('host', 'PP_HOST', '127.0.0.1')!,
+    tcpPort: whole('tcp-port', str('tcp-port', 'PP_TCP_PORT', '4001')!, 0, 65535),
+    wsPort: whole('ws-port', str('ws-port', 'PP_WS_PORT', '4002')!, 0, 65535),
+    httpPort: whole('http-port', str('http-port', 'PP_HTTP_PORT', '8080')!, 0, 65535),
+    bootstrapPeers: bootstrap,
+    maxPeers: whole('max-peers', str('max-peers', 'PP_MAX_PEERS', '200')!, 1, 100_000),
+    reset: v.reset === true,
+    staticDir: fileURLToPath(new URL('../dist/demo/', import.meta.url)),
+  }
+}
+
+const short = (hex: string): string => hex.slice(0, 12)
+
+async function main(): Promise<void> {
+  const options = parseOptions()
+  if (options === undefined) return
+  const relay = await startRelayNode(options).catch((err: Error & { code?: string }) => {
+    console.error(`pp-node: ${err.message}`)
+    process.exit(err.code === 'CONFIG_INVALID' ? 2 : 1)
   })
-  console.log(`pp-node relay ${host.peerId.toString()} listening on:`)
-  for (const addr of host.getMultiaddrs()) console.log(`  ${addr.toString()}`)
+  const { node } = relay
+  const state = node.getState()
+  console.log(
+    `pp-node relay for chain ${state.chainId} (${node.genesis.mode}), tip ${state.tip.index} ${short(state.tip.hash)}`,
+  )
+  console.log(`  data dir   ${options.dataDir}`)
+  for (const addr of relay.multiaddrs()) console.log(`  listening  ${addr}`)
+  console.log(`  http       ${relay.httpUrl}  (demo page, /status, /metrics)`)
+  if (state.producer) console.log(`  producing  as ${state.producer.address}`)
+  node.addEventListener('block:added', ({ detail: { block, produced } }) => {
+    const h = block.header
+    console.log(
+      `block ${h.index} slot ${h.slot} ${short(toHex(block.hash))} by ${short(addressOf(h.issuer))} ${block.txs.length} tx${produced ? ' (produced)' : ''}`,
+    )
+  })
+  node.addEventListener('block:rejected', ({ detail }) =>
+    console.log(
+      `rejected block ${detail.index} ${short(detail.hash)}: ${detail.error.code} ${detail.error.message}`,
+    ),
+  )
+  node.addEventListener('chain:reorg', ({ detail }) =>
+    console.log(
+      `reorg: rolled back ${detail.depth} block(s), new tip ${detail.toIndex} ${short(detail.toHash)}`,
+    ),
+  )
+  node.addEventListener('peer:connect', ({ detail: { peer } }) =>
+    console.log(`peer joined ${peer.id} over ${peer.transport} (${peer.direction})`),
+  )
+  node.addEventListener('peer:disconnect', ({ detail }) => console.log(`peer left ${detail.id}`))
+  node.addEventListener('error', ({ detail }) => console.error(`error: ${detail.error.message}`))
   let stopping = false
-  const stop = (): void => {
+  const stop = (signal: string): void => {
     if (stopping) process.exit(130)
     stopping = true
-    Promise.resolve(host.stop()).then(
+    console.log(`${signal}: stopping (again to force)`)
+    relay.stop().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err: Error) => {
+        console.error(`pp-node: stop failed: ${err.message}`)
+        process.exit(1)
+      },
     )
   }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
 await main()

@@ -13,7 +13,11 @@ import { bftGenesis, testKeys } from './support/chain-fixtures.ts'
 const CHILD = new URL('./support/append-blocks.ts', import.meta.url).pathname
 
 /** Runs the appender until it has committed `commits` more blocks plus a random delay, then SIGKILLs it. */
-function runAndKill(dataDir: string, commits: number, extraMs: number): Promise<{ index: number; hash: string }> {
+function runAndKill(
+  dataDir: string,
+  commits: number,
+  extraMs: number,
+): Promise<{ index: number; hash: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] })
     let last = { index: -1, hash: '' }
@@ -48,14 +52,30 @@ describe('chain store survives SIGKILL (Node)', () => {
     const genesis = bftGenesis(keys)
     try {
       for (let round = 0; round < 20; round++) {
-        const committed = await runAndKill(dataDir, 1 + Math.floor(Math.random() * 20), Math.floor(Math.random() * 40))
-        const chain = await ChainStore.open(await platform.openStore('chain'), genesis, { checkpointInterval: 16 })
+        const committed = await runAndKill(
+          dataDir,
+          1 + Math.floor(Math.random() * 20),
+          Math.floor(Math.random() * 40),
+        )
+        const chain = await ChainStore.open(await platform.openStore('chain'), genesis, {
+          checkpointInterval: 16,
+        })
         try {
-          expect(chain.tip.index, `round ${round}: tip below a reported commit`).to.be.at.least(committed.index)
-          expect(toHex((await chain.hashAt(committed.index))!), `round ${round}: committed block lost`).to.equal(committed.hash)
+          expect(chain.tip.index, `round ${round}: tip below a reported commit`).to.be.at.least(
+            committed.index,
+          )
+          expect(
+            toHex((await chain.hashAt(committed.index))!),
+            `round ${round}: committed block lost`,
+          ).to.equal(committed.hash)
           const blocks = await chain.getBlocks(1, chain.tip.index)
-          const replayed = blocks.reduce((state, block) => applyBlock(state, block, genesis), genesisState(genesis))
-          expect(replayed, `round ${round}: state differs from a replay from genesis`).to.deep.equal(chain.state)
+          const replayed = blocks.reduce(
+            (state, block) => applyBlock(state, block, genesis),
+            genesisState(genesis),
+          )
+          expect(replayed, `round ${round}: state differs from a replay from genesis`).to.deep.equal(
+            chain.state,
+          )
         } finally {
           await chain.close()
         }

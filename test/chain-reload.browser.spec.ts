@@ -45,15 +45,20 @@ describe('IndexedDB chain store survives page reloads (Chromium)', () => {
     const platform = await browserPlatform({ prefix })
     const keys = await testKeys(3, platform.crypto)
     const genesis = bftGenesis(keys)
-    const chain = await ChainStore.open(await platform.openStore('chain'), genesis, { checkpointInterval: 16 })
+    const chain = await ChainStore.open(await platform.openStore('chain'), genesis, {
+      checkpointInterval: 16,
+    })
     try {
       expect(chain.tip.index).to.be.at.least(last.index)
       expect(toHex((await chain.hashAt(last.index))!)).to.equal(last.hash)
       const blocks = await chain.getBlocks(1, chain.tip.index)
-      expect(blocks.reduce((s, b) => applyBlock(s, b, genesis), genesisState(genesis))).to.deep.equal(chain.state)
+      expect(blocks.reduce((s, b) => applyBlock(s, b, genesis), genesisState(genesis))).to.deep.equal(
+        chain.state,
+      )
     } finally {
       await chain.close()
-      for (const db of await indexedDB.databases()) if (db.name?.startsWith(prefix)) indexedDB.deleteDatabase(db.name)
+      for (const db of await indexedDB.databases())
+        if (db.name?.startsWith(prefix)) indexedDB.deleteDatabase(db.name)
     }
   })
 })

@@ -3,7 +3,14 @@ import { applyBlock } from '../src/ledger/apply-block.ts'
 import { ChainStore } from '../src/ledger/chain-store.ts'
 import { accountOf } from '../src/ledger/ledger-state.ts'
 import type { CryptoPort } from '../src/platform.ts'
-import { bftGenesis, errorCode, nextBlock, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
+import {
+  bftGenesis,
+  errorCode,
+  nextBlock,
+  type TestKey,
+  testKeys,
+  transfer,
+} from './support/chain-fixtures.ts'
 import { type TestPlatform, testPlatform } from './support/test-platform.ts'
 
 describe('chain store', () => {
@@ -29,12 +36,16 @@ describe('chain store', () => {
   }
 
   it('keeps blocks, best-chain index and state across close and reopen', async () => {
-    const chain = await ChainStore.open(await env.platform.openStore('chain'), genesis, { checkpointInterval: 8 })
+    const chain = await ChainStore.open(await env.platform.openStore('chain'), genesis, {
+      checkpointInterval: 8,
+    })
     await grow(chain, 30)
     const tip = chain.tip
     const state = chain.state
     await chain.close()
-    const again = await ChainStore.open(await env.platform.openStore('chain'), genesis, { checkpointInterval: 8 })
+    const again = await ChainStore.open(await env.platform.openStore('chain'), genesis, {
+      checkpointInterval: 8,
+    })
     expect(again.tip).to.deep.equal(tip)
     expect(again.state).to.deep.equal(state)
     const blocks = await again.getBlocks(1, 100)
@@ -86,7 +97,12 @@ describe('chain store', () => {
     await grow(chain, 3)
     const tip = chain.tip
     const good = await nextBlock(chain.state, [], keys[0], crypto)
-    const bad = await nextBlock(chain.state, [await transfer(keys[1], keys[2].address, 1n, 0, crypto)], keys[0], crypto)
+    const bad = await nextBlock(
+      chain.state,
+      [await transfer(keys[1], keys[2].address, 1n, 0, crypto)],
+      keys[0],
+      crypto,
+    )
     expect(await errorCode(() => chain.adopt([bad]))).to.equal('BAD_NONCE')
     expect(await errorCode(() => chain.adopt([good, bad]))).to.equal('BAD_PARENT')
     expect(chain.tip).to.deep.equal(tip)

@@ -128,10 +128,11 @@ export class ChainStore {
 
   /**
    * Makes `blocks` (a chain whose first block's parent is on the best chain, at most k below the
-   * tip) the new best chain end, applying the ledger rules to each, in one atomic write. Throws
-   * the first broken rule, leaving the chain unchanged.
+   * tip) the new best chain end, applying the ledger rules to each, in one atomic write.
+   * `beforeApply` adds checks that need the parent state (consensus). Throws the first broken
+   * rule, leaving the chain unchanged.
    */
-  async adopt(blocks: Block[]): Promise<Adoption> {
+  async adopt(blocks: Block[], beforeApply?: (parent: LedgerState, block: Block) => void): Promise<Adoption> {
     if (blocks.length === 0) return { rolledBack: [], applied: [] }
     const first = blocks[0].header
     const parentIndex = first.index - 1
@@ -151,6 +152,7 @@ export class ChainStore {
     const states: LedgerState[] = []
     let state = parentState
     for (const block of blocks) {
+      beforeApply?.(state, block)
       state = applyBlock(state, block, this.genesis)
       states.push(state)
     }

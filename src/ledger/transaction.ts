@@ -128,14 +128,10 @@ export function txFromWire(data: unknown): Transaction {
   const { body: raw, publicKey, signature } = parsed.output
   const body: TxBody =
     raw.type === 'transfer'
-      ? {
-          ...raw,
-          amount: BigInt(raw.amount),
-          fee: BigInt(raw.fee),
-          ...(raw.memo !== undefined && { memo: raw.memo }),
-        }
+      ? { ...raw, amount: BigInt(raw.amount), fee: BigInt(raw.fee) }
       : { ...raw, fee: BigInt(raw.fee) }
-  if (raw.type === 'transfer' && raw.memo === undefined) delete (body as TransferBody).memo
+  // An absent memo must stay absent (not `undefined`): it changes the encoding and so the hash.
+  if (body.type === 'transfer' && body.memo === undefined) delete body.memo
   return { body, publicKey, signature, hash: txHash(body) }
 }
 

@@ -1,7 +1,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import type { PrivateKey, ServiceMap } from '@libp2p/interface'
+import type { PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import type { NetworkPort, NetworkSettings } from '../platform.ts'
@@ -15,6 +15,8 @@ export interface HostOptions<T extends ServiceMap> {
   /** Extra libp2p services (the relay adds a circuit relay server). */
   services?: Libp2pOptions<T>['services']
   connectionManager?: Libp2pOptions['connectionManager']
+  /** Peers refused in both directions (banned for misbehaving). */
+  isBanned?: (peer: PeerId) => boolean
 }
 
 /** The base services every pp-node host runs. */
@@ -27,9 +29,16 @@ export type BaseServices = {
 export async function createHost<T extends ServiceMap = ServiceMap>(
   options: HostOptions<T>,
 ): Promise<Libp2p<BaseServices & T>> {
+  const platformOptions = options.network.libp2pOptions(options.settings)
+  const banned = options.isBanned ?? (() => false)
   return createLibp2p({
     ...(options.privateKey !== undefined && { privateKey: options.privateKey }),
-    ...options.network.libp2pOptions(options.settings),
+    ...platformOptions,
+    connectionGater: {
+      ...platformOptions.connectionGater,
+      denyDialPeer: (peer) => banned(peer),
+      denyInboundEncryptedConnection: (peer) => banned(peer),
+    },
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     ...(options.connectionManager !== undefined && { connectionManager: options.connectionManager }),

@@ -9,12 +9,16 @@ import { bftGenesis, nextBlock, testKeys, transfer } from './chain-fixtures.ts'
 const prefix = new URLSearchParams(location.search).get('prefix') ?? 'pp-reload-'
 const platform = await browserPlatform({ prefix })
 const keys = await testKeys(3, platform.crypto)
-const chain = await ChainStore.open(await platform.openStore('chain'), bftGenesis(keys), { checkpointInterval: 16 })
+const chain = await ChainStore.open(await platform.openStore('chain'), bftGenesis(keys), {
+  checkpointInterval: 16,
+})
 parent.postMessage({ opened: chain.tip.index }, '*')
 for (;;) {
   const from = keys[1 + (chain.tip.index % 2)]
   const nonce = accountOf(chain.state, from.address).nonce
-  const txs = await Promise.all([0, 1].map((i) => transfer(from, keys[0].address, 1n, nonce + i, platform.crypto)))
+  const txs = await Promise.all(
+    [0, 1].map((i) => transfer(from, keys[0].address, 1n, nonce + i, platform.crypto)),
+  )
   const block = await nextBlock(chain.state, txs, keys[0], platform.crypto)
   await chain.adopt([block])
   parent.postMessage({ committed: block.header.index, hash: toHex(block.hash) }, '*')

@@ -8,12 +8,16 @@ import { bftGenesis, nextBlock, testKeys, transfer } from './chain-fixtures.ts'
 
 const platform = nodePlatform({ dataDir: process.argv[2] })
 const keys = await testKeys(3, platform.crypto)
-const chain = await ChainStore.open(await platform.openStore('chain'), bftGenesis(keys), { checkpointInterval: 16 })
+const chain = await ChainStore.open(await platform.openStore('chain'), bftGenesis(keys), {
+  checkpointInterval: 16,
+})
 process.stdout.write(`opened ${chain.tip.index}\n`)
 for (;;) {
   const from = keys[1 + (chain.tip.index % 2)]
   const txs = await Promise.all(
-    [0, 1, 2].map((i) => transfer(from, keys[0].address, 1n, accountOf(chain.state, from.address).nonce + i, platform.crypto)),
+    [0, 1, 2].map((i) =>
+      transfer(from, keys[0].address, 1n, accountOf(chain.state, from.address).nonce + i, platform.crypto),
+    ),
   )
   const block = await nextBlock(chain.state, txs, keys[0], platform.crypto)
   await chain.adopt([block])

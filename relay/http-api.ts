@@ -1,0 +1,220 @@
+import { readFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { extname, join } from 'node:path'
+import { fromHex, toHex } from '../src/encoding/hash.ts'
+import { PPError } from '../src/errors.ts'
+import { InvalidAddressError } from '../src/ledger/address.ts'
+import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
+import type { PPNode } from '../src/node.ts'
+import type { Faucet } from './faucet.ts'
+import type { RelayMetrics } from './metrics.ts'
+
+/** Largest request body accepted. */
+const MAX_BODY_BYTES = 16 * 1024
+/** Most blocks one `GET /blocks` returns. */
+export const MAX_BLOCKS_PER_PAGE = 100
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+}
+
+/** What the HTTP API serves from. */
+export interface HttpApiOptions {
+  node: PPNode
+  /** The relay's own multiaddrs (for `GET /bootstrap` and the pages). */
+  bootstrapAddrs: () => string[]
+  metrics: RelayMetrics
+  faucet?: Faucet
+  /** Directory with index.html, embed.html and the browser bundles. */
+  staticDir: string
+}
+
+/** Thrown for a request the API cannot serve; becomes `{error: {code, message}}` with its status. */
+class HttpError extends PPError {
+  readonly status: number
+  constructor(status: number, code: string, message: string) {
+    super(code, message)
+    this.status = status
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+  res.end(text)
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES)
+      throw new HttpError(413, 'BODY_TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`)
+    chunks.push(chunk)
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new HttpError(400, 'BAD_JSON', 'request body is not valid JSON')
+  }
+}
+
+function intParam(url: URL, name: string, fallback: number): number {
+  const raw = url.searchParams.get(name)
+  if (raw === null) return fallback
+  const n = Number(raw)
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new HttpError(400, 'BAD_QUERY', `${name} must be a whole number ≥ 0`)
+  return n
+}
+
+/** Serves the seed's application layer (submit tx, query state, get peers) as HTTP JSON, plus pages and metrics. */
+export function createHttpApi(options: HttpApiOptions): Server {
+  const { node, metrics } = options
+  const routes: Array<
+    [string, RegExp, (req: IncomingMessage, url: URL, match: RegExpMatchArray) => Promise<[number, unknown]>]
+  > = [
+    ['GET', /^\/status$/, async () => [200, status(node)]],
+    ['GET', /^\/bootstrap$/, async () => [200, { multiaddrs: options.bootstrapAddrs() }]],
+    ['GET', /^\/peers$/, async () => [200, node.getPeers()]],
+    [
+      'GET',
+      /^\/blocks$/,
+      async (_req, url) => {
+        const from = intParam(url, 'from', 1)
+        const count = Math.min(intParam(url, 'count', 20), MAX_BLOCKS_PER_PAGE)
+        return [200, (await node.chainStore.getBlocks(from, count)).map(blockToJson)]
+      },
+    ],
+    [
+      'GET',
+      /^\/blocks\/([0-9a-fA-F]+)$/,
+      async (_req, _url, m) => {
+        const hash = fromHex(m[1])
+        if (hash?.length !== 32) throw new HttpError(400, 'BAD_HASH', 'a block hash is 64 hex characters')
+        const block = await node.chainStore.getBlock(hash)
+        if (block === undefined) throw new HttpError(404, 'NOT_FOUND', `no block ${m[1]}`)
+        return [200, blockToJson(block)]
+      },
+    ],
+    [
+      'GET',
+      /^\/accounts\/([^/]+)$/,
+      async (_req, _url, m) => {
+        const account = node.getAccount(m[1])
+        return [
+          200,
+          {
+            address: m[1],
+            balance: account.balance.toString(),
+            nonce: account.nonce,
+            nextNonce: node.nextNonce(m[1]),
+            ...(account.vrfKey && { pool: { vrfKey: toHex(account.vrfKey) } }),
+          },
+        ]
+      },
+    ],
+    [
+      'POST',
+      /^\/tx$/,
+      async (req) => {
+        const tx = txFromJson(await readJson(req))
+        const { hash } = await node.submitTransaction(tx)
+        return [202, { hash }]
+      },
+    ],
+    [
+      'POST',
+      /^\/faucet$/,
+      async (req, _url) => {
+        if (options.faucet === undefined)
+          throw new HttpError(404, 'NO_FAUCET', 'this chain has no faucet (devnets only)')
+        const body = (await readJson(req)) as { address?: unknown }
+        const ip = req.socket.remoteAddress ?? 'unknown'
+        const tx = await options.faucet.fund(String(body?.address ?? ''), ip)
+        return [
+          202,
+          {
+            hash: toHex(tx.hash),
+            amount: (tx.body as { amount: bigint }).amount.toString(),
+            tx: txToJson(tx),
+          },
+        ]
+      },
+    ],
+    ['GET', /^\/metrics$/, async () => [200, metrics.render()]],
+  ]
+
+  return createServer(async (req, res) => {
+    res.setHeader('access-control-allow-origin', '*')
+    res.setHeader('access-control-allow-headers', 'content-type')
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS')
+    if (req.method === 'OPTIONS') return void res.writeHead(204).end()
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    try {
+      for (const [method, pattern, handler] of routes) {
+        const match = url.pathname.match(pattern)
+        if (match === null) continue
+        if (req.method !== method)
+          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${method}`)
+        const [code, body] = await handler(req, url, match)
+        if (typeof body === 'string') {
+          res.writeHead(code, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+          return void res.end(body)
+        }
+        return send(res, code, body)
+      }
+      if (req.method === 'GET') return await serveStatic(options, url.pathname, res)
+      throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`)
+    } catch (err) {
+      const status =
+        err instanceof HttpError
+          ? err.status
+          : err instanceof InvalidAddressError || err instanceof PPError
+            ? 400
+            : 500
+      const code = err instanceof PPError ? err.code : 'INTERNAL'
+      if (status === 500) console.error('pp-node: HTTP', req.method, url.pathname, err)
+      send(res, status, {
+        error: { code, message: status === 500 ? 'internal error' : (err as Error).message },
+      })
+    }
+  })
+}
+
+function status(node: PPNode): unknown {
+  const s = node.getState()
+  return {
+    chainId: s.chainId,
+    slot: s.slot,
+    epoch: s.epoch,
+    tip: s.tip,
+    peers: s.peers,
+    syncing: s.tip.slot < s.slot - node.genesis.k * 2,
+    mempool: s.mempool,
+    ...(s.producer && { producer: s.producer }),
+  }
+}
+
+async function serveStatic(options: HttpApiOptions, path: string, res: ServerResponse): Promise<void> {
+  const file = path === '/' ? 'index.html' : path.slice(1)
+  if (!/^[\w.-]+$/.test(file)) throw new HttpError(404, 'NOT_FOUND', `no page ${path}`)
+  let body: Buffer
+  try {
+    body = await readFile(join(options.staticDir, file))
+  } catch {
+    throw new HttpError(404, 'NOT_FOUND', `no page ${path}`)
+  }
+  if (file.endsWith('.html')) {
+    const config = JSON.stringify({ bootstrapPeers: options.bootstrapAddrs(), api: '' })
+    body = Buffer.from(
+      body.toString('utf8').replace('<!--pp-config-->', `<script>window.PP_CONFIG=${config}</script>`),
+    )
+  }
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' })
+  res.end(body)
+}

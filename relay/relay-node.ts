@@ -1,0 +1,158 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { nodePlatform } from '../platform/node/index.ts'
+import type { ProducerSecrets } from '../src/config.ts'
+import { type DevnetOptions, makeDevnet } from '../src/devnet.ts'
+import { fromHex, toHex } from '../src/encoding/hash.ts'
+import { ConfigError } from '../src/errors.ts'
+import { type Genesis, genesisToJson, parseGenesis } from '../src/genesis.ts'
+import { Libp2pNetwork } from '../src/net/chain-network.ts'
+import { createNode, type PPNode } from '../src/node.ts'
+import { Faucet } from './faucet.ts'
+import { createHttpApi } from './http-api.ts'
+import { RelayMetrics } from './metrics.ts'
+import { RELAY_LIMITS } from './relay-host.ts'
+
+/** Everything the relay process is configured with (CLI flags and environment). */
+export interface RelayOptions {
+  dataDir: string
+  /** A genesis file; without one the relay makes a devnet in its data dir on first run and reuses it. */
+  genesisFile?: string
+  /** A JSON file `{secret, vrfSecret?}` (hex) with the producer's keys; the devnet's own keys by default. */
+  producerKeyFile?: string
+  host: string
+  tcpPort: number
+  wsPort: number
+  httpPort: number
+  bootstrapPeers: string[]
+  maxPeers: number
+  /** Start over: delete the chain, keys and devnet of the data dir first. */
+  reset?: boolean
+  /** Devnet parameters for a freshly made devnet. */
+  devnet?: DevnetOptions
+  /** Where the demo page and browser bundles are. */
+  staticDir: string
+}
+
+/** A running relay: the full node, its HTTP server and how to stop both. */
+export interface RelayNode {
+  node: PPNode
+  http: Server
+  httpUrl: string
+  multiaddrs(): string[]
+  stop(): Promise<void>
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'))
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`)
+  }
+}
+
+/** The devnet genesis and producer keys of the data dir, made on first run. */
+async function devnetOf(options: RelayOptions): Promise<{ genesis: Genesis; producer: ProducerSecrets }> {
+  const genesisPath = join(options.dataDir, 'genesis.json')
+  const keyPath = join(options.dataDir, 'producer-key.json')
+  try {
+    const genesis = parseGenesis(JSON.parse(await readFile(genesisPath, 'utf8')))
+    return { genesis, producer: parseKeyFile(await readJson(keyPath), keyPath) }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  const { genesis, producers } = await makeDevnet(
+    { mode: 'praos', ...options.devnet },
+    nodePlatform(options).crypto,
+  )
+  const producer = { secret: producers[0].secret, vrfSecret: producers[0].vrfSecret }
+  await writeFile(
+    keyPath,
+    JSON.stringify({ secret: toHex(producer.secret), vrfSecret: toHex(producer.vrfSecret) }, null, 2),
+    {
+      mode: 0o600,
+    },
+  )
+  await writeFile(genesisPath, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
+  return { genesis, producer }
+}
+
+function parseKeyFile(json: unknown, path: string): ProducerSecrets {
+  const { secret, vrfSecret } = (json ?? {}) as { secret?: unknown; vrfSecret?: unknown }
+  const s = typeof secret === 'string' ? fromHex(secret) : undefined
+  const v = typeof vrfSecret === 'string' ? fromHex(vrfSecret) : undefined
+  if (s?.length !== 32) throw new ConfigError(`${path}: "secret" must be 32 bytes as 64 hex characters`)
+  if (vrfSecret !== undefined && v?.length !== 32)
+    throw new ConfigError(`${path}: "vrfSecret" must be 32 bytes as hex`)
+  return v ? { secret: s, vrfSecret: v } : { secret: s }
+}
+
+/** Starts the bootstrap node: full node + circuit relay + TCP/WS listeners + HTTP API. */
+export async function startRelayNode(options: RelayOptions): Promise<RelayNode> {
+  if (options.reset) await rm(options.dataDir, { recursive: true, force: true })
+  await mkdir(options.dataDir, { recursive: true })
+  let genesis: Genesis
+  let producer: ProducerSecrets | undefined
+  let faucetSecret: Uint8Array | undefined
+  if (options.genesisFile === undefined) {
+    ;({ genesis, producer } = await devnetOf(options))
+    faucetSecret = producer.secret
+  } else {
+    genesis = parseGenesis(await readJson(options.genesisFile))
+  }
+  if (options.producerKeyFile !== undefined)
+    producer = parseKeyFile(await readJson(options.producerKeyFile), options.producerKeyFile)
+  const platform = nodePlatform({ dataDir: options.dataDir })
+  const node = createNode(
+    {
+      genesis,
+      ...(producer && { producer }),
+      network: {
+        enableP2P: true,
+        listenAddr: [
+          `/ip4/${options.host}/tcp/${options.tcpPort}`,
+          `/ip4/${options.host}/tcp/${options.wsPort}/ws`,
+        ],
+        bootstrapPeers: options.bootstrapPeers,
+        maxPeers: options.maxPeers,
+        allowPrivateAddresses: true,
+      },
+    },
+    platform,
+  )
+  const network = new Libp2pNetwork({
+    services: { relay: circuitRelayServer({ reservations: { ...RELAY_LIMITS } }) },
+  })
+  node.network = network
+  await node.start()
+  const multiaddrs = (): string[] => (network.libp2p?.getMultiaddrs() ?? []).map((a) => a.toString())
+  const metrics = new RelayMetrics(node)
+  const http = createHttpApi({
+    node,
+    metrics,
+    bootstrapAddrs: multiaddrs,
+    staticDir: options.staticDir,
+    ...(faucetSecret && { faucet: new Faucet(node, faucetSecret) }),
+  })
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(options.httpPort, options.host, () => resolve())
+  })
+  const { port } = http.address() as AddressInfo
+  return {
+    node,
+    http,
+    httpUrl: `http://${options.host}:${port}`,
+    multiaddrs,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve())
+        http.closeAllConnections()
+      })
+      await node.stop()
+    },
+  }
+}

@@ -1,0 +1,88 @@
+import { ConfigError } from './errors.ts'
+import { type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
+
+/** The seed's NetworkConfig: the same fields and meaning in Node and in browsers. */
+export interface NetworkConfig {
+  /** false runs a standalone node with no networking at all. */
+  enableP2P: boolean
+  /** A name for this node in logs and status (the libp2p peer id identifies it on the network). */
+  nodeId: string
+  /** Multiaddrs (with /p2p/<peer id>) dialled at start and redialled with backoff when they drop. */
+  bootstrapPeers: string[]
+  /** Multiaddrs to listen on (Node); browsers listen through relays and WebRTC instead. */
+  listenAddr: string[]
+  /** Connections kept at most. */
+  maxPeers: number
+  /** Dial private/loopback addresses and plain ws:// (local devnets, tests). */
+  allowPrivateAddresses: boolean
+}
+
+/** A producer's secrets: the ed25519 seed that signs blocks and, for Praos, the VRF seed. */
+export interface ProducerSecrets {
+  secret: Uint8Array
+  vrfSecret?: Uint8Array
+}
+
+/** Everything `createNode` accepts; only `genesis` is required. */
+export interface NodeConfig {
+  genesis: Genesis | GenesisJson
+  producer?: ProducerSecrets
+  network?: Partial<NetworkConfig>
+  /** Name of the platform store holding the chain (default "chain"). */
+  storeName?: string
+  /** How far ahead of our clock a block's slot may be, in ms (default: one slot). */
+  clockSkewMs?: number
+  /** Mempool bound in bytes (default: twice the maximum block size). */
+  mempoolBytes?: number
+}
+
+/** A NodeConfig with every default filled in. */
+export interface ResolvedConfig {
+  genesis: Genesis
+  producer?: ProducerSecrets
+  network: NetworkConfig
+  storeName: string
+  clockSkewMs: number
+  mempoolBytes: number
+}
+
+/** Fills defaults and validates a node configuration; throws ConfigError naming the bad field. */
+export function resolveConfig(config: NodeConfig): ResolvedConfig {
+  const genesis =
+    'balances' in config.genesis && config.genesis.balances instanceof Map
+      ? (config.genesis as Genesis)
+      : parseGenesis(config.genesis)
+  const n = config.network ?? {}
+  const network: NetworkConfig = {
+    enableP2P: n.enableP2P ?? false,
+    nodeId: n.nodeId ?? 'pp-node',
+    bootstrapPeers: n.bootstrapPeers ?? [],
+    listenAddr: n.listenAddr ?? [],
+    maxPeers: n.maxPeers ?? 50,
+    allowPrivateAddresses: n.allowPrivateAddresses ?? false,
+  }
+  if (!Number.isInteger(network.maxPeers) || network.maxPeers < 1) {
+    throw new ConfigError(`network.maxPeers must be a whole number ≥ 1, got ${network.maxPeers}`)
+  }
+  for (const addr of [...network.bootstrapPeers, ...network.listenAddr]) {
+    if (typeof addr !== 'string' || !addr.startsWith('/'))
+      throw new ConfigError(`network: "${addr}" is not a multiaddr`)
+  }
+  const secret = config.producer?.secret
+  if (secret !== undefined && secret.length !== 32) throw new ConfigError('producer.secret must be 32 bytes')
+  const vrfSecret = config.producer?.vrfSecret
+  if (vrfSecret !== undefined && vrfSecret.length !== 32)
+    throw new ConfigError('producer.vrfSecret must be 32 bytes')
+  const clockSkewMs = config.clockSkewMs ?? genesis.slotMs
+  if (!(clockSkewMs >= 0)) throw new ConfigError(`clockSkewMs must be ≥ 0, got ${clockSkewMs}`)
+  const mempoolBytes = config.mempoolBytes ?? 2 * genesis.maxBlockBytes
+  if (!(mempoolBytes >= 1024)) throw new ConfigError(`mempoolBytes must be ≥ 1024, got ${mempoolBytes}`)
+  return {
+    genesis,
+    ...(config.producer && { producer: config.producer }),
+    network,
+    storeName: config.storeName ?? 'chain',
+    clockSkewMs,
+    mempoolBytes,
+  }
+}

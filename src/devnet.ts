@@ -1,0 +1,68 @@
+import { vrfPublicKey } from './crypto/vrf.ts'
+import { toHex } from './encoding/hash.ts'
+import { type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
+import { addressOf } from './ledger/address.ts'
+import type { CryptoPort } from './platform.ts'
+
+/** The secrets of one devnet producer. */
+export interface DevnetProducer {
+  secret: Uint8Array
+  vrfSecret: Uint8Array
+  publicKey: Uint8Array
+  address: string
+}
+
+/** Options for a fresh local devnet. */
+export interface DevnetOptions {
+  mode?: 'praos' | 'bft'
+  producers?: number
+  chainId?: string
+  slotMs?: number
+  epochLength?: number
+  k?: number
+  activeSlotCoeff?: string
+  /** Unix ms of slot 0 (default: now, rounded down to a slot). */
+  genesisTime?: number
+  /** Balance of each producer (default 1,000,000,000). */
+  stake?: bigint
+  /** Where fresh secrets come from (default: crypto.getRandomValues). */
+  random?: (bytes: number) => Uint8Array
+}
+
+const randomBytes = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n))
+
+/** A new devnet: a genesis whose producers hold all the stake, and their secrets. */
+export async function makeDevnet(
+  options: DevnetOptions,
+  cryptoPort: CryptoPort,
+): Promise<{ genesis: Genesis; producers: DevnetProducer[] }> {
+  const random = options.random ?? randomBytes
+  const slotMs = options.slotMs ?? 1000
+  const producers = await Promise.all(
+    Array.from({ length: options.producers ?? 1 }, async () => {
+      const secret = random(32)
+      const publicKey = await cryptoPort.publicKey(secret)
+      return { secret, vrfSecret: random(32), publicKey, address: addressOf(publicKey) }
+    }),
+  )
+  const stake = (options.stake ?? 1_000_000_000n).toString()
+  const json: GenesisJson = {
+    chainId: options.chainId ?? 'pp-devnet',
+    genesisTime: options.genesisTime ?? Math.floor(Date.now() / slotMs) * slotMs,
+    slotMs,
+    epochLength: options.epochLength ?? 30,
+    k: options.k ?? 10,
+    activeSlotCoeff: options.activeSlotCoeff ?? '1/2',
+    maxBlockBytes: 256 * 1024,
+    maxTxPerBlock: 1000,
+    mode: options.mode ?? 'praos',
+    protocolVersion: 1,
+    balances: Object.fromEntries(producers.map((p) => [p.address, stake])),
+    pools: producers.map((p) => ({
+      publicKey: toHex(p.publicKey),
+      vrfKey: toHex(vrfPublicKey(p.vrfSecret)),
+    })),
+    bftKeys: producers.map((p) => toHex(p.publicKey)),
+  }
+  return { genesis: parseGenesis(json), producers }
+}

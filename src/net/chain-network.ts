@@ -1,0 +1,207 @@
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
+import type { Connection, PeerId, ServiceMap } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Libp2p, Libp2pOptions } from 'libp2p'
+import { DecodeError } from '../encoding/cbor.ts'
+import type { Block } from '../ledger/block.ts'
+import { ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
+import type { Transaction } from '../ledger/transaction.ts'
+import type { ChainNetwork, PeerInfo, PPNode } from '../node.ts'
+import { syncFromPeer, WrongChainPeerError } from './chain-sync.ts'
+import { dialWithRetry } from './dial-retry.ts'
+import { publishBlock, publishTransaction, startGossip } from './gossip.ts'
+import { type BaseServices, createHost } from './host.ts'
+import { loadIdentity } from './identity.ts'
+import { peerInfoOf } from './peer-info.ts'
+import { PeerScores } from './peer-scores.ts'
+import { serveSync } from './sync-server.ts'
+
+const log = logger('pp:net')
+
+/** Extra libp2p services (the relay adds its circuit relay server). */
+export interface Libp2pNetworkOptions<T extends ServiceMap> {
+  services?: Libp2pOptions<T>['services']
+  /** Name of the store holding the peer identity (default "identity"). */
+  identityStore?: string
+}
+
+/** How long to wait before redialling a bootstrap peer that dropped, growing to the cap. */
+const REDIAL_MIN_MS = 500
+const REDIAL_MAX_MS = 30_000
+
+/**
+ * The seed's network layer on js-libp2p: a host from the platform's transports, gossipsub for
+ * blocks and transactions, the sync protocols, peer scoring, and bootstrap peers kept connected.
+ */
+export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNetwork {
+  libp2p?: Libp2p<BaseServices & { pubsub: GossipSub } & T>
+  private readonly options: Libp2pNetworkOptions<T>
+  private node?: PPNode
+  private readonly scores = new PeerScores()
+  private readonly syncing = new Set<string>()
+  private controller = new AbortController()
+  private stops: Array<() => unknown> = []
+
+  constructor(options: Libp2pNetworkOptions<T> = {}) {
+    this.options = options
+  }
+
+  async start(node: PPNode): Promise<void> {
+    this.node = node
+    this.controller = new AbortController()
+    const { network } = node.config
+    const privateKey = await loadIdentity(node.platform, this.options.identityStore)
+    const libp2p = await createHost<{ pubsub: GossipSub } & T>({
+      network: node.platform.network,
+      settings: { listen: network.listenAddr, allowPrivateAddresses: network.allowPrivateAddresses },
+      privateKey,
+      connectionManager: { maxConnections: network.maxPeers },
+      isBanned: (peer) => this.scores.isBanned(peer.toString()),
+      services: {
+        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+        ...this.options.services,
+      } as Libp2pOptions<{ pubsub: GossipSub } & T>['services'],
+    })
+    this.libp2p = libp2p
+    this.stops.push(
+      startGossip(libp2p.services.pubsub, node, {
+        penalise: (peer, reason) => this.penalise(peer.toString(), reason),
+        fetchAncestors: (peer) => this.sync(peer),
+      }),
+      serveSync(
+        libp2p,
+        node.genesis.chainId,
+        () => node.chainStore,
+        (peer, reason) => this.penalise(peer, reason),
+      ),
+    )
+    const onConnect = (event: CustomEvent<PeerId>): void => {
+      const connection = libp2p.getConnections(event.detail)[0]
+      if (connection !== undefined)
+        node.safeDispatchEvent('peer:connect', { detail: { peer: peerInfoOf(connection) } })
+      this.sync(event.detail)
+    }
+    const onDisconnect = (event: CustomEvent<PeerId>): void => {
+      node.safeDispatchEvent('peer:disconnect', { detail: { id: event.detail.toString() } })
+    }
+    libp2p.addEventListener('peer:connect', onConnect)
+    libp2p.addEventListener('peer:disconnect', onDisconnect)
+    this.stops.push(() => {
+      libp2p.removeEventListener('peer:connect', onConnect)
+      libp2p.removeEventListener('peer:disconnect', onDisconnect)
+    })
+    for (const addr of network.bootstrapPeers) void this.keepConnected(addr)
+    log('libp2p %s listening on %s', libp2p.peerId, libp2p.getMultiaddrs().join(' '))
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort()
+    for (const stop of this.stops.splice(0)) await stop()
+    await this.libp2p?.stop()
+    this.libp2p = undefined
+  }
+
+  broadcastBlock(block: Block): void {
+    if (this.libp2p && this.node) publishBlock(this.libp2p.services.pubsub, this.node.genesis.chainId, block)
+  }
+
+  broadcastTransaction(tx: Transaction): void {
+    if (this.libp2p && this.node)
+      publishTransaction(this.libp2p.services.pubsub, this.node.genesis.chainId, tx)
+  }
+
+  peers(): PeerInfo[] {
+    return (this.libp2p?.getConnections() ?? []).map(peerInfoOf)
+  }
+
+  /** Catches up from a peer unless a sync with it is already running; errors only penalise or log. */
+  sync(peer: PeerId): void {
+    const id = peer.toString()
+    const { libp2p, node } = this
+    if (this.syncing.has(id) || libp2p === undefined || node === undefined) return
+    this.syncing.add(id)
+    syncFromPeer(libp2p, node, peer, {
+      signal: this.controller.signal,
+      onProgress: (done, total) => node.safeDispatchEvent('sync:progress', { detail: { done, total } }),
+    })
+      .catch((err: Error) => {
+        log('sync from %s stopped: %s', id, err.message)
+        if (isPeerFault(err)) this.penalise(id, err.message)
+      })
+      .finally(() => this.syncing.delete(id))
+  }
+
+  private penalise(peer: string, reason: string): void {
+    log('penalising %s: %s', peer, reason)
+    if (this.scores.penalise(peer, reason) && this.libp2p) {
+      for (const connection of this.libp2p.getConnections()) {
+        if (connection.remotePeer.toString() === peer) void closeQuietly(connection)
+      }
+    }
+  }
+
+  /** Dials a bootstrap peer and redials it with backoff whenever it drops, until stop(). */
+  private async keepConnected(addr: string): Promise<void> {
+    const signal = this.controller.signal
+    const target = multiaddr(addr)
+    let delay = REDIAL_MIN_MS
+    while (!signal.aborted && this.libp2p) {
+      try {
+        const connection = await dialWithRetry(this.libp2p, target, { signal })
+        delay = REDIAL_MIN_MS
+        await closed(this.libp2p, connection.remotePeer, signal)
+      } catch (err) {
+        if (signal.aborted) return
+        log('bootstrap %s unreachable: %s', addr, (err as Error).message)
+      }
+      await sleep(delay + Math.random() * delay, signal)
+      delay = Math.min(delay * 2, REDIAL_MAX_MS)
+    }
+  }
+}
+
+/** Whether a failed sync shows the peer misbehaved (bad data), rather than a network or local problem. */
+function isPeerFault(err: unknown): boolean {
+  if (err instanceof UnknownParentError || err instanceof ForkTooDeepError) return false
+  return err instanceof ValidationError || err instanceof DecodeError || err instanceof WrongChainPeerError
+}
+
+async function closeQuietly(connection: Connection): Promise<void> {
+  try {
+    await connection.close()
+  } catch {
+    connection.abort(new Error('peer banned'))
+  }
+}
+
+/** Resolves when the node has no connection left to `peer`, or when aborted. */
+function closed(libp2p: Libp2p, peer: PeerId, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      libp2p.removeEventListener('peer:disconnect', onDisconnect)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const onDisconnect = (event: CustomEvent<PeerId>): void => {
+      if (event.detail.equals(peer)) done()
+    }
+    if (libp2p.getConnections(peer).length === 0) return resolve()
+    libp2p.addEventListener('peer:disconnect', onDisconnect)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}

@@ -1,0 +1,109 @@
+import type { PeerId } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
+import { encodeCbor } from '../encoding/cbor.ts'
+import { equalBytes } from '../encoding/hash.ts'
+import { PPError } from '../errors.ts'
+import { genesisHash } from '../genesis.ts'
+import { decodeBlock } from '../ledger/block.ts'
+import type { ChainStore } from '../ledger/chain-store.ts'
+import type { PPNode } from '../node.ts'
+import {
+  decodeBlocks,
+  decodeLocated,
+  decodeStatus,
+  encodeGetBlocks,
+  encodeLocate,
+  MAX_BLOCKS_PER_REQUEST,
+  MAX_BLOCKS_RESPONSE_BYTES,
+  MAX_LOCATOR_HASHES,
+  MAX_REQUEST_BYTES,
+  type Status,
+} from './messages.ts'
+import { protocolId } from './protocol-id.ts'
+import { sendRequest } from './request-response.ts'
+import { SYNC_PROTOCOLS } from './sync-server.ts'
+
+/** Thrown when a peer follows a chain with another genesis. */
+export class WrongChainPeerError extends PPError {
+  constructor(message: string) {
+    super('WRONG_CHAIN_PEER', message)
+  }
+}
+
+/** Hashes of the best chain at the tip, tip−1, tip−2, tip−4, … and genesis: finds a common ancestor in one round trip. */
+export async function chainLocator(chain: ChainStore): Promise<Uint8Array[]> {
+  const hashes: Uint8Array[] = []
+  let step = 1
+  for (let index = chain.tip.index; index > 0 && hashes.length < MAX_LOCATOR_HASHES - 1; index -= step) {
+    hashes.push((await chain.hashAt(index))!)
+    if (hashes.length > 2) step *= 2
+  }
+  hashes.push(genesisHash(chain.genesis))
+  return hashes
+}
+
+/** Asks a peer for its status. */
+export async function fetchStatus(
+  libp2p: Libp2p,
+  peer: PeerId,
+  chainId: string,
+  signal?: AbortSignal,
+): Promise<Status> {
+  const reply = await sendRequest(
+    libp2p,
+    peer,
+    protocolId(chainId, SYNC_PROTOCOLS.status),
+    encodeCbor(null),
+    {
+      maxResponseBytes: MAX_REQUEST_BYTES,
+      ...(signal && { signal }),
+    },
+  )
+  return decodeStatus(reply)
+}
+
+/**
+ * The seed's "Sync State from Peers": when the peer's chain is longer, find the common ancestor,
+ * fetch the blocks after it in batches and hand each to the node, which validates it and switches
+ * forks only by the chain-selection rule. Reports progress; returns how many blocks were added.
+ */
+export async function syncFromPeer(
+  libp2p: Libp2p,
+  node: PPNode,
+  peer: PeerId,
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<number> {
+  const chainId = node.genesis.chainId
+  const chain = node.chainStore
+  const status = await fetchStatus(libp2p, peer, chainId, options.signal)
+  if (!equalBytes(status.genesis, genesisHash(node.genesis))) {
+    throw new WrongChainPeerError(`peer ${peer} follows another chain (genesis differs)`)
+  }
+  if (status.tip.index <= chain.tip.index) return 0
+  const ask = (name: string, body: Uint8Array) =>
+    sendRequest(libp2p, peer, protocolId(chainId, name), body, {
+      maxResponseBytes: MAX_BLOCKS_RESPONSE_BYTES,
+      ...(options.signal && { signal: options.signal }),
+    })
+  const ancestor = decodeLocated(await ask(SYNC_PROTOCOLS.locate, encodeLocate(await chainLocator(chain))))
+  if (ancestor < 0) throw new WrongChainPeerError(`peer ${peer} shares no block with us`)
+  const total = status.tip.index - ancestor
+  let added = 0
+  let next = ancestor + 1
+  while (next <= status.tip.index) {
+    options.signal?.throwIfAborted()
+    const batch = decodeBlocks(
+      await ask(SYNC_PROTOCOLS.blocks, encodeGetBlocks(next, MAX_BLOCKS_PER_REQUEST)),
+    )
+    if (batch.length === 0) break
+    for (const bytes of batch) {
+      const block = decodeBlock(bytes)
+      if (block.header.index !== next)
+        throw new WrongChainPeerError(`peer ${peer} sent block ${block.header.index}, asked for ${next}`)
+      if ((await node.receiveBlock(block, peer.toString())) === 'added') added++
+      next++
+    }
+    options.onProgress?.(next - ancestor - 1, total)
+  }
+  return added
+}

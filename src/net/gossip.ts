@@ -1,0 +1,107 @@
+import { type GossipSub, TopicValidatorResult } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { DecodeError } from '../encoding/cbor.ts'
+import { equalBytes } from '../encoding/hash.ts'
+import { type Block, decodeBlock, encodeBlock } from '../ledger/block.ts'
+import { DuplicateTxError, ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
+import { decodeTransaction, encodeTransaction, type Transaction } from '../ledger/transaction.ts'
+import { MempoolFullError } from '../mempool.ts'
+import type { PPNode } from '../node.ts'
+import { decodeNewBlock, decodeNewTx, encodeNewBlock, encodeNewTx } from './messages.ts'
+
+/** Gossip topics of a chain: one for blocks, one for transactions. */
+export function gossipTopics(chainId: string): { blocks: string; txs: string } {
+  return { blocks: `/pp/${chainId}/blocks/1`, txs: `/pp/${chainId}/txs/1` }
+}
+
+/** What the gossip layer needs from the rest of the network. */
+export interface GossipHooks {
+  /** A peer sent something invalid: score it down. */
+  penalise(peer: PeerId, reason: string): void
+  /** A peer announced a block whose ancestors we lack: sync from it. */
+  fetchAncestors(peer: PeerId): void
+}
+
+// Transactions that may be fine elsewhere (ordering races, a full pool) are ignored, not punished.
+const BENIGN_TX_CODES = new Set(['BAD_NONCE', 'INSUFFICIENT_BALANCE', 'UNKNOWN_SENDER'])
+
+/**
+ * Subscribes to the chain's topics with validators that are the seed's acknowledgement: a block
+ * or transaction the node accepts is forwarded (Accept), a duplicate or not-yet-connectable one is
+ * dropped quietly (Ignore), an invalid one is dropped and its sender penalised (Reject).
+ */
+export function startGossip(pubsub: GossipSub, node: PPNode, hooks: GossipHooks): () => void {
+  const topics = gossipTopics(node.genesis.chainId)
+  pubsub.topicValidators.set(topics.blocks, async (peer, message) => {
+    let block: Block
+    try {
+      const announced = decodeNewBlock(message.data)
+      block = decodeBlock(announced.block)
+      const h = block.header
+      if (
+        h.index !== announced.index ||
+        h.slot !== announced.slot ||
+        !equalBytes(block.hash, announced.hash)
+      ) {
+        throw new DecodeError('new_block announcement does not match its block')
+      }
+    } catch (err) {
+      hooks.penalise(peer, (err as Error).message)
+      return TopicValidatorResult.Reject
+    }
+    try {
+      const outcome = await node.receiveBlock(block, peer.toString())
+      return outcome === 'duplicate' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept
+    } catch (err) {
+      if (err instanceof UnknownParentError) {
+        hooks.fetchAncestors(peer)
+        return TopicValidatorResult.Ignore
+      }
+      if (err instanceof ValidationError && !(err instanceof ForkTooDeepError)) {
+        hooks.penalise(peer, err.message)
+        return TopicValidatorResult.Reject
+      }
+      return TopicValidatorResult.Ignore
+    }
+  })
+  pubsub.topicValidators.set(topics.txs, async (peer, message) => {
+    let tx: Transaction
+    try {
+      tx = decodeTransaction(decodeNewTx(message.data))
+    } catch (err) {
+      hooks.penalise(peer, (err as Error).message)
+      return TopicValidatorResult.Reject
+    }
+    try {
+      await node.submitTransaction(tx, { broadcast: false })
+      return TopicValidatorResult.Accept
+    } catch (err) {
+      if (err instanceof DuplicateTxError || err instanceof MempoolFullError)
+        return TopicValidatorResult.Ignore
+      if (err instanceof ValidationError && !BENIGN_TX_CODES.has(err.code)) {
+        hooks.penalise(peer, err.message)
+        return TopicValidatorResult.Reject
+      }
+      return TopicValidatorResult.Ignore
+    }
+  })
+  pubsub.subscribe(topics.blocks)
+  pubsub.subscribe(topics.txs)
+  return () => {
+    pubsub.unsubscribe(topics.blocks)
+    pubsub.unsubscribe(topics.txs)
+    pubsub.topicValidators.delete(topics.blocks)
+    pubsub.topicValidators.delete(topics.txs)
+  }
+}
+
+/** Publishes a block as the seed's `new_block` message; never throws (no peers is fine). */
+export function publishBlock(pubsub: GossipSub, chainId: string, block: Block): void {
+  const data = encodeNewBlock(block.header.index, block.header.slot, block.hash, encodeBlock(block))
+  pubsub.publish(gossipTopics(chainId).blocks, data).catch(() => {})
+}
+
+/** Publishes a transaction; never throws. */
+export function publishTransaction(pubsub: GossipSub, chainId: string, tx: Transaction): void {
+  pubsub.publish(gossipTopics(chainId).txs, encodeNewTx(encodeTransaction(tx))).catch(() => {})
+}

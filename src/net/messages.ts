@@ -1,0 +1,121 @@
+import * as v from 'valibot'
+import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { MAX_BLOCK_BYTES_HARD } from '../ledger/block.ts'
+import { MAX_TX_BYTES } from '../ledger/transaction.ts'
+
+/** Most blocks one `get_blocks` request may ask for or receive. */
+export const MAX_BLOCKS_PER_REQUEST = 100
+/** Most locator hashes a `locate` request may carry. */
+export const MAX_LOCATOR_HASHES = 64
+/** Largest gossip message: one block with its announcement fields. */
+export const MAX_GOSSIP_BLOCK_BYTES = MAX_BLOCK_BYTES_HARD + 1024
+/** Largest `blocks` response. */
+export const MAX_BLOCKS_RESPONSE_BYTES = 16 * 1024 * 1024
+/** Largest request of any kind. */
+export const MAX_REQUEST_BYTES = 4096
+
+const uint = v.pipe(v.number(), v.safeInteger(), v.minValue(0))
+const hash32 = v.pipe(v.instance(Uint8Array), v.length(32))
+
+/** A peer's view of its chain, exchanged on connect. */
+export interface Status {
+  genesis: Uint8Array
+  tip: { index: number; slot: number; hash: Uint8Array }
+}
+
+const StatusSchema = v.strictObject({
+  genesis: hash32,
+  tip: v.strictObject({
+    index: uint,
+    slot: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
+    hash: hash32,
+  }),
+})
+const GetBlocksSchema = v.strictObject({
+  type: v.literal('get_blocks'),
+  from_index: uint,
+  count: v.pipe(uint, v.minValue(1), v.maxValue(MAX_BLOCKS_PER_REQUEST)),
+})
+const BlocksSchema = v.strictObject({
+  type: v.literal('blocks'),
+  blocks: v.pipe(v.array(v.instance(Uint8Array)), v.maxLength(MAX_BLOCKS_PER_REQUEST)),
+})
+const LocateSchema = v.strictObject({
+  type: v.literal('locate'),
+  hashes: v.pipe(v.array(hash32), v.minLength(1), v.maxLength(MAX_LOCATOR_HASHES)),
+})
+const LocatedSchema = v.strictObject({
+  type: v.literal('located'),
+  index: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
+})
+const NewBlockSchema = v.strictObject({
+  type: v.literal('new_block'),
+  index: uint,
+  slot: uint,
+  hash: hash32,
+  block: v.instance(Uint8Array),
+})
+const NewTxSchema = v.strictObject({
+  type: v.literal('new_tx'),
+  tx: v.pipe(v.instance(Uint8Array), v.maxLength(MAX_TX_BYTES)),
+})
+
+function parse<S extends v.GenericSchema>(
+  schema: S,
+  bytes: Uint8Array,
+  max: number,
+  what: string,
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, decodeCbor(bytes, max, what))
+  if (!result.success) {
+    const issue = result.issues[0]
+    throw new DecodeError(`malformed ${what}: ${v.getDotPath(issue) ?? 'message'}: ${issue.message}`)
+  }
+  return result.output
+}
+
+/** Encodes a status message. */
+export const encodeStatus = (s: Status): Uint8Array => encodeCbor(s)
+/** Decodes and checks a status message. */
+export const decodeStatus = (b: Uint8Array): Status => parse(StatusSchema, b, MAX_REQUEST_BYTES, 'status')
+
+/** The seed's `get_blocks {from_index, count}` request. */
+export const encodeGetBlocks = (from_index: number, count: number): Uint8Array =>
+  encodeCbor({ type: 'get_blocks', from_index, count })
+/** Decodes and checks a `get_blocks` request (count 1–100). */
+export const decodeGetBlocks = (b: Uint8Array) =>
+  parse(GetBlocksSchema, b, MAX_REQUEST_BYTES, 'get_blocks request')
+
+/** The seed's `blocks` response: encoded blocks in order. */
+export const encodeBlocks = (blocks: Uint8Array[]): Uint8Array => encodeCbor({ type: 'blocks', blocks })
+/** Decodes and checks a `blocks` response (the blocks themselves are decoded by the caller). */
+export const decodeBlocks = (b: Uint8Array): Uint8Array[] =>
+  parse(BlocksSchema, b, MAX_BLOCKS_RESPONSE_BYTES, 'blocks response').blocks
+
+/** A chain locator: hashes of our best chain from the tip back, spaced ever wider. */
+export const encodeLocate = (hashes: Uint8Array[]): Uint8Array => encodeCbor({ type: 'locate', hashes })
+/** Decodes and checks a locator request. */
+export const decodeLocate = (b: Uint8Array): Uint8Array[] =>
+  parse(LocateSchema, b, MAX_REQUEST_BYTES, 'locate request').hashes
+/** The answer to a locator: the index of the first locator hash on the responder's best chain (-1: none). */
+export const encodeLocated = (index: number): Uint8Array => encodeCbor({ type: 'located', index })
+/** Decodes and checks a locator answer. */
+export const decodeLocated = (b: Uint8Array): number =>
+  parse(LocatedSchema, b, MAX_REQUEST_BYTES, 'located response').index
+
+/** The seed's `new_block {index, slot, hash}` announcement, with the block itself. */
+export const encodeNewBlock = (
+  index: number,
+  slot: number,
+  hash: Uint8Array,
+  block: Uint8Array,
+): Uint8Array => encodeCbor({ type: 'new_block', index, slot, hash, block })
+/** Decodes and checks a `new_block` gossip message. */
+export const decodeNewBlock = (b: Uint8Array) =>
+  parse(NewBlockSchema, b, MAX_GOSSIP_BLOCK_BYTES, 'new_block message')
+
+/** A gossiped transaction. */
+export const encodeNewTx = (tx: Uint8Array): Uint8Array => encodeCbor({ type: 'new_tx', tx })
+/** Decodes and checks a `new_tx` gossip message. */
+export const decodeNewTx = (b: Uint8Array): Uint8Array =>
+  parse(NewTxSchema, b, MAX_TX_BYTES + 64, 'new_tx message').tx

@@ -1,0 +1,90 @@
+import type { Libp2p } from 'libp2p'
+import { equalBytes } from '../encoding/hash.ts'
+import { genesisHash } from '../genesis.ts'
+import type { ChainStore } from '../ledger/chain-store.ts'
+import {
+  decodeGetBlocks,
+  decodeLocate,
+  encodeBlocks,
+  encodeLocated,
+  encodeStatus,
+  MAX_BLOCKS_RESPONSE_BYTES,
+  MAX_REQUEST_BYTES,
+} from './messages.ts'
+import { protocolId } from './protocol-id.ts'
+import { serveRequests } from './request-response.ts'
+
+/** Names of the sync protocols (the seed's FetchServer/FetchClient). */
+export const SYNC_PROTOCOLS = { status: 'status', blocks: 'blocks', locate: 'locate' } as const
+
+/** How long a peer may take to send its whole request. */
+const REQUEST_TIMEOUT_MS = 10_000
+
+/**
+ * The seed's FetchServer: answers `status`, `get_blocks {from_index, count}` → `blocks`, and chain
+ * locators, from the best chain. Every request is size-capped and schema-checked; a peer that
+ * sends garbage is reported through `onMisbehaviour`. Returns a function that unregisters it.
+ */
+export function serveSync(
+  libp2p: Libp2p,
+  chainId: string,
+  chain: () => ChainStore,
+  onMisbehaviour: (peer: string, reason: string) => void,
+): () => Promise<void> {
+  const common = {
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    maxResponseBytes: MAX_BLOCKS_RESPONSE_BYTES,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    onMisbehaviour: (peer: { toString(): string }, reason: string) => onMisbehaviour(peer.toString(), reason),
+  }
+  const stops = [
+    serveRequests(libp2p, protocolId(chainId, SYNC_PROTOCOLS.status), {
+      ...common,
+      handler: async () => {
+        const store = chain()
+        return encodeStatus({ genesis: genesisHash(store.genesis), tip: store.tip })
+      },
+    }),
+    serveRequests(libp2p, protocolId(chainId, SYNC_PROTOCOLS.blocks), {
+      ...common,
+      handler: async (request) => {
+        const { from_index, count } = decodeGetBlocks(request)
+        const store = chain()
+        const out: Uint8Array[] = []
+        let bytes = 0
+        const last = Math.min(store.tip.index, from_index + count - 1)
+        for (let index = Math.max(1, from_index); index <= last; index++) {
+          const hash = await store.hashAt(index)
+          const block = hash && (await store.getBlockBytes(hash))
+          if (!block || bytes + block.length > MAX_BLOCKS_RESPONSE_BYTES - 1024) break
+          out.push(block)
+          bytes += block.length
+        }
+        return encodeBlocks(out)
+      },
+    }),
+    serveRequests(libp2p, protocolId(chainId, SYNC_PROTOCOLS.locate), {
+      ...common,
+      handler: async (request) => {
+        const store = chain()
+        for (const hash of decodeLocate(request)) {
+          const index = await indexOnBestChain(store, hash)
+          if (index !== undefined) return encodeLocated(index)
+        }
+        return encodeLocated(-1)
+      },
+    }),
+  ]
+  return async () => {
+    for (const stop of stops) await stop()
+  }
+}
+
+/** The best-chain index of a block hash, if it is on the best chain. */
+async function indexOnBestChain(store: ChainStore, hash: Uint8Array): Promise<number | undefined> {
+  if (equalBytes(hash, genesisHash(store.genesis))) return 0
+  const block = await store.getBlock(hash)
+  if (block === undefined) return undefined
+  const onChain = await store.hashAt(block.header.index)
+  return onChain !== undefined && equalBytes(onChain, hash) ? block.header.index : undefined
+}

@@ -1,0 +1,387 @@
+import { logger } from '@libp2p/logger'
+import { TypedEventEmitter } from 'main-event'
+import { type NodeConfig, type ResolvedConfig, resolveConfig } from './config.ts'
+import { produceBlock } from './consensus/block-producer.ts'
+import { prefersCandidate, type TipSummary, tipOf } from './consensus/chain-selection.ts'
+import { EquivocationError, FutureSlotError, ProtocolVersionError } from './consensus/errors.ts'
+import { type ProducerKeys, verifyLeadership } from './consensus/leader-check.ts'
+import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
+import { vrfPublicKey } from './crypto/vrf.ts'
+import { equalBytes, toHex } from './encoding/hash.ts'
+import { PPError } from './errors.ts'
+import { type Address, addressOf, parseAddress } from './ledger/address.ts'
+import type { Block } from './ledger/block.ts'
+import { type Adoption, ChainStore } from './ledger/chain-store.ts'
+import { ForkTooDeepError, UnknownParentError, ValidationError } from './ledger/errors.ts'
+import { type Account, accountOf } from './ledger/ledger-state.ts'
+import type { Transaction } from './ledger/transaction.ts'
+import { verifyBlockSignatures, verifyTransactionSignature } from './ledger/verify-signatures.ts'
+import { Mempool } from './mempool.ts'
+import type { Platform } from './platform.ts'
+
+const log = logger('pp:node')
+
+/** Thrown when a method needs a started node. */
+export class NodeNotRunningError extends PPError {
+  constructor(what: string) {
+    super('NODE_NOT_RUNNING', `${what}: the node is not running (call start() first)`)
+  }
+}
+
+/** What happened to a block handed to the node. */
+export type BlockOutcome = 'added' | 'side' | 'duplicate'
+
+/** A peer as `getPeers()` reports it. */
+export interface PeerInfo {
+  id: string
+  addr: string
+  transport: 'tcp' | 'ws' | 'webrtc' | 'circuit' | 'memory' | 'other'
+  direction: 'inbound' | 'outbound'
+}
+
+/** The network as the node sees it: implemented by the libp2p layer, absent when enableP2P is false. */
+export interface ChainNetwork {
+  start(node: PPNode): Promise<void>
+  stop(): Promise<void>
+  broadcastBlock(block: Block): void
+  broadcastTransaction(tx: Transaction): void
+  peers(): PeerInfo[]
+}
+
+/** The node's events and their details. */
+export interface PPNodeEvents {
+  slot: CustomEvent<{ slot: number; epoch: number; produced: boolean }>
+  'block:added': CustomEvent<{ block: Block; produced: boolean }>
+  'block:rejected': CustomEvent<{ hash: string; index: number; error: ValidationError; from?: string }>
+  'chain:reorg': CustomEvent<{ depth: number; fromIndex: number; toIndex: number; toHash: string }>
+  'tx:accepted': CustomEvent<{ tx: Transaction }>
+  'tx:rejected': CustomEvent<{ hash: string; error: PPError }>
+  'sync:progress': CustomEvent<{ done: number; total: number }>
+  'peer:connect': CustomEvent<{ peer: PeerInfo }>
+  'peer:disconnect': CustomEvent<{ id: string }>
+  error: CustomEvent<{ error: Error }>
+}
+
+/** A snapshot of the node for status displays and the HTTP API. */
+export interface NodeStatus {
+  chainId: string
+  nodeId: string
+  slot: number
+  epoch: number
+  tip: { index: number; slot: number; hash: string }
+  mempool: { transactions: number; bytes: number }
+  peers: number
+  producer?: { address: Address; vrfKey?: string }
+}
+
+/**
+ * The seed's pp::Server: a ledger, Ouroboros consensus, a transaction queue and (optionally) the
+ * network. `start()` opens the chain and runs the slot loop; blocks, produced or received, go
+ * through one queue so the chain changes one block at a time.
+ */
+export class PPNode extends TypedEventEmitter<PPNodeEvents> {
+  readonly config: ResolvedConfig
+  readonly platform: Platform
+  network?: ChainNetwork
+  private chain?: ChainStore
+  private mempool?: Mempool
+  private keys?: ProducerKeys
+  private tipSummary: TipSummary = { index: 0, vrfOutput: new Uint8Array(0) }
+  private queue: Promise<unknown> = Promise.resolve()
+  private loop?: { controller: AbortController; done: Promise<void> }
+  private stopping?: Promise<void>
+  /** First block hash seen per (issuer, slot), to catch equivocation. */
+  private readonly issued = new Map<string, string>()
+
+  constructor(config: NodeConfig, platform: Platform) {
+    super()
+    this.config = resolveConfig(config)
+    this.platform = platform
+  }
+
+  /** The chain's parameters. */
+  get genesis(): ResolvedConfig['genesis'] {
+    return this.config.genesis
+  }
+
+  /** True between start() and stop(). */
+  get running(): boolean {
+    return this.loop !== undefined
+  }
+
+  /** Opens the chain store, starts the network (if enabled) and the slot loop. */
+  async start(_options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.loop !== undefined) return
+    await this.stopping
+    const store = await this.platform.openStore(this.config.storeName)
+    this.chain = await ChainStore.open(store, this.genesis).catch(async (err) => {
+      await store.close()
+      throw err
+    })
+    this.mempool = new Mempool(this.genesis, this.chain.state, this.config.mempoolBytes)
+    const tip = await this.chain.getBlock(this.chain.tip.hash)
+    if (tip !== undefined) this.tipSummary = tipOf(tip.header)
+    const producer = this.config.producer
+    if (producer !== undefined) {
+      this.keys = {
+        secret: producer.secret,
+        publicKey: await this.platform.crypto.publicKey(producer.secret),
+      }
+      if (producer.vrfSecret !== undefined) this.keys.vrfSecret = producer.vrfSecret
+    }
+    const controller = new AbortController()
+    this.loop = { controller, done: Promise.resolve() }
+    await this.network?.start(this)
+    this.loop.done = this.runSlots(controller.signal)
+    log('started at tip %d %s', this.chain.tip.index, toHex(this.chain.tip.hash).slice(0, 12))
+  }
+
+  /** Stops the slot loop and the network, waits for the block in progress, closes the store. Idempotent. */
+  stop(): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping
+    if (this.loop === undefined) return Promise.resolve()
+    const { controller, done } = this.loop
+    this.stopping = (async () => {
+      controller.abort()
+      await done
+      await this.network?.stop()
+      await this.queue.catch(() => {})
+      await this.chain?.close()
+      this.loop = undefined
+      this.chain = undefined
+      this.stopping = undefined
+    })()
+    return this.stopping
+  }
+
+  /** Verifies a signed transaction and queues it for a block; rejects with the reason it is invalid. */
+  async submitTransaction(
+    tx: Transaction,
+    options: { signal?: AbortSignal; broadcast?: boolean } = {},
+  ): Promise<{ hash: string }> {
+    const mempool = this.mempool
+    if (mempool === undefined || !this.running) throw new NodeNotRunningError('submitTransaction')
+    options.signal?.throwIfAborted()
+    const hash = toHex(tx.hash)
+    try {
+      await verifyTransactionSignature(tx, this.platform.crypto)
+      mempool.add(tx)
+    } catch (err) {
+      if (err instanceof PPError) this.safeDispatchEvent('tx:rejected', { detail: { hash, error: err } })
+      throw err
+    }
+    this.safeDispatchEvent('tx:accepted', { detail: { tx } })
+    if (options.broadcast !== false) this.network?.broadcastTransaction(tx)
+    return { hash }
+  }
+
+  /**
+   * Validates a block (signatures, leader eligibility, slot, ledger rules) and adds it, switching
+   * to its branch when chain selection prefers it. Throws the broken rule, or UnknownParentError
+   * when its ancestors must be fetched first.
+   */
+  receiveBlock(block: Block, from?: string): Promise<BlockOutcome> {
+    return this.serialize(() => this.intake(block, from))
+  }
+
+  /** Where the node stands now. */
+  getState(): NodeStatus {
+    const chain = this.requireChain('getState')
+    const now = this.platform.clock.now()
+    const slot = slotAt(this.genesis, now)
+    return {
+      chainId: this.genesis.chainId,
+      nodeId: this.config.network.nodeId,
+      slot,
+      epoch: epochOf(this.genesis, Math.max(slot, 0)),
+      tip: { index: chain.tip.index, slot: chain.tip.slot, hash: toHex(chain.tip.hash) },
+      mempool: { transactions: this.mempool?.size ?? 0, bytes: this.mempool?.sizeBytes ?? 0 },
+      peers: this.getPeers().length,
+      ...(this.keys && {
+        producer: {
+          address: this.producerAddress()!,
+          ...(this.keys.vrfSecret && { vrfKey: toHex(vrfPublicKey(this.keys.vrfSecret)) }),
+        },
+      }),
+    }
+  }
+
+  /** An account's balance, nonce and pool key at the tip (zero for unknown addresses). */
+  getAccount(address: string): Account {
+    return accountOf(this.requireChain('getAccount').state, parseAddress(address))
+  }
+
+  /** The nonce the next transaction from `address` must carry, counting pending ones. */
+  nextNonce(address: string): number {
+    if (this.mempool === undefined) throw new NodeNotRunningError('nextNonce')
+    return this.mempool.projectedAccount(parseAddress(address)).nonce
+  }
+
+  /** The connected peers with their transport and direction (empty when P2P is off). */
+  getPeers(): PeerInfo[] {
+    return this.network?.peers() ?? []
+  }
+
+  /** The chain store (for the network's sync server and the HTTP API). */
+  get chainStore(): ChainStore {
+    return this.requireChain('chainStore')
+  }
+
+  private producerAddress(): Address | undefined {
+    return this.keys && addressOf(this.keys.publicKey)
+  }
+
+  private requireChain(what: string): ChainStore {
+    if (this.chain === undefined) throw new NodeNotRunningError(what)
+    return this.chain
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task)
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  private async runSlots(signal: AbortSignal): Promise<void> {
+    const { clock } = this.platform
+    let last = slotAt(this.genesis, clock.now()) - 1
+    while (!signal.aborted) {
+      try {
+        await clock.sleepUntil(slotStart(this.genesis, last + 1), signal)
+      } catch {
+        return
+      }
+      // A slot whose moment passed while we were throttled or busy is skipped, never produced late.
+      const slot = slotAt(this.genesis, clock.now())
+      if (slot <= last) continue
+      last = slot
+      const produced = await this.serialize(() => this.produce(slot)).catch((error: Error) => {
+        this.safeDispatchEvent('error', { detail: { error } })
+        return false
+      })
+      this.safeDispatchEvent('slot', { detail: { slot, epoch: epochOf(this.genesis, slot), produced } })
+    }
+  }
+
+  private async produce(slot: number): Promise<boolean> {
+    const chain = this.chain
+    if (this.keys === undefined || chain === undefined || this.mempool === undefined) return false
+    const block = await produceBlock(
+      chain.state,
+      slot,
+      this.keys,
+      this.mempool,
+      this.genesis,
+      this.platform.crypto,
+    )
+    if (block === undefined) return false
+    this.recordIssued(block)
+    this.applyAdoption(await chain.adopt([block]), true)
+    this.network?.broadcastBlock(block)
+    log('produced block %d in slot %d', block.header.index, slot)
+    return true
+  }
+
+  private async intake(block: Block, from?: string): Promise<BlockOutcome> {
+    const chain = this.requireChain('receiveBlock')
+    const { header } = block
+    if (await chain.hasBlock(block.hash)) return 'duplicate'
+    try {
+      if (header.protocolVersion !== this.genesis.protocolVersion) {
+        throw new ProtocolVersionError(
+          `block ${header.index}: protocol version ${header.protocolVersion}, expected ${this.genesis.protocolVersion}`,
+        )
+      }
+      const maxSlot = slotAt(this.genesis, this.platform.clock.now() + this.config.clockSkewMs)
+      if (header.slot > maxSlot)
+        throw new FutureSlotError(
+          `block ${header.index}: slot ${header.slot} is in the future (now ≤ ${maxSlot})`,
+        )
+      await verifyBlockSignatures(block, this.platform.crypto)
+      this.recordIssued(block)
+      const branch = await this.branchOf(block, chain)
+      const ancestor = branch[0].header.index - 1
+      const depth = chain.tip.index - ancestor
+      if (
+        ancestor !== chain.tip.index &&
+        !prefersCandidate(this.tipSummary, tipOf(header), depth, this.genesis.k)
+      ) {
+        await chain.putSideBlock(block)
+        return 'side'
+      }
+      this.applyAdoption(
+        await chain.adopt(branch, (state, b) => verifyLeadership(state, b.header, this.genesis)),
+        false,
+      )
+      return 'added'
+    } catch (err) {
+      if (err instanceof ValidationError && !(err instanceof UnknownParentError)) {
+        this.safeDispatchEvent('block:rejected', {
+          detail: { hash: toHex(block.hash), index: header.index, error: err, ...(from && { from }) },
+        })
+      }
+      throw err
+    }
+  }
+
+  /** The chain from the best chain to `block`: its stored ancestors off the best chain, then itself. */
+  private async branchOf(block: Block, chain: ChainStore): Promise<Block[]> {
+    const branch = [block]
+    for (;;) {
+      const { prevHash, index } = branch[0].header
+      const onChain = await chain.hashAt(index - 1)
+      if (onChain !== undefined && equalBytes(onChain, prevHash)) return branch
+      if (index - 1 <= chain.tip.index - this.genesis.k) {
+        throw new ForkTooDeepError(
+          `block ${block.header.index} is on a fork more than k = ${this.genesis.k} blocks deep`,
+        )
+      }
+      const parent = await chain.getBlock(prevHash)
+      if (parent === undefined) {
+        throw new UnknownParentError(
+          `block ${block.header.index}: ancestor ${toHex(prevHash).slice(0, 12)} (index ${index - 1}) is unknown`,
+        )
+      }
+      branch.unshift(parent)
+    }
+  }
+
+  private recordIssued(block: Block): void {
+    const key = `${toHex(block.header.issuer)}:${block.header.slot}`
+    const first = this.issued.get(key)
+    const hash = toHex(block.hash)
+    if (first !== undefined && first !== hash) {
+      throw new EquivocationError(
+        `block ${block.header.index}: issuer ${key.slice(0, 12)} already signed block ${first.slice(0, 12)} for slot ${block.header.slot}`,
+      )
+    }
+    this.issued.set(key, hash)
+    if (this.issued.size > 10_000) this.issued.delete(this.issued.keys().next().value as string)
+  }
+
+  private applyAdoption(adoption: Adoption, produced: boolean): void {
+    const chain = this.chain!
+    const last = adoption.applied[adoption.applied.length - 1]
+    const oldTip = this.tipSummary
+    this.tipSummary = tipOf(last.header)
+    const returned = adoption.rolledBack.flatMap((b) => b.txs)
+    this.mempool?.revalidate(chain.state, returned)
+    if (adoption.rolledBack.length > 0) {
+      this.safeDispatchEvent('chain:reorg', {
+        detail: {
+          depth: adoption.rolledBack.length,
+          fromIndex: oldTip.index,
+          toIndex: last.header.index,
+          toHash: toHex(last.hash),
+        },
+      })
+    }
+    for (const block of adoption.applied)
+      this.safeDispatchEvent('block:added', { detail: { block, produced } })
+  }
+}
+
+/** Creates a node from a configuration and a platform (`nodePlatform(...)` or `await browserPlatform()`). */
+export function createNode(config: NodeConfig, platform: Platform): PPNode {
+  return new PPNode(config, platform)
+}

@@ -1,0 +1,77 @@
+import { expect } from 'chai'
+import { applyBlock } from '../src/ledger/apply-block.ts'
+import { genesisState } from '../src/ledger/ledger-state.ts'
+import { encodeTransaction } from '../src/ledger/transaction.ts'
+import { Mempool } from '../src/mempool.ts'
+import type { CryptoPort } from '../src/platform.ts'
+import {
+  bftGenesis,
+  errorCode,
+  nextBlock,
+  type TestKey,
+  testKeys,
+  transfer,
+} from './support/chain-fixtures.ts'
+import { testCrypto } from './support/test-platform.ts'
+
+describe('mempool', () => {
+  let crypto: CryptoPort
+  let keys: TestKey[]
+  let genesis: ReturnType<typeof bftGenesis>
+
+  before(async () => {
+    crypto = await testCrypto()
+    keys = await testKeys(3, crypto)
+    genesis = bftGenesis(keys)
+  })
+
+  it('admits consecutive nonces per sender and selects them in order', async () => {
+    const pool = new Mempool(genesis, genesisState(genesis))
+    for (let n = 0; n < 3; n++) pool.add(await transfer(keys[1], keys[2].address, 10n, n, crypto))
+    pool.add(await transfer(keys[2], keys[1].address, 10n, 0, crypto))
+    expect(
+      pool.select(10, 1 << 20).map((t) => `${t.body.from === keys[1].address ? 'a' : 'b'}${t.body.nonce}`),
+    ).to.deep.equal(['a0', 'a1', 'a2', 'b0'])
+    expect(pool.select(2, 1 << 20)).to.have.length(2)
+  })
+
+  it('refuses duplicates, nonce gaps, replays and overspending, saying why', async () => {
+    const pool = new Mempool(genesis, genesisState(genesis))
+    const t0 = await transfer(keys[1], keys[2].address, 10n, 0, crypto)
+    pool.add(t0)
+    expect(await errorCode(() => pool.add(t0))).to.equal('DUPLICATE_TX')
+    expect(
+      await errorCode(async () => pool.add(await transfer(keys[1], keys[2].address, 10n, 5, crypto))),
+    ).to.equal('BAD_NONCE')
+    expect(
+      await errorCode(async () => pool.add(await transfer(keys[1], keys[2].address, 999_999n, 1, crypto))),
+    ).to.equal('INSUFFICIENT_BALANCE')
+    expect(pool.size).to.equal(1)
+  })
+
+  it('is bounded by bytes', async () => {
+    const first = await transfer(keys[1], keys[2].address, 1n, 0, crypto)
+    const size = encodeTransaction(first).length
+    const pool = new Mempool(genesis, genesisState(genesis), size * 2 + 10)
+    pool.add(first)
+    pool.add(await transfer(keys[1], keys[2].address, 1n, 1, crypto))
+    expect(
+      await errorCode(async () => pool.add(await transfer(keys[1], keys[2].address, 1n, 2, crypto))),
+    ).to.equal('MEMPOOL_FULL')
+  })
+
+  it('drops included transactions after a new block and takes back those of rolled-back blocks', async () => {
+    const s0 = genesisState(genesis)
+    const pool = new Mempool(genesis, s0)
+    const t0 = await transfer(keys[1], keys[2].address, 10n, 0, crypto)
+    const t1 = await transfer(keys[1], keys[2].address, 10n, 1, crypto)
+    pool.add(t0)
+    pool.add(t1)
+    const s1 = applyBlock(s0, await nextBlock(s0, [t0], keys[0], crypto), genesis)
+    pool.revalidate(s1)
+    expect(pool.select(10, 1 << 20).map((t) => t.body.nonce)).to.deep.equal([1])
+    // The block with t0 is rolled back: t0 comes back first, t1 stays valid after it.
+    pool.revalidate(s0, [t0])
+    expect(pool.select(10, 1 << 20).map((t) => t.body.nonce)).to.deep.equal([0, 1])
+  })
+})
