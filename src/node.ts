@@ -17,6 +17,7 @@ import { type Account, accountOf } from './ledger/ledger-state.ts'
 import type { Transaction } from './ledger/transaction.ts'
 import { verifyBlockSignatures, verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
+import { Libp2pNetwork } from './net/chain-network.ts'
 import type { Platform } from './platform.ts'
 
 const log = logger('pp:node')
@@ -381,7 +382,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
   }
 }
 
-/** Creates a node from a configuration and a platform (`nodePlatform(...)` or `await browserPlatform()`). */
+/**
+ * Creates a node from a configuration and a platform (`nodePlatform(...)` or `await
+ * browserPlatform()`); with `network.enableP2P` it joins the libp2p network when started.
+ */
 export function createNode(config: NodeConfig, platform: Platform): PPNode {
-  return new PPNode(config, platform)
+  const node = new PPNode(config, platform)
+  if (node.config.network.enableP2P) node.network = new Libp2pNetwork()
+  return node
 }

@@ -1,0 +1,185 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import { expect } from 'chai'
+import { ManualClock } from '../src/clock/manual-clock.ts'
+import { slotStart } from '../src/consensus/slot-clock.ts'
+import type { Genesis } from '../src/genesis.ts'
+import { createNode, type PPNode } from '../src/node.ts'
+import { bftGenesis, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
+import { meshReady, networkOf, sameTip, stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
+import { type TestPlatform, testPlatform } from './support/test-platform.ts'
+
+describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
+  this.timeout(180_000)
+  let envs: TestPlatform[] = []
+  let nodes: PPNode[] = []
+  let keys: TestKey[]
+  let clock: ManualClock
+
+  async function startNode(
+    genesis: Genesis,
+    producer: TestKey | undefined,
+    bootstrap: string[],
+    env?: TestPlatform,
+  ): Promise<PPNode> {
+    const e = env ?? (await testPlatform())
+    if (env === undefined) envs.push(e)
+    const node = createNode(
+      {
+        genesis,
+        ...(producer && { producer: { secret: producer.secret } }),
+        network: {
+          enableP2P: true,
+          listenAddr: ['/ip4/127.0.0.1/tcp/0'],
+          bootstrapPeers: bootstrap,
+          allowPrivateAddresses: true,
+        },
+      },
+      { ...e.platform, clock },
+    )
+    await node.start()
+    nodes.push(node)
+    return node
+  }
+
+  beforeEach(async () => {
+    keys = await testKeys(4, (await testPlatform()).platform.crypto)
+  })
+
+  afterEach(async () => {
+    await Promise.all(nodes.map((n) => n.stop()))
+    await Promise.all(envs.map((e) => e.dispose()))
+    nodes = []
+    envs = []
+  })
+
+  it('3 BFT producers in turn: every block reaches all nodes within its slot; 30 slots, one identical chain', async () => {
+    const genesis = bftGenesis(keys, { k: 10 }, 3)
+    clock = new ManualClock(slotStart(genesis, 0) - 1)
+    const a = await startNode(genesis, keys[0], [])
+    const b = await startNode(genesis, keys[1], [tcpAddr(a)])
+    const c = await startNode(genesis, keys[2], [tcpAddr(a)])
+    const all = [a, b, c]
+    await meshReady(all)
+    const produced = new Map<string, number>()
+    const delays: number[] = []
+    for (const n of all) {
+      n.addEventListener('block:added', (e) => {
+        const hash = Array.from(e.detail.block.hash, (x) => x.toString(16).padStart(2, '0')).join('')
+        if (e.detail.produced) produced.set(hash, performance.now())
+        else delays.push(performance.now() - (produced.get(hash) ?? Number.NaN))
+      })
+    }
+    for (let slot = 0; slot < 30; slot++) {
+      await stepSlot(clock, genesis, all, slot)
+      // Within the slot (before the clock moves on) the new block is on every node.
+      await waitFor(
+        () => all.every((n) => n.getState().tip.index === slot + 1),
+        `block of slot ${slot} on all nodes`,
+        10_000,
+      )
+    }
+    expect(sameTip(all)).to.equal(true)
+    const chains = await Promise.all(all.map((n) => n.chainStore.getBlocks(1, 30)))
+    expect(chains.map((ch) => ch.map((b) => b.header.slot))).to.deep.equal(
+      [0, 1, 2].map(() => Array.from({ length: 30 }, (_, i) => i)),
+    )
+    delays.sort((x, y) => x - y)
+    console.log(
+      `      propagation to each other node: median ${delays[delays.length >> 1].toFixed(1)} ms, max ${delays.at(-1)!.toFixed(1)} ms`,
+    )
+  })
+
+  it('a late joiner syncs 500 blocks with progress events, then follows the tip', async () => {
+    const genesis = bftGenesis(keys, { k: 10 }, 1)
+    clock = new ManualClock(slotStart(genesis, 0) - 1)
+    const a = await startNode(genesis, keys[0], [])
+    for (let slot = 0; slot < 500; slot++) await stepSlot(clock, genesis, [a], slot)
+    expect(a.getState().tip.index).to.equal(500)
+    const progress: Array<[number, number]> = []
+    const started = performance.now()
+    const d = createNode(
+      {
+        genesis,
+        network: {
+          enableP2P: true,
+          listenAddr: ['/ip4/127.0.0.1/tcp/0'],
+          bootstrapPeers: [tcpAddr(a)],
+          allowPrivateAddresses: true,
+        },
+      },
+      { ...(await testPlatform().then((e) => (envs.push(e), e))).platform, clock },
+    )
+    d.addEventListener('sync:progress', (e) => progress.push([e.detail.done, e.detail.total]))
+    await d.start()
+    nodes.push(d)
+    await waitFor(() => d.getState().tip.index === 500, 'the late joiner to reach block 500', 60_000)
+    const seconds = (performance.now() - started) / 1000
+    console.log(`      synced 500 blocks in ${seconds.toFixed(2)} s (${(500 / seconds).toFixed(0)} blocks/s)`)
+    expect(progress.at(-1)).to.deep.equal([500, 500])
+    expect(progress.length).to.be.at.least(5)
+    await meshReady([a, d])
+    for (let slot = 500; slot < 505; slot++) await stepSlot(clock, genesis, [a, d], slot)
+    await waitFor(() => sameTip([a, d]) && d.getState().tip.index === 505, 'the joiner to follow new blocks')
+  })
+
+  it('heals a partition: both sides grow, then all converge on one chain within k; losing transactions return', async () => {
+    const genesis = bftGenesis(keys, { k: 10 }, 4)
+    clock = new ManualClock(slotStart(genesis, 0) - 1)
+    const a = await startNode(genesis, keys[0], [])
+    const b = await startNode(genesis, keys[1], [tcpAddr(a)])
+    const c = await startNode(genesis, keys[2], [])
+    const d = await startNode(genesis, keys[3], [tcpAddr(c)])
+    const all = [a, b, c, d]
+    await meshReady(all)
+    const reorgDepths: number[] = []
+    for (const n of all) n.addEventListener('chain:reorg', (e) => reorgDepths.push(e.detail.depth))
+    // Each side produces in its own leaders' slots: {a,b} in slots 0,1 mod 4, {c,d} in 2,3 mod 4.
+    const tx = await transfer(keys[3], keys[0].address, 42n, 0, c.platform.crypto)
+    await c.submitTransaction(tx)
+    for (let slot = 0; slot < 16; slot++) {
+      await stepSlot(clock, genesis, all, slot)
+      await waitFor(() => sameTip([a, b]) && sameTip([c, d]), 'each side to agree internally', 10_000)
+    }
+    expect(a.getState().tip.hash).to.not.equal(c.getState().tip.hash)
+    expect(a.getState().tip.index).to.equal(8)
+    expect(c.getState().tip.index).to.equal(8)
+    // Rejoin the sides and let slots go on until everybody agrees.
+    await networkOf(b).libp2p!.dial(multiaddr(tcpAddr(c)))
+    await meshReady([b, c], 2)
+    let slot = 16
+    for (; slot < 40 && !sameTip(all); slot++) {
+      await stepSlot(clock, genesis, all, slot)
+      await waitFor(() => sameTip(all), 'convergence', 5_000).catch(() => {})
+    }
+    expect(sameTip(all)).to.equal(true)
+    expect(Math.max(...reorgDepths)).to.be.at.most(genesis.k)
+    // The transfer made on the side that lost is either back in every mempool or in the final chain.
+    const included = (await a.chainStore.getBlocks(1, 100)).some((blk) =>
+      blk.txs.some((t) => t.hash.join() === tx.hash.join()),
+    )
+    if (!included) expect(all.map((n) => n.getState().mempool.transactions)).to.include(1)
+    expect(a.getAccount(keys[3].address).nonce + (included ? 0 : 1)).to.equal(1)
+  })
+
+  it('a restarted node reconnects by itself and catches up', async () => {
+    const genesis = bftGenesis(keys, { k: 10 }, 2)
+    clock = new ManualClock(slotStart(genesis, 0) - 1)
+    const a = await startNode(genesis, keys[0], [])
+    const env = await testPlatform()
+    envs.push(env)
+    const b = await startNode(genesis, keys[1], [tcpAddr(a)], env)
+    await meshReady([a, b])
+    for (let slot = 0; slot < 6; slot++) await stepSlot(clock, genesis, [a, b], slot)
+    await waitFor(() => sameTip([a, b]), 'agreement before the restart')
+    await b.stop()
+    nodes = nodes.filter((n) => n !== b)
+    for (let slot = 6; slot < 20; slot++) await stepSlot(clock, genesis, [a], slot)
+    const b2 = await startNode(genesis, keys[1], [tcpAddr(a)], env)
+    await waitFor(
+      () => b2.getState().tip.hash === a.getState().tip.hash,
+      'the restarted node to catch up',
+      30_000,
+    )
+    expect(b2.getPeers().map((p) => p.transport)).to.include('tcp')
+  })
+})
