@@ -21,6 +21,8 @@ export interface RelayOptions {
   dataDir: string
   /** A genesis file; without one the relay makes a devnet in its data dir on first run and reuses it. */
   genesisFile?: string
+  /** A parsed genesis and producer keys (embedding and tests), instead of files. */
+  chain?: { genesis: Genesis; producer?: ProducerSecrets }
   /** A JSON file `{secret, vrfSecret?}` (hex) with the producer's keys; the devnet's own keys by default. */
   producerKeyFile?: string
   host: string
@@ -97,7 +99,10 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
   let genesis: Genesis
   let producer: ProducerSecrets | undefined
   let faucetSecret: Uint8Array | undefined
-  if (options.genesisFile === undefined) {
+  if (options.chain !== undefined) {
+    genesis = options.chain.genesis
+    producer = options.chain.producer
+  } else if (options.genesisFile === undefined) {
     ;({ genesis, producer } = await devnetOf(options))
     faucetSecret = producer.secret
   } else {

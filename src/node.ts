@@ -52,7 +52,7 @@ export interface ChainNetwork {
 /** The node's events and their details. */
 export interface PPNodeEvents {
   slot: CustomEvent<{ slot: number; epoch: number; produced: boolean }>
-  'block:added': CustomEvent<{ block: Block; produced: boolean }>
+  'block:added': CustomEvent<{ block: Block; produced: boolean; from?: string }>
   'block:rejected': CustomEvent<{ hash: string; index: number; error: ValidationError; from?: string }>
   'chain:reorg': CustomEvent<{ depth: number; fromIndex: number; toIndex: number; toHash: string }>
   'tx:accepted': CustomEvent<{ tx: Transaction }>
@@ -313,6 +313,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       this.applyAdoption(
         await chain.adopt(branch, (state, b) => verifyLeadership(state, b.header, this.genesis)),
         false,
+        from,
       )
       return 'added'
     } catch (err) {
@@ -360,7 +361,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     if (this.issued.size > 10_000) this.issued.delete(this.issued.keys().next().value as string)
   }
 
-  private applyAdoption(adoption: Adoption, produced: boolean): void {
+  private applyAdoption(adoption: Adoption, produced: boolean, from?: string): void {
     const chain = this.chain!
     const last = adoption.applied[adoption.applied.length - 1]
     const oldTip = this.tipSummary
@@ -378,7 +379,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       })
     }
     for (const block of adoption.applied)
-      this.safeDispatchEvent('block:added', { detail: { block, produced } })
+      this.safeDispatchEvent('block:added', { detail: { block, produced, ...(from && { from }) } })
   }
 }
 

@@ -97,6 +97,8 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
     expect(a.getState().tip.index).to.equal(500)
     const progress: Array<[number, number]> = []
     const started = performance.now()
+    const joinerEnv = await testPlatform()
+    envs.push(joinerEnv)
     const d = createNode(
       {
         genesis,
@@ -107,7 +109,7 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
           allowPrivateAddresses: true,
         },
       },
-      { ...(await testPlatform().then((e) => (envs.push(e), e))).platform, clock },
+      { ...joinerEnv.platform, clock },
     )
     d.addEventListener('sync:progress', (e) => progress.push([e.detail.done, e.detail.total]))
     await d.start()

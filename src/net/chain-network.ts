@@ -1,7 +1,8 @@
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import type { Connection, PeerId, ServiceMap } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
-import { multiaddr } from '@multiformats/multiaddr'
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, Libp2pOptions } from 'libp2p'
 import { DecodeError } from '../encoding/cbor.ts'
 import type { Block } from '../ledger/block.ts'
@@ -29,6 +30,8 @@ export interface Libp2pNetworkOptions<T extends ServiceMap> {
 /** How long to wait before redialling a bootstrap peer that dropped, growing to the cap. */
 const REDIAL_MIN_MS = 500
 const REDIAL_MAX_MS = 30_000
+/** How often a node announces its addresses on the chain's discovery topic. */
+const DISCOVERY_INTERVAL_MS = 2_000
 
 /**
  * The seed's network layer on js-libp2p: a host from the platform's transports, gossipsub for
@@ -40,6 +43,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
   private node?: PPNode
   private readonly scores = new PeerScores()
   private readonly syncing = new Set<string>()
+  private readonly dialing = new Set<string>()
   private controller = new AbortController()
   private stops: Array<() => unknown> = []
 
@@ -57,6 +61,12 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       settings: { listen: network.listenAddr, allowPrivateAddresses: network.allowPrivateAddresses },
       privateKey,
       connectionManager: { maxConnections: network.maxPeers },
+      peerDiscovery: [
+        pubsubPeerDiscovery({
+          interval: DISCOVERY_INTERVAL_MS,
+          topics: [`/pp/${node.genesis.chainId}/peers/1`],
+        }),
+      ],
       isBanned: (peer) => this.scores.isBanned(peer.toString()),
       services: {
         pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
@@ -85,9 +95,14 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
     const onDisconnect = (event: CustomEvent<PeerId>): void => {
       node.safeDispatchEvent('peer:disconnect', { detail: { id: event.detail.toString() } })
     }
+    const onDiscovery = (event: CustomEvent<{ id: PeerId; multiaddrs: Multiaddr[] }>): void => {
+      void this.dialDiscovered(event.detail.id, event.detail.multiaddrs)
+    }
+    libp2p.addEventListener('peer:discovery', onDiscovery)
     libp2p.addEventListener('peer:connect', onConnect)
     libp2p.addEventListener('peer:disconnect', onDisconnect)
     this.stops.push(() => {
+      libp2p.removeEventListener('peer:discovery', onDiscovery)
       libp2p.removeEventListener('peer:connect', onConnect)
       libp2p.removeEventListener('peer:disconnect', onDisconnect)
     })
@@ -130,6 +145,32 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
         if (isPeerFault(err)) this.penalise(id, err.message)
       })
       .finally(() => this.syncing.delete(id))
+  }
+
+  /**
+   * Dials a peer announced on the discovery topic over a direct address (TCP, WebSocket, or
+   * WebRTC signalled through a relay), never over a limited relayed circuit, while under maxPeers.
+   */
+  private async dialDiscovered(peer: PeerId, addrs: Multiaddr[]): Promise<void> {
+    const libp2p = this.libp2p
+    if (libp2p === undefined || this.node === undefined || this.dialing.has(peer.toString())) return
+    if (libp2p.getConnections(peer).some((c) => c.limits === undefined)) return
+    if (libp2p.getConnections().length >= this.node.config.network.maxPeers) return
+    const direct = addrs.filter((a) => {
+      const text = a.toString()
+      return text.includes('/webrtc') || !text.includes('/p2p-circuit')
+    })
+    const candidates: Multiaddr[] = []
+    for (const addr of direct) if (await libp2p.isDialable(addr)) candidates.push(addr)
+    if (candidates.length === 0) return
+    this.dialing.add(peer.toString())
+    try {
+      await dialWithRetry(libp2p, candidates[0], { signal: this.controller.signal })
+    } catch (err) {
+      log('could not dial discovered peer %s: %s', peer, (err as Error).message)
+    } finally {
+      this.dialing.delete(peer.toString())
+    }
   }
 
   private penalise(peer: string, reason: string): void {

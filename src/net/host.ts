@@ -15,6 +15,7 @@ export interface HostOptions<T extends ServiceMap> {
   /** Extra libp2p services (the relay adds a circuit relay server). */
   services?: Libp2pOptions<T>['services']
   connectionManager?: Libp2pOptions['connectionManager']
+  peerDiscovery?: Libp2pOptions['peerDiscovery']
   /** Peers refused in both directions (banned for misbehaving). */
   isBanned?: (peer: PeerId) => boolean
 }
@@ -42,6 +43,7 @@ export async function createHost<T extends ServiceMap = ServiceMap>(
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     ...(options.connectionManager !== undefined && { connectionManager: options.connectionManager }),
+    ...(options.peerDiscovery !== undefined && { peerDiscovery: options.peerDiscovery }),
     services: { identify: identify(), ping: ping(), ...options.services } as Libp2pOptions<
       BaseServices & T
     >['services'],
