@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromeLauncher } from '@web/test-runner-chrome'
 import * as esbuild from 'esbuild'
-import { browserOptions } from './scripts/esbuild-browser.js'
+import { browserOptions } from './scripts/esbuild-browser.ts'
 import { relayPlugin } from './test/support/relay-plugin.js'
 
 /** Serves each test file as one esbuild bundle (WTR's own resolver chokes on CommonJS dependencies). */

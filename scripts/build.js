@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import * as esbuild from 'esbuild'
-import { browserOptions } from './esbuild-browser.js'
+import { browserOptions } from './esbuild-browser.ts'
 
 const SOURCES = ['src', 'platform', 'relay', 'demo', 'package.json']
 const OUTPUTS = ['dist/node/index.js', 'dist/browser/index.js', 'dist/pp-node.min.js', 'dist/relay.js']

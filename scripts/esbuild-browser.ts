@@ -1,8 +1,9 @@
 // esbuild settings shared by the browser builds and the browser test runner.
 import { existsSync } from 'node:fs'
+import type { BuildOptions, Plugin } from 'esbuild'
 
 /** Swaps `x.ts` for a sibling `x.browser.ts` when one exists, as package.json "browser" maps do. */
-export const browserTwins = {
+export const browserTwins: Plugin = {
   name: 'browser-twins',
   setup(build) {
     build.onResolve({ filter: /\.ts$/ }, (args) => {
@@ -15,7 +16,7 @@ export const browserTwins = {
 }
 
 /** Options every browser bundle shares. */
-export const browserOptions = {
+export const browserOptions: BuildOptions = {
   bundle: true,
   platform: 'browser',
   format: 'esm',
