@@ -6,7 +6,7 @@ import { PPError } from '../src/errors.ts'
 import { InvalidAddressError } from '../src/ledger/address.ts'
 import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
-import type { Faucet } from './faucet.ts'
+import { type Faucet, FaucetRateLimitError } from './faucet.ts'
 import type { RelayMetrics } from './metrics.ts'
 
 /** Largest request body accepted. */
@@ -92,7 +92,7 @@ export function createHttpApi(options: HttpApiOptions): Server {
     ],
     [
       'GET',
-      /^\/blocks\/([0-9a-fA-F]+)$/,
+      /^\/blocks\/([^/]+)$/,
       async (_req, _url, m) => {
         const hash = fromHex(m[1])
         if (hash?.length !== 32) throw new HttpError(400, 'BAD_HASH', 'a block hash is 64 hex characters')
@@ -174,9 +174,11 @@ export function createHttpApi(options: HttpApiOptions): Server {
       const status =
         err instanceof HttpError
           ? err.status
-          : err instanceof InvalidAddressError || err instanceof PPError
-            ? 400
-            : 500
+          : err instanceof FaucetRateLimitError
+            ? 429
+            : err instanceof InvalidAddressError || err instanceof PPError
+              ? 400
+              : 500
       const code = err instanceof PPError ? err.code : 'INTERNAL'
       if (status === 500) console.error('pp-node: HTTP', req.method, url.pathname, err)
       send(res, status, {

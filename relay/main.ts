@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { toHex } from '../src/encoding/hash.ts'
 import { addressOf } from '../src/ledger/address.ts'
 import { type RelayOptions, startRelayNode } from './relay-node.ts'
+import { runWallet } from './wallet.ts'
 
 const USAGE = `Usage: node relay.js [options]          (every option also reads the environment variable shown)
 
@@ -16,6 +17,8 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --genesis <file>       genesis file of the chain to join (PP_GENESIS); without it a local devnet
                          is made in the data dir on first run and reused afterwards
   --producer-key <file>  JSON {"secret": hex, "vrfSecret": hex} to produce blocks with (PP_PRODUCER_KEY)
+  --faucet-key <file>    JSON {"secret": hex} of an account that funds POST /faucet (PP_FAUCET_KEY);
+                         a devnet made by the relay itself uses its producer key
   --host <ip>            address to listen on (PP_HOST, default 127.0.0.1)
   --tcp-port <n>         TCP port for Node peers (PP_TCP_PORT, default 4001)
   --ws-port <n>          WebSocket port for browser tabs (PP_WS_PORT, default 4002)
@@ -23,6 +26,7 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --bootstrap <addr>     a peer multiaddr to keep connected to; repeatable (PP_BOOTSTRAP, comma-separated)
   --max-peers <n>        most connections kept (PP_MAX_PEERS, default 200)
   --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
+  --slot-ms <n>          slot length of a devnet made by the relay (PP_SLOT_MS, default 1000)
   --reset                delete the data dir's chain, identity and devnet first
   -h, --help             show this help`
 
@@ -51,6 +55,7 @@ function parseOptions(): RelayOptions | undefined {
         'data-dir': { type: 'string' },
         genesis: { type: 'string' },
         'producer-key': { type: 'string' },
+        'faucet-key': { type: 'string' },
         host: { type: 'string' },
         'tcp-port': { type: 'string' },
         'ws-port': { type: 'string' },
@@ -59,6 +64,7 @@ function parseOptions(): RelayOptions | undefined {
         'max-peers': { type: 'string' },
         log: { type: 'string' },
         reset: { type: 'boolean' },
+        'slot-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -79,10 +85,12 @@ function parseOptions(): RelayOptions | undefined {
   for (const addr of bootstrap) if (!addr.startsWith('/')) fail(`--bootstrap "${addr}" is not a multiaddr`)
   const genesisFile = str('genesis', 'PP_GENESIS')
   const producerKeyFile = str('producer-key', 'PP_PRODUCER_KEY')
+  const faucetKeyFile = str('faucet-key', 'PP_FAUCET_KEY')
   return {
     dataDir: str('data-dir', 'PP_DATA_DIR', './.pp-data')!,
     ...(genesisFile && { genesisFile }),
     ...(producerKeyFile && { producerKeyFile }),
+    ...(faucetKeyFile && { faucetKeyFile }),
     host: str('host', 'PP_HOST', '127.0.0.1')!,
     tcpPort: whole('tcp-port', str('tcp-port', 'PP_TCP_PORT', '4001')!, 0, 65535),
     wsPort: whole('ws-port', str('ws-port', 'PP_WS_PORT', '4002')!, 0, 65535),
@@ -90,7 +98,8 @@ function parseOptions(): RelayOptions | undefined {
     bootstrapPeers: bootstrap,
     maxPeers: whole('max-peers', str('max-peers', 'PP_MAX_PEERS', '200')!, 1, 100_000),
     reset: v.reset === true,
-    staticDir: fileURLToPath(new URL('../dist/demo/', import.meta.url)),
+    devnet: { slotMs: whole('slot-ms', str('slot-ms', 'PP_SLOT_MS', '1000')!, 50, 3_600_000) },
+    staticDir: fileURLToPath(new URL('../dist/', import.meta.url)),
   }
 }
 
@@ -150,4 +159,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
-await main()
+if (['keygen', 'balance', 'send'].includes(process.argv[2] ?? '')) {
+  process.exitCode = await runWallet(process.argv.slice(2))
+} else {
+  await main()
+}

@@ -25,6 +25,8 @@ export interface RelayOptions {
   chain?: { genesis: Genesis; producer?: ProducerSecrets }
   /** A JSON file `{secret, vrfSecret?}` (hex) with the producer's keys; the devnet's own keys by default. */
   producerKeyFile?: string
+  /** A JSON file `{secret}` (hex) of the account that funds `POST /faucet`. */
+  faucetKeyFile?: string
   host: string
   tcpPort: number
   wsPort: number

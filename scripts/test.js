@@ -52,6 +52,12 @@ if (!values.fast) {
   }
 }
 
+// Tests start `node relay.js`, which runs the built relay: build first (skipped when up to date).
+{
+  const { code } = await run('build', 'node', ['scripts/build.js', '--if-needed'])
+  if (code !== 0) failedStages++
+}
+
 if (values.only !== 'browser') {
   const files = positionals.length > 0 ? positionals.filter(forNode) : ['test/**/*.spec.ts']
   if (files.length > 0) {

@@ -1,0 +1,179 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { expect } from 'chai'
+import { nodeCrypto } from '../platform/node/crypto.ts'
+import { fromHex } from '../src/encoding/hash.ts'
+import { addressOf } from '../src/ledger/address.ts'
+import { txToJson } from '../src/ledger/json.ts'
+import { signTransaction } from '../src/ledger/transaction.ts'
+import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
+
+const run = promisify(execFile)
+const RELAY = new URL('../relay.js', import.meta.url).pathname
+
+describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
+  this.timeout(120_000)
+  let dataDir: string
+  let relay: RelayProcess | undefined
+
+  const args = () => [
+    '--data-dir',
+    dataDir,
+    '--tcp-port',
+    '0',
+    '--ws-port',
+    '0',
+    '--http-port',
+    '0',
+    '--slot-ms',
+    '200',
+  ]
+  const get = async (path: string) => {
+    const res = await fetch(`${relay!.httpUrl}${path}`)
+    return { status: res.status, body: (await res.json()) as Record<string, any> }
+  }
+  const post = async (path: string, body: string) => {
+    const res = await fetch(`${relay!.httpUrl}${path}`, { method: 'POST', body })
+    return { status: res.status, body: (await res.json()) as Record<string, any> }
+  }
+  const tipIndex = async () => (await get('/status')).body.tip.index as number
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pp-relay-'))
+    relay = await startRelayProcess(args())
+  })
+  after(async () => {
+    if (relay && relay.child.exitCode === null) await relay.stop('SIGKILL')
+    await rm(dataDir, { recursive: true, force: true })
+  })
+
+  it('answers status, blocks, accounts, peers, bootstrap and metrics, with JSON errors for bad input', async () => {
+    const status = await get('/status')
+    expect(status.status).to.equal(200)
+    expect(status.body).to.include.keys('chainId', 'slot', 'epoch', 'tip', 'peers', 'syncing', 'mempool')
+    for (let i = 0; i < 100 && (await tipIndex()) < 2; i++) await new Promise((r) => setTimeout(r, 100))
+    const blocks = await get('/blocks?from=1&count=2')
+    expect(blocks.body).to.have.length(2)
+    expect((await get(`/blocks/${blocks.body[0].hash}`)).body.index).to.equal(1)
+    expect(await get('/blocks/xyz')).to.deep.include({ status: 400 })
+    expect((await get(`/blocks/${'0'.repeat(64)}`)).status).to.equal(404)
+    expect((await get('/blocks?from=-1')).body.error.code).to.equal('BAD_QUERY')
+    expect((await get('/blocks?from=1&count=100000')).body.length).to.be.at.most(100)
+    expect((await get('/accounts/nope')).body.error.code).to.equal('INVALID_ADDRESS')
+    expect((await get('/peers')).body).to.deep.equal([])
+    expect((await get('/bootstrap')).body.multiaddrs).to.deep.equal(relay!.multiaddrs)
+    const metrics = await (await fetch(`${relay!.httpUrl}/metrics`)).text()
+    expect(metrics).to.match(/^pp_tip_height \d+$/m)
+    expect(metrics).to.match(/^pp_peers\{transport="ws"\} 0$/m)
+    expect((await get('/nothing')).status).to.equal(404)
+    expect((await post('/status', '{}')).body.error.code).to.equal('METHOD_NOT_ALLOWED')
+    expect((await post('/tx', '{not json')).body.error.code).to.equal('BAD_JSON')
+    expect((await post('/tx', JSON.stringify({ body: {} }))).body.error.code).to.equal('DECODE_FAILED')
+    expect((await post('/tx', 'x'.repeat(100_000))).status).to.equal(413)
+  })
+
+  it('takes a signed transaction with POST /tx, includes it in a block and shows it in GET /accounts', async () => {
+    const key = JSON.parse(await readFile(join(dataDir, 'producer-key.json'), 'utf8'))
+    const secret = fromHex(key.secret)!
+    const from = addressOf(await nodeCrypto.publicKey(secret))
+    const to = addressOf(await nodeCrypto.publicKey(new Uint8Array(32).fill(5)))
+    const account = (await get(`/accounts/${from}`)).body
+    const chainId = (await get('/status')).body.chainId
+    const tx = await signTransaction(
+      { type: 'transfer', chainId, from, to, amount: 1234n, fee: 1n, nonce: account.nextNonce },
+      secret,
+      nodeCrypto,
+    )
+    const forged = { ...txToJson(tx), signature: '00'.repeat(64) }
+    expect((await post('/tx', JSON.stringify(forged))).body.error.code).to.equal('BAD_SIGNATURE')
+    const accepted = await post('/tx', JSON.stringify(txToJson(tx)))
+    expect(accepted.status).to.equal(202)
+    expect(accepted.body.hash).to.match(/^[0-9a-f]{64}$/)
+    for (let i = 0; i < 100 && (await get(`/accounts/${to}`)).body.balance !== '1234'; i++)
+      await new Promise((r) => setTimeout(r, 100))
+    expect((await get(`/accounts/${to}`)).body).to.deep.include({ balance: '1234', nonce: 0 })
+  })
+
+  it('funds new accounts from the devnet faucet, rate-limited', async () => {
+    const to = addressOf(await nodeCrypto.publicKey(new Uint8Array(32).fill(6)))
+    const first = await post('/faucet', JSON.stringify({ address: to }))
+    expect(first.status).to.equal(202)
+    const again = await post('/faucet', JSON.stringify({ address: to }))
+    expect(again.status).to.equal(429)
+    expect(again.body.error.code).to.equal('FAUCET_RATE_LIMITED')
+    expect((await post('/faucet', JSON.stringify({ address: 'bad' }))).body.error.code).to.equal(
+      'INVALID_ADDRESS',
+    )
+  })
+
+  it('wallet CLI: keygen, send and balance against the HTTP API', async () => {
+    const keyFile = join(dataDir, 'wallet.json')
+    await run(process.execPath, [RELAY, 'keygen', '--out', keyFile])
+    const wallet = JSON.parse(await readFile(keyFile, 'utf8'))
+    const producer = join(dataDir, 'producer-key.json')
+    const sent = await run(process.execPath, [
+      RELAY,
+      'send',
+      '--key',
+      producer,
+      '--to',
+      wallet.address,
+      '--amount',
+      '77',
+      '--api',
+      relay!.httpUrl,
+    ])
+    expect(sent.stdout).to.match(/^submitted [0-9a-f]{64}/)
+    let balance = ''
+    for (let i = 0; i < 100 && !balance.includes('balance 77,'); i++) {
+      balance = (await run(process.execPath, [RELAY, 'balance', wallet.address, '--api', relay!.httpUrl]))
+        .stdout
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(balance).to.include(`${wallet.address}: balance 77, nonce 0`)
+    const bad = await run(process.execPath, [
+      RELAY,
+      'send',
+      '--key',
+      keyFile,
+      '--to',
+      'nope',
+      '--amount',
+      '1',
+    ]).catch((e) => e)
+    expect(bad.code).to.equal(1)
+    expect(bad.stderr).to.include('--to "nope" is not a pp-node address')
+  })
+
+  it('exits 0 on SIGTERM and comes back with the same peer id and chain', async () => {
+    const before = (await get('/status')).body.tip
+    const peerId = relay!.peerId
+    expect(await relay!.stop('SIGTERM')).to.equal(0)
+    relay = await startRelayProcess(args())
+    expect(relay.peerId).to.equal(peerId)
+    const after = (await get('/status')).body.tip
+    expect(after.index).to.be.at.least(before.index)
+    expect((await get(`/blocks/${before.hash}`)).body.index).to.equal(before.index)
+  })
+
+  it('refuses bad flags with one line and exit code 2', async () => {
+    const bad = await run(process.execPath, [RELAY, '--tcp-port', 'abc']).catch((e) => e)
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr.trim().split('\n')).to.have.length(1)
+    const unknown = await run(process.execPath, [RELAY, '--frobnicate']).catch((e) => e)
+    expect(unknown.code).to.equal(2)
+    await writeFile(join(dataDir, 'bad-genesis.json'), '{"chainId": 5}')
+    const genesis = await run(process.execPath, [
+      RELAY,
+      '--genesis',
+      join(dataDir, 'bad-genesis.json'),
+      '--data-dir',
+      join(dataDir, 'x'),
+    ]).catch((e) => e)
+    expect(genesis.code).to.equal(2)
+    expect(genesis.stderr).to.include('genesis: chainId')
+  })
+})

@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+
+const RELAY = new URL('../../relay.js', import.meta.url).pathname
+
+/** A `node relay.js` child process and what it printed at start. */
+export interface RelayProcess {
+  child: ChildProcess
+  httpUrl: string
+  peerId: string
+  multiaddrs: string[]
+  output: () => string
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+/** Starts `node relay.js` with the given arguments and waits until it prints its HTTP address. */
+export function startRelayProcess(args: string[], env: Record<string, string> = {}): Promise<RelayProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RELAY, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    })
+    let output = ''
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`relay did not start in 30 s:\n${output}`))
+    }, 30_000)
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString()
+      const http = /http\s+(http:\/\/\S+)/.exec(output)
+      if (http === null) return
+      clearTimeout(timer)
+      child.stdout?.off('data', onData)
+      child.stdout?.on('data', (c: Buffer) => {
+        output += c.toString()
+      })
+      const multiaddrs = [...output.matchAll(/listening\s+(\/\S+)/g)].map((m) => m[1])
+      resolve({
+        child,
+        httpUrl: http[1],
+        peerId: multiaddrs[0]?.split('/p2p/')[1] ?? '',
+        multiaddrs,
+        output: () => output,
+        stop(signal = 'SIGTERM') {
+          child.kill(signal)
+          return exited
+        },
+      })
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (c: Buffer) => {
+      output += c.toString()
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`relay exited with ${code} before starting:\n${output}`))
+    })
+  })
+}
