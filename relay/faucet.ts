@@ -10,9 +10,12 @@ export class FaucetRateLimitError extends PPError {
   }
 }
 
-/** Devnet coins for new accounts (so a browser tab can get stake and produce), rate-limited per address and client. */
+/**
+ * Devnet coins for new accounts, rate-limited per address and client. By default each grant is a
+ * tenth of the faucet's balance, so a browser tab gets enough stake to produce blocks soon.
+ */
 export class Faucet {
-  readonly amount: bigint
+  readonly amount?: bigint
   private readonly node: PPNode
   private readonly secret: Uint8Array
   private readonly intervalMs: number
@@ -21,7 +24,7 @@ export class Faucet {
   constructor(node: PPNode, secret: Uint8Array, options: { amount?: bigint; intervalMs?: number } = {}) {
     this.node = node
     this.secret = secret
-    this.amount = options.amount ?? 10_000_000n
+    if (options.amount !== undefined) this.amount = options.amount
     this.intervalMs = options.intervalMs ?? 10_000
   }
 
@@ -43,7 +46,7 @@ export class Faucet {
       chainId: this.node.genesis.chainId,
       from,
       to,
-      amount: this.amount,
+      amount: this.amount ?? this.node.getAccount(from).balance / 10n,
       fee: 0n,
       nonce: this.node.nextNonce(from),
       memo: 'faucet',

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join } from 'node:path'
 import { fromHex, toHex } from '../src/encoding/hash.ts'
 import { PPError } from '../src/errors.ts'
+import { genesisToJson } from '../src/genesis.ts'
 import { InvalidAddressError } from '../src/ledger/address.ts'
 import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
@@ -80,6 +81,7 @@ export function createHttpApi(options: HttpApiOptions): Server {
   > = [
     ['GET', /^\/status$/, async () => [200, status(node)]],
     ['GET', /^\/bootstrap$/, async () => [200, { multiaddrs: options.bootstrapAddrs() }]],
+    ['GET', /^\/genesis$/, async () => [200, genesisToJson(node.genesis)]],
     ['GET', /^\/peers$/, async () => [200, node.getPeers()]],
     [
       'GET',

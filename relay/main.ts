@@ -27,6 +27,7 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --max-peers <n>        most connections kept (PP_MAX_PEERS, default 200)
   --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
   --slot-ms <n>          slot length of a devnet made by the relay (PP_SLOT_MS, default 1000)
+  --epoch-length <n>     slots per epoch of a devnet made by the relay (PP_EPOCH_LENGTH, default 30)
   --reset                delete the data dir's chain, identity and devnet first
   -h, --help             show this help`
 
@@ -65,6 +66,7 @@ function parseOptions(): RelayOptions | undefined {
         log: { type: 'string' },
         reset: { type: 'boolean' },
         'slot-ms': { type: 'string' },
+        'epoch-length': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -98,7 +100,10 @@ function parseOptions(): RelayOptions | undefined {
     bootstrapPeers: bootstrap,
     maxPeers: whole('max-peers', str('max-peers', 'PP_MAX_PEERS', '200')!, 1, 100_000),
     reset: v.reset === true,
-    devnet: { slotMs: whole('slot-ms', str('slot-ms', 'PP_SLOT_MS', '1000')!, 50, 3_600_000) },
+    devnet: {
+      slotMs: whole('slot-ms', str('slot-ms', 'PP_SLOT_MS', '1000')!, 50, 3_600_000),
+      epochLength: whole('epoch-length', str('epoch-length', 'PP_EPOCH_LENGTH', '30')!, 1, 1_000_000),
+    },
     staticDir: fileURLToPath(new URL('../dist/', import.meta.url)),
   }
 }

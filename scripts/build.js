@@ -1,11 +1,17 @@
 // `npm run build`: the four outputs of ARCHITECTURE.md. `--if-needed` skips when dist is newer than every source.
-import { readdirSync, statSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import * as esbuild from 'esbuild'
 import { browserOptions } from './esbuild-browser.ts'
 
 const SOURCES = ['src', 'platform', 'relay', 'demo', 'package.json']
-const OUTPUTS = ['dist/node/index.js', 'dist/browser/index.js', 'dist/pp-node.min.js', 'dist/relay.js']
+const OUTPUTS = [
+  'dist/node/index.js',
+  'dist/browser/index.js',
+  'dist/pp-node.min.js',
+  'dist/relay.js',
+  'dist/demo.js',
+]
 
 function newest(path) {
   const stat = statSync(path)
@@ -41,6 +47,13 @@ await Promise.all([
   }),
   esbuild.build({
     ...browserOptions,
+    entryPoints: ['demo/demo.ts'],
+    outfile: 'dist/demo.js',
+    minify: true,
+    sourcemap: true,
+  }),
+  esbuild.build({
+    ...browserOptions,
     entryPoints: ['platform/browser/global-entry.ts'],
     outfile: 'dist/pp-node.min.js',
     format: 'iife',
@@ -49,4 +62,7 @@ await Promise.all([
     metafile: false,
   }),
 ])
+// The relay serves dist/: the demo page, the embed example and their styles sit beside the bundles.
+mkdirSync('dist', { recursive: true })
+for (const file of ['index.html', 'embed.html', 'demo.css']) copyFileSync(`demo/${file}`, `dist/${file}`)
 console.log(`built ${OUTPUTS.join(', ')} in ${Math.round(performance.now() - started)} ms`)

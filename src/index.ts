@@ -2,11 +2,24 @@
  * pp-node's isomorphic core. Pair it with a platform (`nodePlatform` or `browserPlatform`).
  *
  * @example
- * import { nodePlatform } from 'pp-node'
- * const store = await nodePlatform({ dataDir: './.data' }).openStore('chain')
+ * import { createNode, nodePlatform } from 'pp-node'
+ * const node = createNode({ genesis, producer: { secret } }, nodePlatform({ dataDir: './.data' }))
+ * await node.start()
+ * node.addEventListener('block:added', (e) => console.log(e.detail.block.header.index))
  */
 export { ManualClock } from './clock/manual-clock.ts'
 export { systemClock } from './clock/system-clock.ts'
+export type { NetworkConfig, NodeConfig, ProducerSecrets } from './config.ts'
+export { vrfPublicKey } from './crypto/vrf.ts'
+export { makeDevnet } from './devnet.ts'
+export { fromHex, toHex } from './encoding/hash.ts'
 export * from './errors.ts'
+export { type Genesis, type GenesisJson, genesisToJson, parseGenesis } from './genesis.ts'
+export { type Address, addressOf, isAddress, parseAddress } from './ledger/address.ts'
+export type { Block, BlockHeader } from './ledger/block.ts'
+export * from './ledger/errors.ts'
+export { blockToJson, txFromJson, txToJson } from './ledger/json.ts'
+export { signTransaction, type Transaction, type TxBody } from './ledger/transaction.ts'
 export { createHost } from './net/host.ts'
+export { createNode, type NodeStatus, type PeerInfo, PPNode, type PPNodeEvents } from './node.ts'
 export type * from './platform.ts'

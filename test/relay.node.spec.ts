@@ -31,13 +31,15 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
     '--slot-ms',
     '200',
   ]
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, checked by the assertions
+  type Json = Record<string, any>
   const get = async (path: string) => {
     const res = await fetch(`${relay!.httpUrl}${path}`)
-    return { status: res.status, body: (await res.json()) as Record<string, any> }
+    return { status: res.status, body: (await res.json()) as Json }
   }
   const post = async (path: string, body: string) => {
     const res = await fetch(`${relay!.httpUrl}${path}`, { method: 'POST', body })
-    return { status: res.status, body: (await res.json()) as Record<string, any> }
+    return { status: res.status, body: (await res.json()) as Json }
   }
   const tipIndex = async () => (await get('/status')).body.tip.index as number
 

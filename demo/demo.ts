@@ -1,0 +1,214 @@
+// The demo page: this tab is a full pp-node (IndexedDB chain, WebSocket to the relay, WebRTC to
+// other tabs) with a live view of slots, blocks, forks and peers, and a small wallet.
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { browserPlatform } from '../platform/browser/index.ts'
+import { joinRelay } from '../platform/browser/join-relay.ts'
+import { addressOf, type PPNode, parseAddress, signTransaction, toHex, vrfPublicKey } from '../src/index.ts'
+import { claimTabId, removeAbandonedStores } from './tab-identity.ts'
+import { SlotTimeline } from './timeline.ts'
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T
+const config = (window as unknown as { PP_CONFIG?: { api?: string } }).PP_CONFIG ?? {}
+const relay = config.api || location.origin
+
+function log(text: string, bad = false): void {
+  const item = document.createElement('li')
+  item.textContent = `${new Date().toLocaleTimeString()} ${text}`
+  if (bad) item.className = 'bad'
+  const list = $('log')
+  list.prepend(item)
+  while (list.children.length > 200) list.lastElementChild?.remove()
+}
+
+function message(text: string, ok: boolean): void {
+  const el = $('wallet-message')
+  el.textContent = text
+  el.className = `message ${ok ? 'ok' : 'error'}`
+}
+
+/** The tab's keys, made once and kept in its IndexedDB. */
+async function loadWallet(prefix: string): Promise<{ secret: Uint8Array; vrfSecret: Uint8Array }> {
+  const store = await (await browserPlatform({ prefix })).openStore('wallet')
+  try {
+    const secret = await store.get('secret')
+    const vrfSecret = await store.get('vrfSecret')
+    if (secret && vrfSecret) return { secret, vrfSecret }
+    const fresh = { secret: ed25519.utils.randomSecretKey(), vrfSecret: ed25519.utils.randomSecretKey() }
+    await store.batch([
+      { type: 'put', key: 'secret', value: fresh.secret },
+      { type: 'put', key: 'vrfSecret', value: fresh.vrfSecret },
+    ])
+    return fresh
+  } finally {
+    await store.close()
+  }
+}
+
+async function main(): Promise<void> {
+  const tabId = await claimTabId()
+  const prefix = `pp-tab-${tabId}-`
+  const wallet = await loadWallet(prefix)
+  const publicKey = ed25519.getPublicKey(wallet.secret)
+  const address = addressOf(publicKey)
+  $('address').textContent = address
+  const node = await joinRelay({ relay, prefix, producer: wallet })
+  const timeline = new SlotTimeline($('timeline'), $('block-detail'), toHex(publicKey))
+  let produced = 0
+  let sync = { done: 0, total: 0 }
+  let onChain = new Set<string>()
+
+  const refreshChain = async (): Promise<void> => {
+    const tip = node.getState().tip.index
+    const blocks = await node.chainStore.getBlocks(Math.max(1, tip - 80), 81)
+    onChain = new Set(blocks.map((b) => toHex(b.hash)))
+    for (const b of blocks) timeline.add(b)
+  }
+  node.addEventListener('block:added', ({ detail: { block, produced: mine } }) => {
+    timeline.add(block)
+    if (mine) {
+      produced++
+      log(`produced block ${block.header.index} in slot ${block.header.slot}`)
+    } else if (sync.done >= sync.total) {
+      log(
+        `block ${block.header.index} slot ${block.header.slot} by ${addressOf(block.header.issuer).slice(0, 12)}…`,
+      )
+    }
+    void refreshChain()
+  })
+  node.addEventListener('block:rejected', ({ detail }) =>
+    log(`rejected block ${detail.index}: ${detail.error.code} ${detail.error.message}`, true),
+  )
+  node.addEventListener('chain:reorg', ({ detail }) => log(`reorg: rolled back ${detail.depth} block(s)`))
+  node.addEventListener('peer:connect', ({ detail: { peer } }) =>
+    log(`peer joined ${peer.id.slice(-8)} over ${peer.transport}`),
+  )
+  node.addEventListener('peer:disconnect', ({ detail }) => log(`peer left ${detail.id.slice(-8)}`))
+  node.addEventListener('tx:rejected', ({ detail }) =>
+    log(`transaction refused: ${detail.error.code} ${detail.error.message}`, true),
+  )
+  node.addEventListener('sync:progress', ({ detail }) => {
+    sync = detail
+  })
+  node.addEventListener('error', ({ detail }) => log(`error: ${detail.error.message}`, true))
+
+  await node.start()
+  await refreshChain()
+  log(
+    `this tab is node ${tabId}; chain ${node.genesis.chainId} from IndexedDB at block ${node.getState().tip.index}`,
+  )
+  void removeAbandonedStores(tabId).then((n) => n > 0 && log(`removed ${n} store(s) of closed tabs`))
+
+  const render = (): void => {
+    const s = node.getState()
+    const peers = node.getPeers()
+    const lag = s.slot - s.tip.slot
+    const syncing = sync.done < sync.total
+    const state = peers.length === 0 ? 'connecting' : syncing ? 'syncing' : 'synced'
+    $('status').dataset.state = state
+    $('chain').textContent = `${s.chainId} (${node.genesis.mode})`
+    $('slot').textContent = String(s.slot)
+    $('epoch').textContent = String(s.epoch)
+    const within = (Date.now() - node.genesis.genesisTime) % node.genesis.slotMs
+    $('ring').style.strokeDashoffset = String(94.2 * (1 - within / node.genesis.slotMs))
+    $('tip-index').textContent = String(s.tip.index)
+    $('tip-hash').textContent = s.tip.hash.slice(0, 12)
+    $('sync-state').textContent =
+      state === 'syncing'
+        ? `syncing ${sync.done}/${sync.total}`
+        : state === 'connecting'
+          ? 'connecting…'
+          : `synced (${lag} slot${lag === 1 ? '' : 's'} since last block)`
+    const bar = $<HTMLProgressElement>('sync-bar')
+    bar.hidden = !syncing
+    bar.value = sync.total > 0 ? sync.done / sync.total : 0
+    const account = node.getAccount(address)
+    $('balance').textContent = account.balance.toString()
+    $('producer-state').textContent = account.vrfKey
+      ? `registered stake pool (stake ${account.balance}); leads slots two epochs after registering`
+      : 'not a producer yet'
+    $('produced').textContent = String(produced)
+    const counts = new Map<string, number>()
+    for (const p of peers) counts.set(p.transport, (counts.get(p.transport) ?? 0) + 1)
+    $('peer-counts').textContent = [...counts].map(([t, n]) => `${n} ${t}`).join(' · ')
+    $('peers').innerHTML = peers
+      .map((p) => `<li data-transport="${p.transport}">${p.transport} ${p.direction} ${p.id}</li>`)
+      .join('')
+    timeline.render(s.slot, onChain)
+  }
+  render()
+  setInterval(render, 250)
+
+  $('faucet').addEventListener('click', async () => {
+    try {
+      const res = await fetch(`${relay}/faucet`, { method: 'POST', body: JSON.stringify({ address }) })
+      const body = await res.json()
+      if (!res.ok) throw new Error(`${body.error.code}: ${body.error.message}`)
+      message(`faucet sent ${body.amount}; it arrives with the next block`, true)
+    } catch (err) {
+      message((err as Error).message, false)
+    }
+  })
+  const submit = async (
+    build: (nonce: number) => Promise<Parameters<PPNode['submitTransaction']>[0]>,
+    done: string,
+  ) => {
+    try {
+      const { hash } = await node.submitTransaction(await build(node.nextNonce(address)))
+      message(`${done} (${hash.slice(0, 12)}…)`, true)
+    } catch (err) {
+      const e = err as Error & { code?: string }
+      message(`${e.code ?? 'ERROR'}: ${e.message}`, false)
+    }
+  }
+  $('register').addEventListener('click', () =>
+    submit(
+      (nonce) =>
+        signTransaction(
+          {
+            type: 'register-pool',
+            chainId: node.genesis.chainId,
+            from: address,
+            fee: 0n,
+            nonce,
+            vrfKey: vrfPublicKey(wallet.vrfSecret),
+          },
+          wallet.secret,
+          node.platform.crypto,
+        ),
+      'pool registration submitted',
+    ),
+  )
+  $('send').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const toText = $<HTMLInputElement>('send-to').value.trim()
+    const amountText = $<HTMLInputElement>('send-amount').value.trim()
+    void submit(
+      async (nonce) => {
+        const to = parseAddress(toText, 'recipient')
+        if (!/^\d{1,30}$/.test(amountText) || BigInt(amountText) <= 0n)
+          throw Object.assign(new Error('amount must be a whole number > 0'), { code: 'BAD_AMOUNT' })
+        return signTransaction(
+          {
+            type: 'transfer',
+            chainId: node.genesis.chainId,
+            from: address,
+            to,
+            amount: BigInt(amountText),
+            fee: 1n,
+            nonce,
+          },
+          wallet.secret,
+          node.platform.crypto,
+        )
+      },
+      `sent ${amountText} to ${toText.slice(0, 12)}…`,
+    )
+  })
+  addEventListener('pagehide', () => void node.stop())
+}
+
+main().catch((err: Error) => {
+  $('status').dataset.state = 'failed'
+  $('sync-state').textContent = `failed: ${err.message}`
+  log(`failed to start: ${err.message}`, true)
+})

@@ -1,0 +1,65 @@
+import type { ProducerSecrets } from '../../src/config.ts'
+import { PPError } from '../../src/errors.ts'
+import type { GenesisJson } from '../../src/genesis.ts'
+import { createNode, type PPNode } from '../../src/node.ts'
+import { browserPlatform } from './index.ts'
+
+/** Thrown when the relay's HTTP API cannot be reached or answers nonsense. */
+export class RelayUnreachableError extends PPError {
+  constructor(message: string) {
+    super('RELAY_UNREACHABLE', message)
+  }
+}
+
+/** How a tab joins the network of a relay. */
+export interface JoinRelayOptions {
+  /** The relay's HTTP address (default: the page's own origin). */
+  relay?: string
+  /** IndexedDB database name prefix: one per node (default "pp-node-"). */
+  prefix?: string
+  producer?: ProducerSecrets
+  /** Allow private/loopback addresses and ws:// (default true: local devnets). */
+  allowPrivateAddresses?: boolean
+  maxPeers?: number
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(url)
+  } catch (err) {
+    throw new RelayUnreachableError(`cannot reach the relay at ${url}: ${(err as Error).message}`)
+  }
+  if (!res.ok) throw new RelayUnreachableError(`the relay answered ${res.status} for ${url}`)
+  return (await res.json()) as T
+}
+
+/**
+ * Creates a browser node on the chain of a relay: fetches its genesis and multiaddrs, stores
+ * the chain in IndexedDB. Call `start()` on the result.
+ *
+ * @example
+ * const node = await joinRelay({ relay: 'http://127.0.0.1:8080' })
+ * await node.start()
+ */
+export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode> {
+  const base = options.relay ?? globalThis.location?.origin ?? ''
+  const [genesis, bootstrap] = await Promise.all([
+    getJson<GenesisJson>(`${base}/genesis`),
+    getJson<{ multiaddrs: string[] }>(`${base}/bootstrap`),
+  ])
+  const platform = await browserPlatform(options.prefix === undefined ? {} : { prefix: options.prefix })
+  return createNode(
+    {
+      genesis,
+      ...(options.producer && { producer: options.producer }),
+      network: {
+        enableP2P: true,
+        bootstrapPeers: bootstrap.multiaddrs.filter((a) => a.includes('/ws')),
+        allowPrivateAddresses: options.allowPrivateAddresses ?? true,
+        ...(options.maxPeers !== undefined && { maxPeers: options.maxPeers }),
+      },
+    },
+    platform,
+  )
+}
