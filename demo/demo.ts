@@ -56,12 +56,28 @@ async function main(): Promise<void> {
   let produced = 0
   let sync = { done: 0, total: 0 }
   let onChain = new Set<string>()
+  let knownTip = 0
+  let refreshing: Promise<void> | undefined
+  let again = false
 
+  /** Re-reads the best chain's last blocks (after reorgs, blocks left on the losing branch show as forks). */
   const refreshChain = async (): Promise<void> => {
-    const tip = node.getState().tip.index
-    const blocks = await node.chainStore.getBlocks(Math.max(1, tip - 80), 81)
-    onChain = new Set(blocks.map((b) => toHex(b.hash)))
-    for (const b of blocks) timeline.add(b)
+    if (refreshing) {
+      again = true
+      return refreshing
+    }
+    refreshing = (async () => {
+      do {
+        again = false
+        const tip = node.getState().tip.index
+        const blocks = await node.chainStore.getBlocks(Math.max(1, tip - 80), 81)
+        onChain = new Set(blocks.map((b) => toHex(b.hash)))
+        knownTip = tip
+        for (const b of blocks) timeline.add(b)
+      } while (again)
+    })()
+    await refreshing
+    refreshing = undefined
   }
   node.addEventListener('block:added', ({ detail: { block, produced: mine } }) => {
     timeline.add(block)
@@ -102,7 +118,7 @@ async function main(): Promise<void> {
     const s = node.getState()
     const peers = node.getPeers()
     const lag = s.slot - s.tip.slot
-    const syncing = sync.done < sync.total
+    const syncing = s.syncing || sync.done < sync.total
     const state = peers.length === 0 ? 'connecting' : syncing ? 'syncing' : 'synced'
     $('status').dataset.state = state
     $('chain').textContent = `${s.chainId} (${node.genesis.mode})`
@@ -133,7 +149,7 @@ async function main(): Promise<void> {
     $('peers').innerHTML = peers
       .map((p) => `<li data-transport="${p.transport}">${p.transport} ${p.direction} ${p.id}</li>`)
       .join('')
-    timeline.render(s.slot, onChain)
+    timeline.render(s.slot, onChain, knownTip)
   }
   render()
   setInterval(render, 250)

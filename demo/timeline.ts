@@ -30,12 +30,15 @@ export class SlotTimeline {
     for (const slot of this.seen.keys()) if (slot < block.header.slot - 200) this.seen.delete(slot)
   }
 
-  /** Draws the 60 slots up to `current`; `onChain` holds the hashes of best-chain blocks. */
-  render(current: number, onChain: Set<string>): void {
+  /**
+   * Draws the 60 slots up to `current`. `onChain` holds the best chain's hashes up to block
+   * `knownTip`; blocks added since are on the best chain too until a refresh says otherwise.
+   */
+  render(current: number, onChain: Set<string>, knownTip: number): void {
     const cells: string[] = []
     for (let slot = Math.max(0, current - 59); slot <= current; slot++) {
       const blocks = this.seen.get(slot) ?? []
-      const best = blocks.find((b) => onChain.has(toHex(b.hash)))
+      const best = blocks.find((b) => onChain.has(toHex(b.hash)) || b.header.index > knownTip)
       const shown = best ?? blocks[0]
       if (shown === undefined) {
         cells.push(`<span class="cell empty" title="slot ${slot}: empty"></span>`)

