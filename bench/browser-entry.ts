@@ -1,11 +1,29 @@
 // Runs the shared benchmark cases inside Chromium; the runner calls window.runBench and reads the figures.
 import { browserPlatform } from '../platform/browser/index.ts'
+import type { GenesisJson } from '../src/genesis.ts'
+import { createNode } from '../src/node.ts'
 import { importRate, verifyRate, vrfRates } from './cases.ts'
 
 declare global {
   interface Window {
     runBench(quick: boolean): Promise<unknown[]>
+    syncBench(genesis: GenesisJson, ws: string, count: number): Promise<number>
   }
+}
+
+/** Seconds for a fresh tab node (IndexedDB) to sync `count` blocks from a Node peer over WebSocket. */
+window.syncBench = async (genesis, ws, count) => {
+  const platform = await browserPlatform({ prefix: `pp-bench-sync-${Date.now()}-` })
+  const node = createNode(
+    { genesis, network: { enableP2P: true, bootstrapPeers: [ws], allowPrivateAddresses: true } },
+    platform,
+  )
+  const start = performance.now()
+  await node.start()
+  while (node.getState().tip.index < count) await new Promise((r) => setTimeout(r, 20))
+  const seconds = (performance.now() - start) / 1000
+  await node.stop()
+  return seconds
 }
 
 window.runBench = async (quick: boolean) => {

@@ -9,7 +9,9 @@ import * as esbuild from 'esbuild'
 import puppeteer from 'puppeteer-core'
 import { nodePlatform } from '../platform/node/index.ts'
 import { browserOptions } from '../scripts/esbuild-browser.ts'
+import { genesisToJson } from '../src/genesis.ts'
 import { type Figure, importRate, verifyRate, vrfRates } from './cases.ts'
+import { admission, footprint, propagation, syncRate } from './network-cases.ts'
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, 'no-browser': { type: 'boolean' } } })
 const quick = values.quick === true
@@ -37,7 +39,10 @@ async function nodeFigures(): Promise<Figure[]> {
   }
 }
 
-async function browserFigures(): Promise<{ figures: Figure[]; version: string }> {
+/** A Node peer serving a chain for the Chromium sync figure. */
+type SyncSource = Awaited<ReturnType<Awaited<ReturnType<typeof syncRate>>['serve']>>
+
+async function browserFigures(source: SyncSource): Promise<{ figures: Figure[]; version: string }> {
   const bundle = await esbuild.build({
     ...browserOptions,
     entryPoints: ['bench/browser-entry.ts'],
@@ -65,6 +70,15 @@ async function browserFigures(): Promise<{ figures: Figure[]; version: string }>
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
     await page.waitForFunction(() => typeof window.runBench === 'function')
     const figures = (await page.evaluate((q) => window.runBench(q), quick)) as Figure[]
+    const syncSeconds = await page.evaluate(
+      ([genesis, ws, count]) => window.syncBench(genesis as never, ws as string, count as number),
+      [genesisToJson(source.genesis), source.ws, source.count] as const,
+    )
+    figures.push({
+      name: `sync ${source.count} blocks, Chromium (IndexedDB) ← Node (WebSocket)`,
+      value: source.count / syncSeconds,
+      unit: 'blocks/s',
+    })
     return { figures, version: await browser.version() }
   } finally {
     await browser.close()
@@ -73,14 +87,58 @@ async function browserFigures(): Promise<{ figures: Figure[]; version: string }>
   }
 }
 
+/** Adds the ratios the issue asks for: import tx/s against raw verify/s, and sync against import. */
+function addRatios(figures: Figure[]): void {
+  const find = (pattern: RegExp, unit: string) =>
+    figures.find((f) => pattern.test(f.name) && f.unit === unit)?.value
+  for (const env of ['node', 'browser']) {
+    const verify = find(new RegExp(`verify \\(${env}`), 'verify/s')
+    const imported = find(new RegExp(`import, 100 transfers/block \\(${env}`), 'tx/s')
+    if (verify && imported) {
+      const target = env === 'node' ? 0.8 : 0.5
+      figures.push({
+        name: `import tx/s ÷ raw verify/s (${env}), 100 transfers/block`,
+        value: imported / verify,
+        unit: 'ratio',
+        anchor: { value: target, what: `target ≥ ${target}` },
+      })
+    }
+  }
+  const syncTx = find(/^sync .* × 100 transfers, Node/, 'tx/s')
+  const importTx = find(/import, 100 transfers\/block \(node/, 'tx/s')
+  if (syncTx && importTx)
+    figures.push({
+      name: 'sync tx/s ÷ import tx/s (Node, 100 transfers/block)',
+      value: syncTx / importTx,
+      unit: 'ratio',
+      anchor: { value: 0.7, what: 'target ≥ 0.7' },
+    })
+  const emptySyncRate = find(/^sync .* × 0 transfers, Node/, 'blocks/s')
+  if (emptySyncRate)
+    figures.find((f) => f.value === emptySyncRate)!.anchor = { value: 2000, what: 'target ≥ 2,000 blocks/s' }
+}
+
 function format(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3)
 }
 
 const started = performance.now()
 const node = await nodeFigures()
-const browser = values['no-browser'] ? { figures: [], version: 'skipped' } : await browserFigures()
-const figures = [...node, ...browser.figures]
+const emptySync = await syncRate(quick ? 500 : 10_000, 0)
+const fullSync = await syncRate(quick ? 50 : 2_000, 100)
+await (await fullSync.serve()).stop()
+const source = await emptySync.serve()
+const browser = values['no-browser'] ? { figures: [], version: 'skipped' } : await browserFigures(source)
+await source.stop()
+const network = [
+  ...emptySync.figures,
+  ...fullSync.figures,
+  ...(await propagation(quick ? 5 : 20, quick ? 20 : 200)),
+  ...(await admission(quick ? 500 : 5000)),
+  ...(await footprint(quick ? 10 : 50)),
+]
+const figures = [...node, ...network, ...browser.figures]
+addRatios(figures)
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
@@ -91,9 +149,13 @@ const nameWidth = Math.max(...figures.map((f) => f.name.length))
 console.log(
   `\npp-node benchmarks${quick ? ' (quick)' : ''} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.chromium}\n`,
 )
-console.log(`${'figure'.padEnd(nameWidth)}  ${'value'.padStart(12)}  unit`)
-for (const f of figures)
-  console.log(`${f.name.padEnd(nameWidth)}  ${format(f.value).padStart(12)}  ${f.unit}`)
+console.log(
+  `${'figure'.padEnd(nameWidth)}  ${'value'.padStart(12)}  ${'unit'.padEnd(10)}  limit or target (value ÷ it)`,
+)
+for (const f of figures) {
+  const anchor = f.anchor ? `${f.anchor.what} (${format(f.value / f.anchor.value)}×)` : ''
+  console.log(`${f.name.padEnd(nameWidth)}  ${format(f.value).padStart(12)}  ${f.unit.padEnd(10)}  ${anchor}`)
+}
 const out = {
   date: new Date().toISOString(),
   quick,

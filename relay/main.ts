@@ -111,6 +111,8 @@ function parseOptions(): RelayOptions | undefined {
 const short = (hex: string): string => hex.slice(0, 12)
 
 async function main(): Promise<void> {
+  // A closed stdout (the terminal or pipe went away) must not take the node down with it.
+  process.stdout.on('error', () => {})
   const options = parseOptions()
   if (options === undefined) return
   const relay = await startRelayNode(options).catch((err: Error & { code?: string }) => {

@@ -12,10 +12,10 @@ import { PPError } from './errors.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
 import type { Block } from './ledger/block.ts'
 import { type Adoption, ChainStore } from './ledger/chain-store.ts'
-import { ForkTooDeepError, UnknownParentError, ValidationError } from './ledger/errors.ts'
+import { BadParentError, ForkTooDeepError, UnknownParentError, ValidationError } from './ledger/errors.ts'
 import { type Account, accountOf } from './ledger/ledger-state.ts'
 import type { Transaction } from './ledger/transaction.ts'
-import { verifyBlockSignatures, verifyTransactionSignature } from './ledger/verify-signatures.ts'
+import { verifyBlocksSignatures, verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
 import { Libp2pNetwork } from './net/chain-network.ts'
 import type { Platform } from './platform.ts'
@@ -186,7 +186,26 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
    * when its ancestors must be fetched first.
    */
   receiveBlock(block: Block, from?: string): Promise<BlockOutcome> {
-    return this.serialize(() => this.intake(block, from))
+    return this.serialize(() => this.intake([block], from))
+  }
+
+  /**
+   * Validates a linked run of blocks (each the parent of the next, as sync fetches them) with one
+   * signature batch and adds it with one write. When a block in it is invalid, the run is retried
+   * block by block so the valid ones before it are kept and the bad one is reported.
+   */
+  receiveBlocks(blocks: Block[], from?: string): Promise<BlockOutcome> {
+    return this.serialize(async () => {
+      try {
+        return await this.intake(blocks, from)
+      } catch (err) {
+        if (blocks.length === 1 || !(err instanceof ValidationError) || err instanceof UnknownParentError)
+          throw err
+        let outcome: BlockOutcome = 'duplicate'
+        for (const block of blocks) outcome = await this.intake([block], from)
+        return outcome
+      }
+    })
   }
 
   /** Where the node stands now. */
@@ -296,31 +315,41 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     return true
   }
 
-  private async intake(block: Block, from?: string): Promise<BlockOutcome> {
+  private async intake(blocks: Block[], from?: string): Promise<BlockOutcome> {
     const chain = this.requireChain('receiveBlock')
-    const { header } = block
-    if (await chain.hasBlock(block.hash)) return 'duplicate'
+    let fresh = blocks
+    while (fresh.length > 0 && (await chain.hasBlock(fresh[0].hash))) fresh = fresh.slice(1)
+    if (fresh.length === 0) return 'duplicate'
+    const last = fresh[fresh.length - 1]
     try {
-      if (header.protocolVersion !== this.genesis.protocolVersion) {
-        throw new ProtocolVersionError(
-          `block ${header.index}: protocol version ${header.protocolVersion}, expected ${this.genesis.protocolVersion}`,
-        )
-      }
       const maxSlot = slotAt(this.genesis, this.platform.clock.now() + this.config.clockSkewMs)
-      if (header.slot > maxSlot)
-        throw new FutureSlotError(
-          `block ${header.index}: slot ${header.slot} is in the future (now ≤ ${maxSlot})`,
-        )
-      await verifyBlockSignatures(block, this.platform.crypto)
-      this.recordIssued(block)
-      const branch = await this.branchOf(block, chain)
+      for (const [i, { header, hash }] of fresh.entries()) {
+        if (i > 0 && !equalBytes(header.prevHash, fresh[i - 1].hash)) {
+          throw new BadParentError(
+            `block ${header.index} ${toHex(hash).slice(0, 12)} does not follow the block before it`,
+          )
+        }
+        if (header.protocolVersion !== this.genesis.protocolVersion) {
+          throw new ProtocolVersionError(
+            `block ${header.index}: protocol version ${header.protocolVersion}, expected ${this.genesis.protocolVersion}`,
+          )
+        }
+        if (header.slot > maxSlot) {
+          throw new FutureSlotError(
+            `block ${header.index}: slot ${header.slot} is in the future (now ≤ ${maxSlot})`,
+          )
+        }
+      }
+      await verifyBlocksSignatures(fresh, this.platform.crypto)
+      for (const block of fresh) this.recordIssued(block)
+      const branch = [...(await this.branchOf(fresh[0], chain)).slice(0, -1), ...fresh]
       const ancestor = branch[0].header.index - 1
       const depth = chain.tip.index - ancestor
       if (
         ancestor !== chain.tip.index &&
-        !prefersCandidate(this.tipSummary, tipOf(header), depth, this.genesis.k)
+        !prefersCandidate(this.tipSummary, tipOf(last.header), depth, this.genesis.k)
       ) {
-        await chain.putSideBlock(block)
+        for (const block of fresh) await chain.putSideBlock(block)
         return 'side'
       }
       this.applyAdoption(
@@ -330,9 +359,9 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       )
       return 'added'
     } catch (err) {
-      if (err instanceof ValidationError && !(err instanceof UnknownParentError)) {
+      if (fresh.length === 1 && err instanceof ValidationError && !(err instanceof UnknownParentError)) {
         this.safeDispatchEvent('block:rejected', {
-          detail: { hash: toHex(block.hash), index: header.index, error: err, ...(from && { from }) },
+          detail: { hash: toHex(last.hash), index: last.header.index, error: err, ...(from && { from }) },
         })
       }
       throw err

@@ -16,18 +16,33 @@ export async function verifyTransactionSignature(tx: Transaction, crypto: Crypto
 }
 
 /** Verifies the issuer's header signature and every transaction signature in one batch. */
-export async function verifyBlockSignatures(block: Block, crypto: CryptoPort): Promise<void> {
-  const items: SignedItem[] = [
-    { publicKey: block.header.issuer, message: headerSigningMessage(block.hash), signature: block.signature },
-    ...block.txs.map(txItem),
-  ]
+export function verifyBlockSignatures(block: Block, crypto: CryptoPort): Promise<void> {
+  return verifyBlocksSignatures([block], crypto)
+}
+
+/** Verifies every signature of several blocks in one batch (all cores at once); throws naming the first bad one. */
+export async function verifyBlocksSignatures(blocks: readonly Block[], crypto: CryptoPort): Promise<void> {
+  const items: SignedItem[] = []
+  for (const block of blocks) {
+    items.push({
+      publicKey: block.header.issuer,
+      message: headerSigningMessage(block.hash),
+      signature: block.signature,
+    })
+    for (const tx of block.txs) items.push(txItem(tx))
+  }
   const results = await crypto.verifyBatch(items)
-  const bad = results.indexOf(false)
-  if (bad === 0) throw new BadSignatureError(`block ${block.header.index}: issuer signature does not verify`)
-  if (bad > 0) {
-    const tx = block.txs[bad - 1]
-    throw new BadSignatureError(
-      `block ${block.header.index}, tx #${bad - 1} (${toHex(tx.hash).slice(0, 12)}): signature does not verify`,
-    )
+  let offset = 0
+  for (const block of blocks) {
+    const bad = results.slice(offset, offset + 1 + block.txs.length).indexOf(false)
+    offset += 1 + block.txs.length
+    if (bad === 0)
+      throw new BadSignatureError(`block ${block.header.index}: issuer signature does not verify`)
+    if (bad > 0) {
+      const tx = block.txs[bad - 1]
+      throw new BadSignatureError(
+        `block ${block.header.index}, tx #${bad - 1} (${toHex(tx.hash).slice(0, 12)}): signature does not verify`,
+      )
+    }
   }
 }

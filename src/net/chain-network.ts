@@ -61,7 +61,12 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       network: node.platform.network,
       settings: { listen: network.listenAddr, allowPrivateAddresses: network.allowPrivateAddresses },
       privateKey,
-      connectionManager: { maxConnections: network.maxPeers },
+      // libp2p's default of 5 inbound connections per second per address would turn away a burst of
+      // tabs behind one NAT (or many local peers) at a relay.
+      connectionManager: {
+        maxConnections: network.maxPeers,
+        inboundConnectionThreshold: Math.max(5, network.maxPeers),
+      },
       peerDiscovery: [
         pubsubPeerDiscovery({
           interval: DISCOVERY_INTERVAL_MS,

@@ -4,7 +4,7 @@ import { encodeCbor } from '../encoding/cbor.ts'
 import { equalBytes } from '../encoding/hash.ts'
 import { PPError } from '../errors.ts'
 import { genesisHash } from '../genesis.ts'
-import { decodeBlock } from '../ledger/block.ts'
+import { type Block, decodeBlock } from '../ledger/block.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
 import type { PPNode } from '../node.ts'
 import {
@@ -93,21 +93,29 @@ export async function syncFromPeer(
   const ancestor = decodeLocated(await ask(SYNC_PROTOCOLS.locate, encodeLocate(await chainLocator(chain))))
   if (ancestor < 0) throw new WrongChainPeerError(`peer ${peer} shares no block with us`)
   const total = status.tip.index - ancestor
+  const fetchBatch = async (from: number): Promise<Block[]> => {
+    const blocks = decodeBlocks(
+      await ask(SYNC_PROTOCOLS.blocks, encodeGetBlocks(from, MAX_BLOCKS_PER_REQUEST)),
+    ).map(decodeBlock)
+    blocks.forEach((block, i) => {
+      if (block.header.index !== from + i) {
+        throw new WrongChainPeerError(`peer ${peer} sent block ${block.header.index}, asked for ${from + i}`)
+      }
+    })
+    return blocks
+  }
   let added = 0
   let next = ancestor + 1
+  // The next batch is fetched while the current one is validated and written.
+  let pending = fetchBatch(next)
   while (next <= status.tip.index) {
     options.signal?.throwIfAborted()
-    const batch = decodeBlocks(
-      await ask(SYNC_PROTOCOLS.blocks, encodeGetBlocks(next, MAX_BLOCKS_PER_REQUEST)),
-    )
+    const batch = await pending
     if (batch.length === 0) break
-    for (const bytes of batch) {
-      const block = decodeBlock(bytes)
-      if (block.header.index !== next)
-        throw new WrongChainPeerError(`peer ${peer} sent block ${block.header.index}, asked for ${next}`)
-      if ((await node.receiveBlock(block, peer.toString())) === 'added') added++
-      next++
-    }
+    next += batch.length
+    pending = next <= status.tip.index ? fetchBatch(next) : Promise.resolve([])
+    pending.catch(() => {}) // a failure surfaces when awaited
+    if ((await node.receiveBlocks(batch, peer.toString())) === 'added') added += batch.length
     options.onProgress?.(next - ancestor - 1, total)
   }
   return added
