@@ -66,8 +66,8 @@ class LevelStore implements Store {
   }
 }
 
-/** Maps LevelDB / IndexedDB failures onto the core's typed storage errors. */
-function translate(err: unknown, what: string): Error {
+/** Maps LevelDB / IndexedDB failures (ENOSPC, QuotaExceededError, …) onto the core's typed storage errors. */
+export function translate(err: unknown, what: string): Error {
   const text = describe(err)
   if (/QuotaExceeded|No space left|ENOSPC|quota/i.test(text)) {
     return new StoreFullError(`${what}: storage is full (${text})`, { cause: err })

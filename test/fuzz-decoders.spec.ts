@@ -25,7 +25,8 @@ function onlyTypedErrors(decode: (input: never) => unknown) {
     try {
       decode(input as never)
     } catch (err) {
-      if (!(err instanceof PPError)) throw new Error(`untyped ${(err as Error)?.name}: ${(err as Error)?.message}`)
+      if (!(err instanceof PPError))
+        throw new Error(`untyped ${(err as Error)?.name}: ${(err as Error)?.message}`)
     }
     return true
   }
@@ -59,7 +60,12 @@ describe('fuzzing every decoder reachable from the network', () => {
   for (const [name, decode] of Object.entries(DECODERS)) {
     it(`${name}: random bytes and random CBOR values throw only typed errors`, () => {
       fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), onlyTypedErrors(decode)), { numRuns: 300 })
-      const value = fc.anything({ withBigInt: true, withTypedArray: true, withNullPrototype: false, maxDepth: 3 })
+      const value = fc.anything({
+        withBigInt: true,
+        withTypedArray: true,
+        withNullPrototype: false,
+        maxDepth: 3,
+      })
       fc.assert(
         fc.property(value, (v) => {
           let bytes: Uint8Array
@@ -78,7 +84,12 @@ describe('fuzzing every decoder reachable from the network', () => {
   it('mutated valid transactions and blocks: every flipped, cut or spliced byte gives a typed error or a valid object', () => {
     const mutate = (bytes: Uint8Array) =>
       fc
-        .tuple(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), fc.nat(bytes.length), fc.uint8Array({ maxLength: 8 }))
+        .tuple(
+          fc.nat(bytes.length - 1),
+          fc.integer({ min: 1, max: 255 }),
+          fc.nat(bytes.length),
+          fc.uint8Array({ maxLength: 8 }),
+        )
         .map(([at, xor, cut, extra]) => {
           const copy = bytes.slice(0, Math.max(1, cut))
           if (at < copy.length) copy[at] ^= xor

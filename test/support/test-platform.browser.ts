@@ -6,7 +6,7 @@ import type { TestPlatform } from './test-platform.ts'
 export type { TestPlatform } from './test-platform.ts'
 
 /** Which environment the tests are running in. */
-export const environment = 'browser' as const
+export const environment: 'node' | 'browser' = 'browser'
 
 /** A browser platform whose IndexedDB databases carry a fresh prefix; `dispose()` deletes them. */
 export async function testPlatform(): Promise<TestPlatform> {

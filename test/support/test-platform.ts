@@ -12,7 +12,7 @@ export interface TestPlatform {
 }
 
 /** Which environment the tests are running in (this file is swapped for its .browser twin in Chromium). */
-export const environment = 'node' as const
+export const environment: 'node' | 'browser' = 'node'
 
 /** A Node platform over a fresh temporary data directory. */
 export async function testPlatform(): Promise<TestPlatform> {
