@@ -1,0 +1,210 @@
+import { gossipsub } from '@libp2p/gossipsub'
+import { multiaddr } from '@multiformats/multiaddr'
+import { expect } from 'chai'
+import { nodeNetwork } from '../platform/node/network.ts'
+import { ManualClock } from '../src/clock/manual-clock.ts'
+import { slotStart } from '../src/consensus/slot-clock.ts'
+import { encodeCbor } from '../src/encoding/cbor.ts'
+import { toHex } from '../src/encoding/hash.ts'
+import { type Block, encodeBlock } from '../src/ledger/block.ts'
+import { encodeTransaction } from '../src/ledger/transaction.ts'
+import { createHost } from '../src/net/host.ts'
+import { encodeGetBlocks, encodeNewBlock, encodeNewTx } from '../src/net/messages.ts'
+import { protocolId } from '../src/net/protocol-id.ts'
+import { sendRequest } from '../src/net/request-response.ts'
+import { createNode, type PPNode } from '../src/node.ts'
+import { bftGenesis, nextBlock, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
+import { stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
+import { type TestPlatform, testPlatform } from './support/test-platform.ts'
+
+describe('hostile peer against a real node (Node, TCP)', function () {
+  this.timeout(120_000)
+  let env: TestPlatform
+  let node: PPNode
+  let keys: TestKey[]
+  let clock: ManualClock
+  const hosts: Array<{ stop(): Promise<void> | void }> = []
+
+  const genesisOf = (k: TestKey[]) => bftGenesis(k, { k: 5 }, 2) // keys[0]: the node (even slots), keys[1]: the attacker (odd)
+
+  beforeEach(async () => {
+    env = await testPlatform()
+    keys = await testKeys(3, env.platform.crypto, 'hostile')
+    const genesis = genesisOf(keys)
+    clock = new ManualClock(slotStart(genesis, 0) - 1)
+    node = createNode(
+      {
+        genesis,
+        producer: { secret: keys[0].secret },
+        network: { enableP2P: true, listenAddr: ['/ip4/127.0.0.1/tcp/0'], allowPrivateAddresses: true },
+      },
+      { ...env.platform, clock },
+    )
+    await node.start()
+  })
+  afterEach(async () => {
+    for (const h of hosts.splice(0)) await h.stop()
+    await node.stop()
+    await env.dispose()
+  })
+
+  async function attacker() {
+    const host = await createHost({
+      network: nodeNetwork,
+      settings: { listen: [], allowPrivateAddresses: true },
+      services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
+    })
+    hosts.push(host)
+    await host.dial(multiaddr(tcpAddr(node)))
+    const topic = `/pp/${node.genesis.chainId}/blocks/1`
+    host.services.pubsub.subscribe(topic)
+    await waitFor(
+      () => host.services.pubsub.getSubscribers(topic).length > 0,
+      'the node in the attacker’s gossip view',
+    )
+    return host
+  }
+
+  it('invalid blocks on the gossip topic: chain unchanged, node keeps producing, attacker scored down and banned', async () => {
+    const genesis = node.genesis
+    await stepSlot(clock, genesis, [node], 0)
+    const host = await attacker()
+    const topic = `/pp/${genesis.chainId}/blocks/1`
+    const chainBefore = node.getState().tip
+    const heapBefore = process.memoryUsage().heapUsed
+    const state = node.chainStore.state
+    const crypto = env.platform.crypto
+    const announce = (b: Block) => encodeNewBlock(b.header.index, b.header.slot, b.hash, encodeBlock(b))
+    clock.set(slotStart(genesis, 1) + 1)
+    const good = await nextBlock(state, [], keys[1], crypto, 1)
+    const rejected: string[] = []
+    node.addEventListener('block:rejected', (e) => rejected.push(e.detail.error.code))
+    const attacks: Array<[string, Uint8Array]> = [
+      ['not CBOR', Uint8Array.from([0xff, 0x00, 0x13])],
+      ['CBOR of the wrong shape', encodeCbor({ type: 'new_block', index: 'x' })],
+      ['announcement not matching its block', encodeNewBlock(9, 9, good.hash, encodeBlock(good))],
+      ['bad signature', announce({ ...good, signature: new Uint8Array(64).fill(1) })],
+      [
+        'wrong leader (slot 1 signed by a stranger)',
+        announce(await nextBlock(state, [], keys[2], crypto, 1)),
+      ],
+      ['future slot', announce(await nextBlock(state, [], keys[1], crypto, 999))],
+      [
+        'wrong index for its parent',
+        announce({
+          ...(await nextBlock(state, [], keys[1], crypto, 1)),
+          header: { ...good.header, index: 7 },
+        }),
+      ],
+    ]
+    for (const [, data] of attacks) await host.services.pubsub.publish(topic, data).catch(() => {})
+    // Banned after enough offences: the node closes the connection and refuses new ones.
+    await waitFor(() => node.getPeers().length === 0, 'the attacker to be disconnected', 20_000)
+    // Coming back does not help: the node drops the banned peer's new connection at once.
+    await host.dial(multiaddr(tcpAddr(node))).catch(() => {})
+    await new Promise((r) => setTimeout(r, 300))
+    expect(node.getPeers()).to.deep.equal([])
+    expect(node.getState().tip.hash).to.equal(chainBefore.hash)
+    expect(rejected).to.include.members(['BAD_SIGNATURE', 'NOT_LEADER', 'FUTURE_SLOT'])
+    // It keeps producing its own slots.
+    await stepSlot(clock, genesis, [node], 2)
+    await stepSlot(clock, genesis, [node], 4)
+    expect(node.getState().tip.index).to.equal(chainBefore.index + 2)
+    const blocks = await node.chainStore.getBlocks(1, 100)
+    expect(blocks.every((b) => toHex(b.header.issuer) === toHex(keys[0].publicKey))).to.equal(true)
+    expect(process.memoryUsage().heapUsed - heapBefore).to.be.below(64 * 2 ** 20)
+  })
+
+  it('equivocation: a second, different block from the same issuer for one slot is rejected', async () => {
+    const genesis = node.genesis
+    const host = await attacker()
+    const topic = `/pp/${genesis.chainId}/blocks/1`
+    clock.set(slotStart(genesis, 1) + 1)
+    const state = node.chainStore.state
+    const crypto = env.platform.crypto
+    const first = await nextBlock(state, [], keys[1], crypto, 1)
+    const second = await nextBlock(
+      state,
+      [await transfer(keys[2], keys[0].address, 1n, 0, crypto)],
+      keys[1],
+      crypto,
+      1,
+    )
+    const rejected: string[] = []
+    node.addEventListener('block:rejected', (e) => rejected.push(e.detail.error.code))
+    await host.services.pubsub.publish(topic, encodeNewBlock(1, 1, first.hash, encodeBlock(first)))
+    await waitFor(() => node.getState().tip.index === 1, 'the first block')
+    await host.services.pubsub.publish(topic, encodeNewBlock(1, 1, second.hash, encodeBlock(second)))
+    await waitFor(() => rejected.length > 0, 'the equivocating block to be rejected')
+    expect(rejected).to.deep.equal(['EQUIVOCATION'])
+    expect(node.getState().tip.hash).to.equal(toHex(first.hash))
+  })
+
+  it('bad transactions on the gossip topic: malformed and forged ones are rejected, replays ignored', async () => {
+    const genesis = node.genesis
+    const host = await attacker()
+    const crypto = env.platform.crypto
+    const txTopic = `/pp/${genesis.chainId}/txs/1`
+    const tx = await transfer(keys[2], keys[0].address, 3n, 0, crypto)
+    await host.services.pubsub.publish(txTopic, encodeNewTx(encodeTransaction(tx)))
+    await waitFor(() => node.getState().mempool.transactions === 1, 'a valid transaction')
+    await host.services.pubsub.publish(txTopic, encodeNewTx(encodeTransaction(tx))).catch(() => {}) // replay: ignored
+    await host.services.pubsub
+      .publish(txTopic, encodeNewTx(encodeTransaction({ ...tx, signature: new Uint8Array(64) })))
+      .catch(() => {})
+    await host.services.pubsub.publish(txTopic, Uint8Array.from([1, 2, 3])).catch(() => {})
+    await new Promise((r) => setTimeout(r, 500))
+    expect(node.getState().mempool.transactions).to.equal(1)
+  })
+
+  it('hostile requests: bad get_blocks, garbage, a stalled stream, a flood — errors, not crashes; the sender is banned', async () => {
+    const genesis = node.genesis
+    for (let s = 0; s < 6; s += 2) await stepSlot(clock, genesis, [node], s)
+    const plainHost = async () => {
+      const host = await createHost({
+        network: nodeNetwork,
+        settings: { listen: [], allowPrivateAddresses: true },
+      })
+      hosts.push(host)
+      return host
+    }
+    const bad = await plainHost()
+    const peer = multiaddr(tcpAddr(node))
+    const blocksProtocol = protocolId(genesis.chainId, 'blocks')
+    const ask = (host: typeof bad, body: Uint8Array) =>
+      sendRequest(host, peer, blocksProtocol, body, { maxResponseBytes: 1 << 20, timeoutMs: 5000 }).then(
+        () => 'answered',
+        (e: { code?: string; message?: string }) => `${e.code}`,
+      )
+    // A well-behaved peer flooding requests gets answers (within stream limits) .
+    const flooder = await plainHost()
+    expect(await ask(flooder, encodeGetBlocks(1, 3))).to.equal('answered') // connected first, then the flood
+    const flood = await Promise.all(Array.from({ length: 300 }, () => ask(flooder, encodeGetBlocks(1, 3))))
+    expect(flood.filter((r) => r === 'answered').length).to.be.at.least(64)
+    // A stream that announces 1,000 bytes and sends 3: the node gives up on it by itself later.
+    const stalled = await bad.dialProtocol(peer, blocksProtocol)
+    stalled.send(Uint8Array.from([0xe8, 0x07, 1, 2, 3]))
+    expect(await ask(bad, encodeGetBlocks(1, 2))).to.equal('answered')
+    expect(await ask(bad, encodeCbor({ type: 'get_blocks', from_index: 1, count: 1_000_000 }))).to.equal(
+      'REQUEST_REFUSED',
+    )
+    expect(await ask(bad, encodeCbor({ type: 'get_blocks', from_index: -5, count: 3 }))).to.equal(
+      'REQUEST_REFUSED',
+    )
+    expect(await ask(bad, Uint8Array.from([0xde, 0xad]))).to.equal('REQUEST_REFUSED')
+    await ask(bad, new Uint8Array(64 * 1024)) // over the request limit: the stream is cut
+    await ask(bad, Uint8Array.from([0xa0]))
+    // Enough garbage: banned and cut off.
+    const badId = bad.peerId.toString()
+    await waitFor(
+      () => !node.getPeers().some((p) => p.id === badId),
+      'the sender of garbage to be disconnected',
+      20_000,
+    )
+    expect(await ask(bad, encodeGetBlocks(1, 2))).to.not.equal('answered')
+    // The node is still healthy: it produces and serves.
+    await stepSlot(clock, genesis, [node], 6)
+    expect(node.getState().tip.index).to.equal(4)
+    expect(await ask(flooder, encodeGetBlocks(4, 1))).to.equal('answered')
+  })
+})
