@@ -25,6 +25,18 @@ export interface Libp2pNetworkOptions<T extends ServiceMap> {
   services?: Libp2pOptions<T>['services']
   /** Name of the store holding the peer identity (default "identity"). */
   identityStore?: string
+  /** Injected network faults, for the simulator and tests. */
+  conditions?: NetworkConditions
+}
+
+/** Faults the simulator injects: per-message latency and loss on gossip, and blocked peers (partitions). */
+export interface NetworkConditions {
+  /** Delay before a received gossip message is handled, in ms. */
+  latencyMs?: () => number
+  /** True to drop a received gossip message. */
+  drop?: () => boolean
+  /** True for peers this node must not talk to. */
+  blocked?: (peer: string) => boolean
 }
 
 /** How long to wait before redialling a bootstrap peer that dropped, growing to the cap. */
@@ -73,7 +85,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
           topics: [`/pp/${node.genesis.chainId}/peers/1`],
         }),
       ],
-      isBanned: (peer) => this.scores.isBanned(peer.toString()),
+      isBanned: (peer) => this.scores.isBanned(peer.toString()) || (this.options.conditions?.blocked?.(peer.toString()) ?? false),
       services: {
         pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
         ...this.options.services,
@@ -84,6 +96,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       startGossip(libp2p.services.pubsub, node, {
         penalise: (peer, reason) => this.penalise(peer.toString(), reason),
         fetchAncestors: (peer) => this.sync(peer),
+        ...(this.options.conditions && { conditions: this.options.conditions }),
       }),
       serveSync(
         libp2p,

@@ -20,6 +20,15 @@ export interface GossipHooks {
   penalise(peer: PeerId, reason: string): void
   /** A peer announced a block whose ancestors we lack: sync from it. */
   fetchAncestors(peer: PeerId): void
+  /** Injected latency and loss (simulator). */
+  conditions?: { latencyMs?: () => number; drop?: () => boolean }
+}
+
+/** Applies injected latency and loss; true when the message is to be dropped. */
+async function impaired(hooks: GossipHooks): Promise<boolean> {
+  const delay = hooks.conditions?.latencyMs?.() ?? 0
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+  return hooks.conditions?.drop?.() ?? false
 }
 
 // Transactions that may be fine elsewhere (ordering races, a full pool) are ignored, not punished.
@@ -33,6 +42,7 @@ const BENIGN_TX_CODES = new Set(['BAD_NONCE', 'INSUFFICIENT_BALANCE', 'UNKNOWN_S
 export function startGossip(pubsub: GossipSub, node: PPNode, hooks: GossipHooks): () => void {
   const topics = gossipTopics(node.genesis.chainId)
   pubsub.topicValidators.set(topics.blocks, async (peer, message) => {
+    if (await impaired(hooks)) return TopicValidatorResult.Ignore
     let block: Block
     try {
       const announced = decodeNewBlock(message.data)
@@ -65,6 +75,7 @@ export function startGossip(pubsub: GossipSub, node: PPNode, hooks: GossipHooks)
     }
   })
   pubsub.topicValidators.set(topics.txs, async (peer, message) => {
+    if (await impaired(hooks)) return TopicValidatorResult.Ignore
     let tx: Transaction
     try {
       tx = decodeTransaction(decodeNewTx(message.data))

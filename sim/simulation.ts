@@ -1,0 +1,262 @@
+// A network simulator: N real pp-nodes in one process over real libp2p (loopback TCP), one driven
+// clock, injected latency, loss, partitions and crash/restart, and the Ouroboros properties measured.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { nodePlatform } from '../platform/node/index.ts'
+import { ManualClock } from '../src/clock/manual-clock.ts'
+import { slotStart } from '../src/consensus/slot-clock.ts'
+import { makeDevnet } from '../src/devnet.ts'
+import { hash, toHex } from '../src/encoding/hash.ts'
+import type { Genesis } from '../src/genesis.ts'
+import { addressOf } from '../src/ledger/address.ts'
+import { Libp2pNetwork } from '../src/net/chain-network.ts'
+import { createNode, type PPNode } from '../src/node.ts'
+
+/** What to simulate. */
+export interface SimulationOptions {
+  nodes: number
+  slots: number
+  mode: 'praos' | 'bft'
+  /** Per-hop gossip latency: uniform in [0, latencyMs]. */
+  latencyMs: number
+  /** Probability that a node drops a gossip message it receives. */
+  loss: number
+  /** Slots [from, to) during which the nodes are split into `groups` groups (node i in group i mod groups). */
+  partition?: { from: number; to: number; groups: number }
+  /** Slots [from, to) during which a `fraction` of the nodes is down; they restart from their own storage. */
+  crash?: { from: number; to: number; fraction: number }
+  seed: number
+  /** Active slot coefficient for Praos (default 1/2 here: more blocks per simulated slot). */
+  activeSlotCoeff?: string
+  k?: number
+  /** Called once per slot with progress, for a progress bar. */
+  onSlot?: (slot: number) => void
+}
+
+/** The measured properties. */
+export interface SimulationReport {
+  options: Omit<SimulationOptions, 'onSlot'>
+  commonPrefix: { deepestRollback: number; k: number; disagreementAfterPruningK: number; holds: boolean }
+  chainGrowth: { blocks: number; slots: number; blocksPerSlot: number; expected: number }
+  chainQuality: Array<{ producer: string; blocks: number; share: number; stakeShare: number }>
+  propagationMs: { p50: number; p95: number; max: number; blocks: number }
+  oneChain: boolean
+  blocksLostAfterRestart: number
+  seconds: number
+}
+
+/** mulberry32: a small seeded PRNG so faults repeat for a seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface SimNode {
+  index: number
+  dataDir: string
+  node?: PPNode
+  peerId?: string
+  group: number
+  down: boolean
+  preCrashTip?: Uint8Array
+}
+
+/** Runs one simulation and measures common prefix, chain growth, chain quality and propagation. */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
+  const started = performance.now()
+  const random = prng(options.seed)
+  let counter = 0
+  const { genesis, producers } = await makeDevnet(
+    {
+      mode: options.mode,
+      producers: options.nodes,
+      genesisTime: 0,
+      slotMs: 1000,
+      epochLength: 20,
+      k: options.k ?? 20,
+      activeSlotCoeff: options.activeSlotCoeff ?? '1/2',
+      random: (n) => hash(new TextEncoder().encode(`sim-${options.seed}-${counter++}`)).slice(0, n),
+    },
+    nodePlatform({ dataDir: tmpdir() }).crypto,
+  )
+  const clock = new ManualClock(slotStart(genesis, 0) - 1)
+  const sims: SimNode[] = await Promise.all(
+    producers.map(async (_, index) => ({ index, dataDir: await mkdtemp(join(tmpdir(), `pp-sim-${index}-`)), group: 0, down: false })),
+  )
+  const byPeer = new Map<string, SimNode>()
+  const producedAt = new Map<string, number>()
+  const arrivals = new Map<string, Set<number>>()
+  const arrivedAt = new Map<string, number>()
+  let deepestRollback = 0
+
+  const partitioned = (a: SimNode, peer: string): boolean => {
+    const b = byPeer.get(peer)
+    return b !== undefined && b.group !== a.group
+  }
+  const start = async (sim: SimNode, bootstrap: string[]): Promise<void> => {
+    const network = new Libp2pNetwork({
+      identityStore: 'identity',
+      conditions: {
+        latencyMs: () => random() * options.latencyMs,
+        drop: () => random() < options.loss,
+        blocked: (peer) => partitioned(sim, peer),
+      },
+    })
+    const node = createNode(
+      {
+        genesis,
+        producer: producers[sim.index],
+        network: { enableP2P: true, listenAddr: ['/ip4/127.0.0.1/tcp/0'], bootstrapPeers: bootstrap, allowPrivateAddresses: true },
+      },
+      { ...nodePlatform({ dataDir: sim.dataDir }), clock },
+    )
+    node.network = network
+    node.addEventListener('block:added', ({ detail: { block, produced } }) => {
+      const id = toHex(block.hash)
+      if (produced) producedAt.set(id, performance.now())
+      const seen = arrivals.get(id) ?? new Set<number>()
+      seen.add(sim.index)
+      arrivals.set(id, seen)
+      if (seen.size === sims.filter((s) => !s.down).length && !arrivedAt.has(id)) arrivedAt.set(id, performance.now())
+    })
+    node.addEventListener('chain:reorg', ({ detail }) => {
+      deepestRollback = Math.max(deepestRollback, detail.depth)
+    })
+    await node.start()
+    sim.node = node
+    sim.peerId = network.libp2p!.peerId.toString()
+    byPeer.set(sim.peerId, sim)
+  }
+  const addrOf = (sim: SimNode): string =>
+    (sim.node!.network as Libp2pNetwork).libp2p!.getMultiaddrs().map(String).find((a) => a.includes('/tcp/'))!
+
+  // A connected start: node i bootstraps to node 0 and node i−1; gossip discovery adds the rest.
+  for (const sim of sims) await start(sim, sim.index === 0 ? [] : [addrOf(sims[0]), addrOf(sims[Math.max(0, sim.index - 1)])])
+  await wait(1500) // gossip meshes form on heartbeats
+
+  const crashed = new Set<number>()
+  if (options.crash) {
+    const count = Math.max(1, Math.round(options.nodes * options.crash.fraction))
+    const order = sims.map((s) => s.index).sort(() => random() - 0.5)
+    for (const i of order.slice(0, count)) crashed.add(i)
+  }
+  const alive = () => sims.filter((s) => !s.down)
+  const settle = async (): Promise<void> => {
+    // Wait until no block has arrived anywhere for a while (bounded).
+    const quiet = Math.max(60, options.latencyMs * 4)
+    let last = -1
+    const deadline = Date.now() + 5000
+    while (Date.now() < deadline) {
+      const total = [...arrivals.values()].reduce((n, s) => n + s.size, 0)
+      if (total === last) return
+      last = total
+      await wait(quiet)
+    }
+  }
+
+  for (let slot = 0; slot < options.slots; slot++) {
+    const p = options.partition
+    if (p && (slot === p.from || slot === p.to)) {
+      for (const sim of sims) sim.group = slot === p.from ? sim.index % p.groups : 0
+      if (slot === p.from) {
+        for (const sim of alive()) {
+          const libp2p = (sim.node!.network as Libp2pNetwork).libp2p!
+          for (const c of libp2p.getConnections()) if (partitioned(sim, c.remotePeer.toString())) await c.close().catch(() => {})
+        }
+      } else {
+        for (const sim of alive()) if (sim.index > 0) await (sim.node!.network as Libp2pNetwork).libp2p!.dial(multiaddr(addrOf(sims[0]))).catch(() => {})
+      }
+    }
+    const c = options.crash
+    if (c && slot === c.from) {
+      for (const sim of sims.filter((s) => crashed.has(s.index))) {
+        sim.preCrashTip = sim.node!.chainStore.tip.hash
+        sim.down = true
+        await sim.node!.stop()
+      }
+    }
+    if (c && slot === c.to) {
+      for (const sim of sims.filter((s) => crashed.has(s.index))) {
+        sim.down = false
+        await start(sim, [addrOf(sims.find((s) => !crashed.has(s.index))!)])
+      }
+    }
+    const handled = alive().map(
+      (sim) =>
+        new Promise<void>((resolve) => {
+          const onSlot = (e: CustomEvent<{ slot: number }>): void => {
+            if (e.detail.slot < slot) return
+            sim.node!.removeEventListener('slot', onSlot)
+            resolve()
+          }
+          sim.node!.addEventListener('slot', onSlot)
+        }),
+    )
+    clock.set(slotStart(genesis, slot))
+    await Promise.all(handled)
+    await settle()
+    options.onSlot?.(slot)
+  }
+  // Quiet slots at the end let the last forks resolve, as honest networks do between blocks.
+  for (let i = 0; i < 3; i++) await settle()
+
+  const chains = await Promise.all(alive().map(async (s) => (await s.node!.chainStore.getBlocks(1, s.node!.chainStore.tip.index)).map((b) => b)))
+  const hashes = chains.map((chain) => chain.map((b) => toHex(b.hash)))
+  const k = genesis.k
+  let disagreement = 0
+  for (const a of hashes) {
+    for (const b of hashes) {
+      const pruned = a.slice(0, Math.max(0, a.length - k))
+      let common = 0
+      while (common < pruned.length && pruned[common] === b[common]) common++
+      disagreement = Math.max(disagreement, pruned.length - common)
+    }
+  }
+  const finalChain = chains[0]
+  const stake = totalStakeShares(genesis)
+  const quality = producers.map((p) => {
+    const address = addressOf(p.publicKey)
+    const blocks = finalChain.filter((b) => addressOf(b.header.issuer) === address).length
+    return { producer: address.slice(0, 14), blocks, share: blocks / Math.max(1, finalChain.length), stakeShare: stake.get(address) ?? 0 }
+  })
+  const delays = [...arrivedAt.entries()].filter(([id]) => producedAt.has(id)).map(([id, at]) => at - producedAt.get(id)!)
+  delays.sort((x, y) => x - y)
+  const pct = (q: number) => (delays.length === 0 ? 0 : delays[Math.min(delays.length - 1, Math.floor(q * delays.length))])
+  let lost = 0
+  for (const sim of sims) if (sim.preCrashTip && !(await sim.node!.chainStore.hasBlock(sim.preCrashTip))) lost++
+  const tips = hashes.map((h) => h.at(-1))
+  for (const sim of alive()) await sim.node!.stop()
+  await Promise.all(sims.map((s) => rm(s.dataDir, { recursive: true, force: true })))
+  const f = Number(genesis.activeSlotCoeff.numerator) / Number(genesis.activeSlotCoeff.denominator)
+  const { onSlot: _, ...shown } = options
+  return {
+    options: shown,
+    commonPrefix: { deepestRollback, k, disagreementAfterPruningK: disagreement, holds: disagreement === 0 && deepestRollback <= k },
+    chainGrowth: {
+      blocks: finalChain.length,
+      slots: options.slots,
+      blocksPerSlot: finalChain.length / options.slots,
+      expected: options.mode === 'praos' ? f : 1,
+    },
+    chainQuality: quality,
+    propagationMs: { p50: pct(0.5), p95: pct(0.95), max: delays.at(-1) ?? 0, blocks: delays.length },
+    oneChain: tips.every((t) => t === tips[0]),
+    blocksLostAfterRestart: lost,
+    seconds: (performance.now() - started) / 1000,
+  }
+}
+
+function totalStakeShares(genesis: Genesis): Map<string, number> {
+  const total = [...genesis.balances.values()].reduce((a, b) => a + b, 0n)
+  return new Map([...genesis.balances].map(([a, b]) => [a, Number((b * 10_000n) / total) / 10_000]))
+}
