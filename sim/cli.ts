@@ -11,10 +11,14 @@ function fail(message: string): never {
   process.exit(2)
 }
 
-function range(name: string, text: string | undefined): { from: number; to: number; value: number } | undefined {
+function range(
+  name: string,
+  text: string | undefined,
+): { from: number; to: number; value: number } | undefined {
   if (text === undefined) return undefined
   const m = /^(\d+)-(\d+):([\d.]+)$/.exec(text)
-  if (!m || Number(m[1]) >= Number(m[2])) fail(`--${name} must look like FROM-TO:VALUE with FROM < TO, e.g. 50-100:3`)
+  if (!m || Number(m[1]) >= Number(m[2]))
+    fail(`--${name} must look like FROM-TO:VALUE with FROM < TO, e.g. 50-100:3`)
   return { from: Number(m[1]), to: Number(m[2]), value: Number(m[3]) }
 }
 
@@ -40,10 +44,14 @@ const loss = Number(values.loss)
 if (!(loss >= 0 && loss < 1)) fail('--loss must be in [0, 1)')
 const partition = range('partition', values.partition)
 const crash = range('crash', values.crash)
-if (partition && (partition.value < 2 || !Number.isInteger(partition.value))) fail('--partition groups must be a whole number ≥ 2')
+if (partition && (partition.value < 2 || !Number.isInteger(partition.value)))
+  fail('--partition groups must be a whole number ≥ 2')
 if (crash && !(crash.value > 0 && crash.value < 1)) fail('--crash fraction must be in (0, 1)')
 
-const bar = new SingleBar({ format: 'simulating [{bar}] slot {value}/{total} | {duration}s', clearOnComplete: true })
+const bar = new SingleBar({
+  format: 'simulating [{bar}] slot {value}/{total} | {duration}s',
+  clearOnComplete: true,
+})
 bar.start(slots, 0)
 const options: SimulationOptions = {
   nodes,
@@ -59,14 +67,27 @@ const options: SimulationOptions = {
 const report = await runSimulation(options)
 bar.stop()
 const cp = report.commonPrefix
-console.log(`pp-node simulation: ${nodes} nodes, ${slots} slots, ${values.mode}, latency ≤ ${options.latencyMs} ms, loss ${loss}` +
-  `${partition ? `, partition ${values.partition}` : ''}${crash ? `, crash ${values.crash}` : ''}, seed ${options.seed}`)
-console.log(`common prefix   deepest rollback ${cp.deepestRollback} (k = ${cp.k}); disagreement after pruning k: ${cp.disagreementAfterPruningK} → ${cp.holds ? 'holds' : 'VIOLATED'}`)
-console.log(`chain growth    ${report.chainGrowth.blocks} blocks in ${slots} slots = ${report.chainGrowth.blocksPerSlot.toFixed(3)} per slot (expected ≈ ${report.chainGrowth.expected})`)
+console.log(
+  `pp-node simulation: ${nodes} nodes, ${slots} slots, ${values.mode}, latency ≤ ${options.latencyMs} ms, loss ${loss}` +
+    `${partition ? `, partition ${values.partition}` : ''}${crash ? `, crash ${values.crash}` : ''}, seed ${options.seed}`,
+)
+console.log(
+  `common prefix   deepest rollback ${cp.deepestRollback} (k = ${cp.k}); disagreement after pruning k: ${cp.disagreementAfterPruningK} → ${cp.holds ? 'holds' : 'VIOLATED'}`,
+)
+console.log(
+  `chain growth    ${report.chainGrowth.blocks} blocks in ${slots} slots = ${report.chainGrowth.blocksPerSlot.toFixed(3)} per slot (expected ≈ ${report.chainGrowth.expected})`,
+)
 console.log('chain quality   producer          blocks  share  stake')
-for (const q of report.chainQuality) console.log(`                ${q.producer}  ${String(q.blocks).padStart(6)}  ${q.share.toFixed(3)}  ${q.stakeShare.toFixed(3)}`)
-console.log(`propagation     p50 ${report.propagationMs.p50.toFixed(1)} ms, p95 ${report.propagationMs.p95.toFixed(1)} ms, max ${report.propagationMs.max.toFixed(1)} ms over ${report.propagationMs.blocks} blocks`)
-console.log(`one final chain ${report.oneChain}; blocks lost after restarts: ${report.blocksLostAfterRestart}; ${report.seconds.toFixed(1)} s`)
+for (const q of report.chainQuality)
+  console.log(
+    `                ${q.producer}  ${String(q.blocks).padStart(6)}  ${q.share.toFixed(3)}  ${q.stakeShare.toFixed(3)}`,
+  )
+console.log(
+  `propagation     p50 ${report.propagationMs.p50.toFixed(1)} ms, p95 ${report.propagationMs.p95.toFixed(1)} ms, max ${report.propagationMs.max.toFixed(1)} ms over ${report.propagationMs.blocks} blocks`,
+)
+console.log(
+  `one final chain ${report.oneChain} (after ${report.coolDownSlots} fault-free slots); blocks lost after restarts: ${report.blocksLostAfterRestart}; ${report.seconds.toFixed(1)} s`,
+)
 await mkdir(dirname(values.out), { recursive: true })
 await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`)
 console.log(`wrote ${values.out}`)

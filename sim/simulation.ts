@@ -43,6 +43,8 @@ export interface SimulationReport {
   chainQuality: Array<{ producer: string; blocks: number; share: number; stakeShare: number }>
   propagationMs: { p50: number; p95: number; max: number; blocks: number }
   oneChain: boolean
+  /** Fault-free slots after the run until every node had the same tip. */
+  coolDownSlots: number
   blocksLostAfterRestart: number
   seconds: number
 }
@@ -91,13 +93,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   )
   const clock = new ManualClock(slotStart(genesis, 0) - 1)
   const sims: SimNode[] = await Promise.all(
-    producers.map(async (_, index) => ({ index, dataDir: await mkdtemp(join(tmpdir(), `pp-sim-${index}-`)), group: 0, down: false })),
+    producers.map(async (_, index) => ({
+      index,
+      dataDir: await mkdtemp(join(tmpdir(), `pp-sim-${index}-`)),
+      group: 0,
+      down: false,
+    })),
   )
   const byPeer = new Map<string, SimNode>()
   const producedAt = new Map<string, number>()
   const arrivals = new Map<string, Set<number>>()
   const arrivedAt = new Map<string, number>()
   let deepestRollback = 0
+  let lossNow = options.loss
 
   const partitioned = (a: SimNode, peer: string): boolean => {
     const b = byPeer.get(peer)
@@ -108,7 +116,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       identityStore: 'identity',
       conditions: {
         latencyMs: () => random() * options.latencyMs,
-        drop: () => random() < options.loss,
+        drop: () => random() < lossNow,
         blocked: (peer) => partitioned(sim, peer),
       },
     })
@@ -116,7 +124,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       {
         genesis,
         producer: producers[sim.index],
-        network: { enableP2P: true, listenAddr: ['/ip4/127.0.0.1/tcp/0'], bootstrapPeers: bootstrap, allowPrivateAddresses: true },
+        network: {
+          enableP2P: true,
+          listenAddr: ['/ip4/127.0.0.1/tcp/0'],
+          bootstrapPeers: bootstrap,
+          allowPrivateAddresses: true,
+        },
       },
       { ...nodePlatform({ dataDir: sim.dataDir }), clock },
     )
@@ -127,7 +140,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const seen = arrivals.get(id) ?? new Set<number>()
       seen.add(sim.index)
       arrivals.set(id, seen)
-      if (seen.size === sims.filter((s) => !s.down).length && !arrivedAt.has(id)) arrivedAt.set(id, performance.now())
+      if (seen.size === sims.filter((s) => !s.down).length && !arrivedAt.has(id))
+        arrivedAt.set(id, performance.now())
     })
     node.addEventListener('chain:reorg', ({ detail }) => {
       deepestRollback = Math.max(deepestRollback, detail.depth)
@@ -138,10 +152,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     byPeer.set(sim.peerId, sim)
   }
   const addrOf = (sim: SimNode): string =>
-    (sim.node!.network as Libp2pNetwork).libp2p!.getMultiaddrs().map(String).find((a) => a.includes('/tcp/'))!
+    (sim.node!.network as Libp2pNetwork)
+      .libp2p!.getMultiaddrs()
+      .map(String)
+      .find((a) => a.includes('/tcp/'))!
 
   // A connected start: node i bootstraps to node 0 and node i−1; gossip discovery adds the rest.
-  for (const sim of sims) await start(sim, sim.index === 0 ? [] : [addrOf(sims[0]), addrOf(sims[Math.max(0, sim.index - 1)])])
+  for (const sim of sims)
+    await start(sim, sim.index === 0 ? [] : [addrOf(sims[0]), addrOf(sims[Math.max(0, sim.index - 1)])])
   await wait(1500) // gossip meshes form on heartbeats
 
   const crashed = new Set<number>()
@@ -171,10 +189,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (slot === p.from) {
         for (const sim of alive()) {
           const libp2p = (sim.node!.network as Libp2pNetwork).libp2p!
-          for (const c of libp2p.getConnections()) if (partitioned(sim, c.remotePeer.toString())) await c.close().catch(() => {})
+          for (const c of libp2p.getConnections())
+            if (partitioned(sim, c.remotePeer.toString())) await c.close().catch(() => {})
         }
       } else {
-        for (const sim of alive()) if (sim.index > 0) await (sim.node!.network as Libp2pNetwork).libp2p!.dial(multiaddr(addrOf(sims[0]))).catch(() => {})
+        for (const sim of alive())
+          if (sim.index > 0)
+            await (sim.node!.network as Libp2pNetwork)
+              .libp2p!.dial(multiaddr(addrOf(sims[0])))
+              .catch(() => {})
       }
     }
     const c = options.crash
@@ -191,6 +214,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         await start(sim, [addrOf(sims.find((s) => !crashed.has(s.index))!)])
       }
     }
+    await step(slot)
+    options.onSlot?.(slot)
+  }
+  // Cool-down: faults are over; honest nodes must converge on one chain within a bounded number of slots.
+  lossNow = 0
+  let coolDown = 0
+  const tipsAgree = () =>
+    alive().every((s) => s.node!.getState().tip.hash === alive()[0].node!.getState().tip.hash)
+  while (!tipsAgree() && coolDown < 40) {
+    await step(options.slots + coolDown)
+    coolDown++
+  }
+
+  async function step(slot: number): Promise<void> {
     const handled = alive().map(
       (sim) =>
         new Promise<void>((resolve) => {
@@ -205,12 +242,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     clock.set(slotStart(genesis, slot))
     await Promise.all(handled)
     await settle()
-    options.onSlot?.(slot)
   }
-  // Quiet slots at the end let the last forks resolve, as honest networks do between blocks.
-  for (let i = 0; i < 3; i++) await settle()
 
-  const chains = await Promise.all(alive().map(async (s) => (await s.node!.chainStore.getBlocks(1, s.node!.chainStore.tip.index)).map((b) => b)))
+  const chains = await Promise.all(
+    alive().map(async (s) =>
+      (await s.node!.chainStore.getBlocks(1, s.node!.chainStore.tip.index)).map((b) => b),
+    ),
+  )
   const hashes = chains.map((chain) => chain.map((b) => toHex(b.hash)))
   const k = genesis.k
   let disagreement = 0
@@ -227,13 +265,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const quality = producers.map((p) => {
     const address = addressOf(p.publicKey)
     const blocks = finalChain.filter((b) => addressOf(b.header.issuer) === address).length
-    return { producer: address.slice(0, 14), blocks, share: blocks / Math.max(1, finalChain.length), stakeShare: stake.get(address) ?? 0 }
+    return {
+      producer: address.slice(0, 14),
+      blocks,
+      share: blocks / Math.max(1, finalChain.length),
+      stakeShare: stake.get(address) ?? 0,
+    }
   })
-  const delays = [...arrivedAt.entries()].filter(([id]) => producedAt.has(id)).map(([id, at]) => at - producedAt.get(id)!)
+  const delays = [...arrivedAt.entries()]
+    .filter(([id]) => producedAt.has(id))
+    .map(([id, at]) => at - producedAt.get(id)!)
   delays.sort((x, y) => x - y)
-  const pct = (q: number) => (delays.length === 0 ? 0 : delays[Math.min(delays.length - 1, Math.floor(q * delays.length))])
+  const pct = (q: number) =>
+    delays.length === 0 ? 0 : delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]
   let lost = 0
-  for (const sim of sims) if (sim.preCrashTip && !(await sim.node!.chainStore.hasBlock(sim.preCrashTip))) lost++
+  for (const sim of sims)
+    if (sim.preCrashTip && !(await sim.node!.chainStore.hasBlock(sim.preCrashTip))) lost++
   const tips = hashes.map((h) => h.at(-1))
   for (const sim of alive()) await sim.node!.stop()
   await Promise.all(sims.map((s) => rm(s.dataDir, { recursive: true, force: true })))
@@ -241,7 +288,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const { onSlot: _, ...shown } = options
   return {
     options: shown,
-    commonPrefix: { deepestRollback, k, disagreementAfterPruningK: disagreement, holds: disagreement === 0 && deepestRollback <= k },
+    commonPrefix: {
+      deepestRollback,
+      k,
+      disagreementAfterPruningK: disagreement,
+      holds: disagreement === 0 && deepestRollback <= k,
+    },
     chainGrowth: {
       blocks: finalChain.length,
       slots: options.slots,
@@ -251,6 +303,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     chainQuality: quality,
     propagationMs: { p50: pct(0.5), p95: pct(0.95), max: delays.at(-1) ?? 0, blocks: delays.length },
     oneChain: tips.every((t) => t === tips[0]),
+    coolDownSlots: coolDown,
     blocksLostAfterRestart: lost,
     seconds: (performance.now() - started) / 1000,
   }

@@ -42,6 +42,8 @@ export interface NetworkConditions {
 /** How long to wait before redialling a bootstrap peer that dropped, growing to the cap. */
 const REDIAL_MIN_MS = 500
 const REDIAL_MAX_MS = 30_000
+/** How often a node compares tips with a random peer. */
+const ANTI_ENTROPY_MS = 5_000
 /** How often a node announces its addresses on the chain's discovery topic. */
 const DISCOVERY_INTERVAL_MS = 2_000
 
@@ -85,7 +87,9 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
           topics: [`/pp/${node.genesis.chainId}/peers/1`],
         }),
       ],
-      isBanned: (peer) => this.scores.isBanned(peer.toString()) || (this.options.conditions?.blocked?.(peer.toString()) ?? false),
+      isBanned: (peer) =>
+        this.scores.isBanned(peer.toString()) ||
+        (this.options.conditions?.blocked?.(peer.toString()) ?? false),
       services: {
         pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
         ...this.options.services,
@@ -126,6 +130,14 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       libp2p.removeEventListener('peer:disconnect', onDisconnect)
     })
     for (const addr of network.bootstrapPeers) void this.keepConnected(addr)
+    // Anti-entropy: now and then compare tips with a random peer, so a block lost in gossip is
+    // still fetched even if no later block announces it.
+    const timer = setInterval(() => {
+      const direct = libp2p.getConnections().filter((c) => c.limits === undefined)
+      const pick = direct[Math.floor(Math.random() * direct.length)]
+      if (pick !== undefined) this.sync(pick.remotePeer)
+    }, ANTI_ENTROPY_MS)
+    this.stops.push(() => clearInterval(timer))
     log('libp2p %s listening on %s', libp2p.peerId, libp2p.getMultiaddrs().join(' '))
   }
 
