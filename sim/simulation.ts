@@ -136,7 +136,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     node.network = network
     node.addEventListener('block:added', ({ detail: { block, produced } }) => {
       const id = toHex(block.hash)
-      if (produced) producedAt.set(id, performance.now())
+      if (produced) {
+        producedAt.set(id, performance.now())
+        producerOf.set(id, sim.index)
+        producedIndex.set(id, block.header.index)
+      }
       const seen = arrivals.get(id) ?? new Set<number>()
       seen.add(sim.index)
       arrivals.set(id, seen)
@@ -169,16 +173,28 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const i of order.slice(0, count)) crashed.add(i)
   }
   const alive = () => sims.filter((s) => !s.down)
-  const settle = async (): Promise<void> => {
-    // Wait until no block has arrived anywhere for a while (bounded).
-    const quiet = Math.max(60, options.latencyMs * 4)
-    let last = -1
-    const deadline = Date.now() + 5000
+  /**
+   * Waits until every block produced so far has reached every live node of its producer's side of
+   * any partition (the synchronous network model with a bound Δ), at most `maxMs`: with message
+   * loss a block may never arrive, and the next block or anti-entropy repairs that.
+   */
+  const producerOf = new Map<string, number>()
+  const producedIndex = new Map<string, number>()
+  const settle = async (maxMs = 3000): Promise<void> => {
+    const deadline = Date.now() + maxMs
     while (Date.now() < deadline) {
-      const total = [...arrivals.values()].reduce((n, s) => n + s.size, 0)
-      if (total === last) return
-      last = total
-      await wait(quiet)
+      // A block is settled once it reached every live node on its side, or once every such node
+      // is at least as long (it lost a fork race there, and is kept as a side block).
+      const pending = [...producerOf].some(([id, index]) => {
+        const side = alive().filter((s) => s.group === sims[index].group)
+        const height = producedIndex.get(id) ?? 0
+        return (
+          (arrivals.get(id)?.size ?? 0) < side.length &&
+          side.some((s) => s.node!.getState().tip.index < height)
+        )
+      })
+      if (!pending) return
+      await wait(10)
     }
   }
 
@@ -241,7 +257,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     )
     clock.set(slotStart(genesis, slot))
     await Promise.all(handled)
-    await settle()
+    await settle(options.loss > 0 || lossNow > 0 ? 1000 : 3000)
+    // Blocks that have reached everyone they can no longer hold the next slot back.
+    producerOf.clear()
   }
 
   const chains = await Promise.all(

@@ -91,7 +91,13 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
         this.scores.isBanned(peer.toString()) ||
         (this.options.conditions?.blocked?.(peer.toString()) ?? false),
       services: {
-        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+        // No penalty for many peers on one IP address: browser tabs behind one NAT (and every peer
+        // of a local devnet) share one. Misbehaviour is scored by pp-node's own peer scores.
+        pubsub: gossipsub({
+          allowPublishToZeroTopicPeers: true,
+          emitSelf: false,
+          scoreParams: { IPColocationFactorWeight: 0 },
+        }),
         ...this.options.services,
       } as Libp2pOptions<{ pubsub: GossipSub } & T>['services'],
     })
