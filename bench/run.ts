@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import * as esbuild from 'esbuild'
 import puppeteer from 'puppeteer-core'
 import { nodePlatform } from '../platform/node/index.ts'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.ts'
 import { browserOptions } from '../scripts/esbuild-browser.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { type Figure, importRate, verifyRate, vrfRates } from './cases.ts'
@@ -15,15 +16,6 @@ import { admission, footprint, propagation, syncRate } from './network-cases.ts'
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, 'no-browser': { type: 'boolean' } } })
 const quick = values.quick === true
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 async function nodeFigures(): Promise<Figure[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-'))
@@ -60,7 +52,7 @@ async function browserFigures(source: SyncSource): Promise<{ figures: Figure[]; 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const userDataDir = await mkdtemp(join(tmpdir(), 'pp-bench-chromium-'))
   const browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
     userDataDir,
     args: CHROMIUM_ARGS,

@@ -4,19 +4,11 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { nodeCrypto } from '../platform/node/crypto.ts'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.ts'
 import { addressOf } from '../src/ledger/address.ts'
 import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 const SHOTS = new URL('../test-output/demo/', import.meta.url).pathname
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 describe('demo page and script-tag embed, end to end in Debian Chromium', function () {
   this.timeout(240_000)
@@ -55,8 +47,8 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
       '8',
     ])
     browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ARGS,
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     })
   })
   after(async () => {

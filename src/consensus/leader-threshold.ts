@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
+import { concatBytes } from '@noble/hashes/utils.js'
 import type { Rational } from '../genesis.ts'
 
 /**
@@ -18,11 +19,8 @@ const TWO_256 = 1n << 256n
 
 /** The leader value of a VRF output: SHA-256("pp/leader" ‖ output) read as a 256-bit number p·2^256. */
 export function leaderValue(vrfOutput: Uint8Array): bigint {
-  const input = new Uint8Array(LEADER_DOMAIN.length + vrfOutput.length)
-  input.set(LEADER_DOMAIN)
-  input.set(vrfOutput, LEADER_DOMAIN.length)
   let n = 0n
-  for (const byte of sha256(input)) n = (n << 8n) | BigInt(byte)
+  for (const byte of sha256(concatBytes(LEADER_DOMAIN, vrfOutput))) n = (n << 8n) | BigInt(byte)
   return n
 }
 

@@ -1,5 +1,6 @@
 import { ed25519, ed25519_hasher } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
+import { concatBytes } from '@noble/hashes/utils.js'
 
 /**
  * ECVRF-EDWARDS25519-SHA512-ELL2 (RFC 9381, suite 0x04) on @noble primitives. Keys are ed25519
@@ -13,16 +14,6 @@ const DST = new TextEncoder().encode('ECVRF_edwards25519_XMD:SHA-512_ELL2_NU_\x0
 const C_LEN = 16
 
 type EdPoint = InstanceType<typeof Point>
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
-}
 
 function leToInt(bytes: Uint8Array): bigint {
   let n = 0n
@@ -38,20 +29,20 @@ function intToLe(n: bigint, length: number): Uint8Array {
 
 /** RFC 9381 §5.4.1.2: encode_to_curve with the public key as salt. */
 function hashToPoint(publicKey: Uint8Array, alpha: Uint8Array): EdPoint {
-  return ed25519_hasher.encodeToCurve(concat(publicKey, alpha), { DST }) as unknown as EdPoint
+  return ed25519_hasher.encodeToCurve(concatBytes(publicKey, alpha), { DST }) as unknown as EdPoint
 }
 
 /** RFC 9381 §5.4.3: the 16-byte challenge over the five points. */
 function challenge(...points: EdPoint[]): bigint {
   const digest = sha512(
-    concat(Uint8Array.of(SUITE, 0x02), ...points.map((p) => p.toBytes()), Uint8Array.of(0x00)),
+    concatBytes(Uint8Array.of(SUITE, 0x02), ...points.map((p) => p.toBytes()), Uint8Array.of(0x00)),
   )
   return leToInt(digest.subarray(0, C_LEN))
 }
 
 /** RFC 9381 §5.2: beta = SHA-512(suite ‖ 0x03 ‖ cofactor·Gamma ‖ 0x00). */
 function gammaToOutput(gamma: EdPoint): Uint8Array {
-  return sha512(concat(Uint8Array.of(SUITE, 0x03), gamma.clearCofactor().toBytes(), Uint8Array.of(0x00)))
+  return sha512(concatBytes(Uint8Array.of(SUITE, 0x03), gamma.clearCofactor().toBytes(), Uint8Array.of(0x00)))
 }
 
 /** The VRF public key of a 32-byte secret seed (the same as its ed25519 public key). */
@@ -65,10 +56,13 @@ export function vrfProve(secret: Uint8Array, alpha: Uint8Array): { proof: Uint8A
   const Y = Point.fromBytes(publicKey)
   const H = hashToPoint(publicKey, alpha)
   const gamma = H.multiply(x)
-  const k = leToInt(sha512(concat(prefix, H.toBytes()))) % q
+  const k = leToInt(sha512(concatBytes(prefix, H.toBytes()))) % q
   const c = challenge(Y, H, gamma, Point.BASE.multiply(k), H.multiply(k))
   const s = (k + c * x) % q
-  return { proof: concat(gamma.toBytes(), intToLe(c, C_LEN), intToLe(s, 32)), output: gammaToOutput(gamma) }
+  return {
+    proof: concatBytes(gamma.toBytes(), intToLe(c, C_LEN), intToLe(s, 32)),
+    output: gammaToOutput(gamma),
+  }
 }
 
 /** Verifies a proof; the 64-byte output when valid, null for anything invalid or malformed (never throws). */

@@ -1,3 +1,4 @@
+import { concatBytes } from '@noble/hashes/utils.js'
 import { equalBytes, hash, toHex } from '../encoding/hash.ts'
 import type { Genesis } from '../genesis.ts'
 import { type Address, addressOf } from './address.ts'
@@ -130,18 +131,13 @@ export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): 
     epochEnds = [...state.epochEnds.slice(-1), ended]
   }
   const evolvingNonce =
-    header.vrfOutput.length > 0 ? hash(concat(state.evolvingNonce, header.vrfOutput)) : state.evolvingNonce
+    header.vrfOutput.length > 0
+      ? hash(concatBytes(state.evolvingNonce, header.vrfOutput))
+      : state.evolvingNonce
   return {
     accounts,
     tip: { index: header.index, slot: header.slot, hash: block.hash },
     evolvingNonce,
     epochEnds,
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
 }

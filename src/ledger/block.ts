@@ -1,3 +1,4 @@
+import { concatBytes } from '@noble/hashes/utils.js'
 import * as v from 'valibot'
 import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { hash } from '../encoding/hash.ts'
@@ -72,10 +73,7 @@ export function headerHash(header: BlockHeader): Uint8Array {
 
 /** The message an issuer signs: a domain tag and the block hash. */
 export function headerSigningMessage(blockHash: Uint8Array): Uint8Array {
-  const message = new Uint8Array(HEADER_DOMAIN.length + blockHash.length)
-  message.set(HEADER_DOMAIN)
-  message.set(blockHash, HEADER_DOMAIN.length)
-  return message
+  return concatBytes(HEADER_DOMAIN, blockHash)
 }
 
 /** The body hash committing to a list of transactions. */

@@ -1,3 +1,4 @@
+import { concatBytes } from '@noble/hashes/utils.js'
 import * as v from 'valibot'
 import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { hash } from '../encoding/hash.ts'
@@ -87,10 +88,7 @@ export function txHash(body: TxBody): Uint8Array {
 
 /** The message a sender signs: a domain tag and the transaction hash. */
 export function txSigningMessage(txId: Uint8Array): Uint8Array {
-  const message = new Uint8Array(TX_DOMAIN.length + txId.length)
-  message.set(TX_DOMAIN)
-  message.set(txId, TX_DOMAIN.length)
-  return message
+  return concatBytes(TX_DOMAIN, txId)
 }
 
 /** Signs a body with the sender's 32-byte ed25519 secret. */

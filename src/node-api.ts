@@ -1,0 +1,57 @@
+// The types the node shows the world: its events, its status, its peers, and the network it plugs in.
+import type { PPError } from './errors.ts'
+import type { Address } from './ledger/address.ts'
+import type { Block } from './ledger/block.ts'
+import type { ValidationError } from './ledger/errors.ts'
+import type { Transaction } from './ledger/transaction.ts'
+import type { PPNode } from './node.ts'
+
+/** What happened to a block handed to the node. */
+export type BlockOutcome = 'added' | 'side' | 'duplicate'
+
+/** A peer as `getPeers()` reports it. */
+export interface PeerInfo {
+  id: string
+  addr: string
+  transport: 'tcp' | 'ws' | 'webrtc' | 'circuit' | 'memory' | 'other'
+  direction: 'inbound' | 'outbound'
+}
+
+/** The network as the node sees it: implemented by the libp2p layer, absent when enableP2P is false. */
+export interface ChainNetwork {
+  start(node: PPNode): Promise<void>
+  stop(): Promise<void>
+  broadcastBlock(block: Block): void
+  broadcastTransaction(tx: Transaction): void
+  peers(): PeerInfo[]
+  /** The highest tip index any peer reported, once one has (tells whether we are behind). */
+  bestPeerTip(): number | undefined
+}
+
+/** The node's events and their details. */
+export interface PPNodeEvents {
+  slot: CustomEvent<{ slot: number; epoch: number; produced: boolean }>
+  'block:added': CustomEvent<{ block: Block; produced: boolean; from?: string }>
+  'block:rejected': CustomEvent<{ hash: string; index: number; error: ValidationError; from?: string }>
+  'chain:reorg': CustomEvent<{ depth: number; fromIndex: number; toIndex: number; toHash: string }>
+  'tx:accepted': CustomEvent<{ tx: Transaction }>
+  'tx:rejected': CustomEvent<{ hash: string; error: PPError }>
+  'sync:progress': CustomEvent<{ done: number; total: number }>
+  'peer:connect': CustomEvent<{ peer: PeerInfo }>
+  'peer:disconnect': CustomEvent<{ id: string }>
+  error: CustomEvent<{ error: Error }>
+}
+
+/** A snapshot of the node for status displays and the HTTP API. */
+export interface NodeStatus {
+  chainId: string
+  nodeId: string
+  slot: number
+  epoch: number
+  tip: { index: number; slot: number; hash: string }
+  mempool: { transactions: number; bytes: number }
+  peers: number
+  /** True while a peer is known to have a longer chain than ours (or before any peer answered). */
+  syncing: boolean
+  producer?: { address: Address; vrfKey?: string }
+}
