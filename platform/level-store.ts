@@ -72,6 +72,12 @@ export function translate(err: unknown, what: string): Error {
   if (/QuotaExceeded|No space left|ENOSPC|quota/i.test(text)) {
     return new StoreFullError(`${what}: storage is full (${text})`, { cause: err })
   }
+  if (/LOCK|locked/i.test(text)) {
+    return new StoreUnavailableError(
+      `${what}: another process has it open (is another pp-node using this data dir?)`,
+      { cause: err },
+    )
+  }
   return new StoreUnavailableError(`${what}: ${text}`, { cause: err })
 }
 

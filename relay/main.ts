@@ -116,7 +116,10 @@ async function main(): Promise<void> {
   const options = parseOptions()
   if (options === undefined) return
   const relay = await startRelayNode(options).catch((err: Error & { code?: string }) => {
-    console.error(`pp-node: ${err.message}`)
+    const inUse = /EADDRINUSE.*?(\d+\.\d+\.\d+\.\d+:\d+)/s.exec(err.message)
+    console.error(
+      `pp-node: ${inUse ? `address ${inUse[1]} is already in use (another relay running? pick other ports)` : err.message}`,
+    )
     process.exit(err.code === 'CONFIG_INVALID' ? 2 : 1)
   })
   const { node } = relay

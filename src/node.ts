@@ -90,7 +90,16 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     }
     const controller = new AbortController()
     this.loop = { controller, done: Promise.resolve() }
-    await this.network?.start(this)
+    try {
+      await this.network?.start(this)
+    } catch (err) {
+      // A network that cannot start (a port in use, a bad address) leaves nothing open behind it.
+      await this.network?.stop().catch(() => {})
+      await this.chain.close()
+      this.loop = undefined
+      this.chain = undefined
+      throw err
+    }
     this.loop.done = this.runSlots(controller.signal)
     log('started at tip %d %s', this.chain.tip.index, toHex(this.chain.tip.hash).slice(0, 12))
   }
