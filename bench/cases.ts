@@ -8,7 +8,7 @@ import { type Block, decodeBlock, encodeBlock } from '../src/ledger/block.ts'
 import { ChainStore } from '../src/ledger/chain-store.ts'
 import { genesisState } from '../src/ledger/ledger-state.ts'
 import { verifyBlocksSignatures } from '../src/ledger/verify-signatures.ts'
-import type { Platform } from '../src/platform.ts'
+import type { Platform } from '../src/ports.ts'
 import { bftGenesis, nextBlock, testKeys, transfer } from '../test/support/chain-fixtures.ts'
 
 /** One measured figure. */

@@ -18,7 +18,7 @@ import { genesisState } from '../src/ledger/ledger-state.ts'
 import type { Transaction } from '../src/ledger/transaction.ts'
 import { createHost } from '../src/net/host.ts'
 import { createNode, type PPNode } from '../src/node.ts'
-import type { Platform } from '../src/platform.ts'
+import type { Platform } from '../src/ports.ts'
 import { bftGenesis, nextBlock, type TestKey, testKeys, transfer } from '../test/support/chain-fixtures.ts'
 import type { Figure } from './cases.ts'
 

@@ -1,6 +1,6 @@
 import type { AbstractLevel } from 'abstract-level'
 import { StoreFullError, StoreUnavailableError } from '../src/errors.ts'
-import type { BatchOp, KeyRange, Store } from '../src/platform.ts'
+import type { BatchOp, KeyRange, Store } from '../src/ports.ts'
 
 /** Any abstract-level database with string keys and byte values, whatever its storage format. */
 // biome-ignore lint/suspicious/noExplicitAny: the storage format differs per backend and is never used here

@@ -2,7 +2,7 @@ import { vrfPublicKey } from './crypto/vrf.ts'
 import { toHex } from './encoding/hash.ts'
 import { type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
 import { addressOf } from './ledger/address.ts'
-import type { CryptoPort } from './platform.ts'
+import type { CryptoPort } from './ports.ts'
 
 /** The secrets of one devnet producer. */
 export interface DevnetProducer {

@@ -22,7 +22,7 @@ import type { BlockOutcome, ChainNetwork, NodeStatus, PeerInfo, PPNodeEvents } f
 
 export type { BlockOutcome, ChainNetwork, NodeStatus, PeerInfo, PPNodeEvents } from './node-api.ts'
 
-import type { Platform } from './platform.ts'
+import type { Platform } from './ports.ts'
 
 const log = logger('pp:node')
 

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import { ChainStore } from '../src/ledger/chain-store.ts'
 import { accountOf } from '../src/ledger/ledger-state.ts'
-import type { CryptoPort } from '../src/platform.ts'
+import type { CryptoPort } from '../src/ports.ts'
 import {
   bftGenesis,
   errorCode,

@@ -21,7 +21,7 @@ import {
   txHash,
 } from '../src/ledger/transaction.ts'
 import { verifyBlockSignatures } from '../src/ledger/verify-signatures.ts'
-import type { CryptoPort } from '../src/platform.ts'
+import type { CryptoPort } from '../src/ports.ts'
 import vectors from './fixtures/encoding-vectors.json' with { type: 'json' }
 import {
   bftGenesis,

@@ -3,7 +3,7 @@ import { applyBlock } from '../src/ledger/apply-block.ts'
 import { genesisState } from '../src/ledger/ledger-state.ts'
 import { encodeTransaction } from '../src/ledger/transaction.ts'
 import { Mempool } from '../src/mempool.ts'
-import type { CryptoPort } from '../src/platform.ts'
+import type { CryptoPort } from '../src/ports.ts'
 import {
   bftGenesis,
   errorCode,

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { StoreUnavailableError } from '../src/errors.ts'
-import type { Store } from '../src/platform.ts'
+import type { Store } from '../src/ports.ts'
 import { type TestPlatform, testPlatform } from './support/test-platform.ts'
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)

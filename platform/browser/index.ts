@@ -6,7 +6,7 @@
  */
 import { BrowserLevel } from 'browser-level'
 import { systemClock } from '../../src/clock/system-clock.ts'
-import type { Platform } from '../../src/platform.ts'
+import type { Platform } from '../../src/ports.ts'
 import { openLevelStore } from '../level-store.ts'
 import { browserCrypto } from './crypto.ts'
 import { browserNetwork } from './network.ts'

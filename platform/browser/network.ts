@@ -1,7 +1,7 @@
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
-import type { NetworkPort } from '../../src/platform.ts'
+import type { NetworkPort } from '../../src/ports.ts'
 
 /**
  * Tabs dial Node peers over WebSocket and each other over WebRTC, signalled through a circuit

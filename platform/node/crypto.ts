@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
-import type { CryptoPort, SignedItem } from '../../src/platform.ts'
+import type { CryptoPort, SignedItem } from '../../src/ports.ts'
 
 // DER prefixes that wrap raw 32-byte ed25519 keys as PKCS#8 / SPKI, the forms node:crypto imports.
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')

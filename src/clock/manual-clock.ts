@@ -1,4 +1,4 @@
-import type { Clock } from '../platform.ts'
+import type { Clock } from '../ports.ts'
 
 interface Sleeper {
   at: number

@@ -1,4 +1,4 @@
-import type { Clock } from '../platform.ts'
+import type { Clock } from '../ports.ts'
 
 /** The real clock: `Date.now()` and timers, available in Node and browsers alike. */
 export const systemClock: Clock = {

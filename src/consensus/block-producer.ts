@@ -2,7 +2,7 @@ import type { Genesis } from '../genesis.ts'
 import { type Block, bodyHash, signBlock } from '../ledger/block.ts'
 import type { LedgerState } from '../ledger/ledger-state.ts'
 import type { Mempool } from '../mempool.ts'
-import type { CryptoPort } from '../platform.ts'
+import type { CryptoPort } from '../ports.ts'
 import { checkLeadership, type ProducerKeys } from './leader-check.ts'
 
 /** Room left in a block for the header, signature and encoding overhead. */

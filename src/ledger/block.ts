@@ -2,7 +2,7 @@ import { concatBytes } from '@noble/hashes/utils.js'
 import * as v from 'valibot'
 import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { hash } from '../encoding/hash.ts'
-import type { CryptoPort } from '../platform.ts'
+import type { CryptoPort } from '../ports.ts'
 import { type Transaction, txFromWire, txToWire } from './transaction.ts'
 
 /** No block larger than this is decoded at all, whatever the chain's own (smaller) limit. */

@@ -1,5 +1,5 @@
 import { toHex } from '../encoding/hash.ts'
-import type { CryptoPort, SignedItem } from '../platform.ts'
+import type { CryptoPort, SignedItem } from '../ports.ts'
 import { type Block, headerSigningMessage } from './block.ts'
 import { BadSignatureError } from './errors.ts'
 import { type Transaction, txSigningMessage } from './transaction.ts'

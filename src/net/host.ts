@@ -4,7 +4,7 @@ import { identify } from '@libp2p/identify'
 import type { PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
-import type { NetworkPort, NetworkSettings } from '../platform.ts'
+import type { NetworkPort, NetworkSettings } from '../ports.ts'
 
 /** What a pp-node libp2p host is built from. */
 export interface HostOptions<T extends ServiceMap> {

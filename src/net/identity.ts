@@ -1,6 +1,6 @@
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import type { Platform } from '../platform.ts'
+import type { Platform } from '../ports.ts'
 
 const KEY = 'peer-key'
 

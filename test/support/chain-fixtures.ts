@@ -4,7 +4,7 @@ import { addressOf } from '../../src/ledger/address.ts'
 import { type Block, bodyHash, signBlock } from '../../src/ledger/block.ts'
 import type { LedgerState } from '../../src/ledger/ledger-state.ts'
 import { signTransaction, type Transaction, type TxBody } from '../../src/ledger/transaction.ts'
-import type { CryptoPort } from '../../src/platform.ts'
+import type { CryptoPort } from '../../src/ports.ts'
 
 /** A test account: its secret, public key and address. */
 export interface TestKey {

@@ -1,5 +1,5 @@
 import { translate } from '../../platform/level-store.ts'
-import type { Platform, Store } from '../../src/platform.ts'
+import type { Platform, Store } from '../../src/ports.ts'
 
 /** A switch that makes every write of the wrapped stores fail the way a full disk or quota does. */
 export interface WriteFault {

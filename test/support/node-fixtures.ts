@@ -2,7 +2,7 @@ import { ManualClock } from '../../src/clock/manual-clock.ts'
 import { slotStart } from '../../src/consensus/slot-clock.ts'
 import type { Genesis } from '../../src/genesis.ts'
 import type { PPNode } from '../../src/node.ts'
-import type { Platform } from '../../src/platform.ts'
+import type { Platform } from '../../src/ports.ts'
 
 /** A platform whose clock the test drives. */
 export function drivenPlatform(

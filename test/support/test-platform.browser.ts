@@ -1,6 +1,6 @@
 import { browserCrypto } from '../../platform/browser/crypto.ts'
 import { browserPlatform } from '../../platform/browser/index.ts'
-import type { CryptoPort } from '../../src/platform.ts'
+import type { CryptoPort } from '../../src/ports.ts'
 import type { TestPlatform } from './test-platform.ts'
 
 export type { TestPlatform } from './test-platform.ts'

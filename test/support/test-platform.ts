@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nodeCrypto } from '../../platform/node/crypto.ts'
 import { nodePlatform } from '../../platform/node/index.ts'
-import type { CryptoPort, Platform } from '../../src/platform.ts'
+import type { CryptoPort, Platform } from '../../src/ports.ts'
 
 /** A platform for one test with its own empty storage; `dispose()` deletes the storage. */
 export interface TestPlatform {
