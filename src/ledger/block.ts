@@ -81,8 +81,13 @@ export function bodyHash(txs: readonly Transaction[]): Uint8Array {
   return hash(encodeCbor(txs.map(txToWire)))
 }
 
-/** Encodes a block for the wire and storage. */
+/** The bytes each decoded or signed block came from, so storing or relaying it needs no re-encoding. */
+const encodings = new WeakMap<object, Uint8Array>()
+
+/** Encodes a block for the wire and storage (the bytes it was decoded from, when it was). */
 export function encodeBlock(block: Pick<Block, 'header' | 'signature' | 'txs'>): Uint8Array {
+  const known = encodings.get(block)
+  if (known !== undefined) return known
   return encodeCbor({ header: block.header, signature: block.signature, txs: block.txs.map(txToWire) })
 }
 
@@ -95,7 +100,10 @@ export async function signBlock(
 ): Promise<Block> {
   const blockHash = headerHash(header)
   const signature = await crypto.sign(secret, headerSigningMessage(blockHash))
-  return { header, signature, txs, hash: blockHash, size: encodeBlock({ header, signature, txs }).length }
+  const bytes = encodeBlock({ header, signature, txs })
+  const block = { header, signature, txs, hash: blockHash, size: bytes.length }
+  encodings.set(block, bytes)
+  return block
 }
 
 /** Decodes a block: size cap, DAG-CBOR, schema of header and every transaction. Signatures are not checked here. */
@@ -107,5 +115,7 @@ export function decodeBlock(bytes: Uint8Array): Block {
   }
   const { header, signature } = parsed.output
   const txs = parsed.output.txs.map(txFromWire)
-  return { header, signature, txs, hash: headerHash(header), size: bytes.length }
+  const block = { header, signature, txs, hash: headerHash(header), size: bytes.length }
+  encodings.set(block, bytes)
+  return block
 }
