@@ -1,4 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { bytesToNumberLE, concatBytes } from '@noble/curves/utils.js'
+import { sha512 } from '@noble/hashes/sha2.js'
 import type { CryptoPort, SignedItem } from '../../src/ports.ts'
 
 const PKCS8_PREFIX = Uint8Array.from([
@@ -40,12 +42,37 @@ async function verifyWebCrypto(item: SignedItem): Promise<boolean> {
   }
 }
 
+const { Point } = ed25519
+const L = Point.Fn.ORDER
+
+/**
+ * Strict cofactorless RFC 8032 verification: [S]B == R + [k]A with k = SHA-512(R || A || M) mod L. noble's
+ * own `ed25519.verify` is cofactored ([8][S]B == [8]R + [8][k]A) and would accept signatures that OpenSSL
+ * and BoringSSL refuse (speccheck cases 4 and 5), so it cannot be the fallback of a consensus node.
+ */
 function verifyNoble(item: SignedItem): boolean {
+  const { publicKey, message, signature } = item
+  if (publicKey.length !== 32 || signature.length !== 64) return false
   try {
-    return ed25519.verify(item.signature, item.message, item.publicKey)
+    const s = bytesToNumberLE(signature.subarray(32))
+    if (s >= L) return false
+    // zip215 = false: y >= p and the (x = 0, sign = 1) alias are refused, so each point has one encoding.
+    const a = Point.fromBytes(publicKey, false)
+    const rBytes = signature.subarray(0, 32)
+    const r = Point.fromBytes(rBytes, false)
+    const k = bytesToNumberLE(sha512(concatBytes(rBytes, publicKey, message))) % L
+    return Point.BASE.multiplyUnsafe(s).equals(r.add(a.multiplyUnsafe(k)))
   } catch {
     return false
   }
+}
+
+/** Ed25519 in pure JS (@noble/curves), verifying with the strict cofactorless equation; the WebCrypto-less fallback. */
+export const nobleCrypto: CryptoPort = {
+  publicKey: async (secret) => ed25519.getPublicKey(secret),
+  sign: async (secret, message) => ed25519.sign(message, secret),
+  verify: async (publicKey, message, signature) => verifyNoble({ publicKey, message, signature }),
+  verifyBatch: async (items) => items.map(verifyNoble),
 }
 
 /** True when this browser's WebCrypto implements Ed25519 (Chromium 137+, Firefox 129+, Safari 17+). */
@@ -60,21 +87,17 @@ async function hasWebCryptoEd25519(): Promise<boolean> {
 
 /** Ed25519 through WebCrypto where the browser has it, @noble/curves otherwise. */
 export async function browserCrypto(): Promise<CryptoPort> {
-  const native = await hasWebCryptoEd25519()
+  if (!(await hasWebCryptoEd25519())) return nobleCrypto
   return {
     publicKey: async (secret) => ed25519.getPublicKey(secret),
     sign: async (secret, message) => {
-      if (!native) return ed25519.sign(message, secret)
       const pkcs8 = new Uint8Array(48)
       pkcs8.set(PKCS8_PREFIX)
       pkcs8.set(secret, 16)
       const key = await crypto.subtle.importKey('pkcs8', pkcs8, ALGORITHM, false, ['sign'])
       return new Uint8Array(await crypto.subtle.sign(ALGORITHM, key, message as BufferSource))
     },
-    verify: (publicKey, message, signature) =>
-      native
-        ? verifyWebCrypto({ publicKey, message, signature })
-        : Promise.resolve(verifyNoble({ publicKey, message, signature })),
-    verifyBatch: async (items) => (native ? Promise.all(items.map(verifyWebCrypto)) : items.map(verifyNoble)),
+    verify: (publicKey, message, signature) => verifyWebCrypto({ publicKey, message, signature }),
+    verifyBatch: (items) => Promise.all(items.map(verifyWebCrypto)),
   }
 }

@@ -1,3 +1,4 @@
+import { meetsSignatureRule } from '../crypto/signature-rule.ts'
 import { toHex } from '../encoding/hash.ts'
 import type { CryptoPort, SignedItem } from '../ports.ts'
 import { type Block, headerSigningMessage } from './block.ts'
@@ -8,9 +9,27 @@ function txItem(tx: Transaction): SignedItem {
   return { publicKey: tx.publicKey, message: txSigningMessage(tx.hash), signature: tx.signature }
 }
 
+/** Verifies one signature under the strict rule: refused without asking the platform when the bytes fail it. */
+export async function verifySignature(crypto: CryptoPort, item: SignedItem): Promise<boolean> {
+  // The rule first: platforms disagree on edge cases (small-order keys, S >= L, non-canonical points),
+  // and only the bytes-level rule plus a cofactorless platform check give one verdict everywhere.
+  if (!meetsSignatureRule(item.publicKey, item.signature)) return false
+  return crypto.verify(item.publicKey, item.message, item.signature)
+}
+
+/** Verifies many signatures under the strict rule; only items that meet it reach the platform's batch. */
+export async function verifySignatures(crypto: CryptoPort, items: readonly SignedItem[]): Promise<boolean[]> {
+  const results = items.map((item) => meetsSignatureRule(item.publicKey, item.signature))
+  const passing = items.filter((_, i) => results[i])
+  if (passing.length === 0) return results
+  const verdicts = await crypto.verifyBatch(passing)
+  let next = 0
+  return results.map((ok) => ok && verdicts[next++] === true)
+}
+
 /** Verifies one transaction's signature; throws BadSignatureError when it does not verify. */
 export async function verifyTransactionSignature(tx: Transaction, crypto: CryptoPort): Promise<void> {
-  if (!(await crypto.verify(tx.publicKey, txSigningMessage(tx.hash), tx.signature))) {
+  if (!(await verifySignature(crypto, txItem(tx)))) {
     throw new BadSignatureError(`tx ${toHex(tx.hash).slice(0, 12)}: signature does not verify`)
   }
 }
@@ -31,7 +50,7 @@ export async function verifyBlocksSignatures(blocks: readonly Block[], crypto: C
     })
     for (const tx of block.txs) items.push(txItem(tx))
   }
-  const results = await crypto.verifyBatch(items)
+  const results = await verifySignatures(crypto, items)
   let offset = 0
   for (const block of blocks) {
     const bad = results.slice(offset, offset + 1 + block.txs.length).indexOf(false)
