@@ -27,7 +27,8 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --max-peers <n>        most connections kept (PP_MAX_PEERS, default 200)
   --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
   --slot-ms <n>          slot length of a devnet made by the relay (PP_SLOT_MS, default 1000)
-  --epoch-length <n>     slots per epoch of a devnet made by the relay (PP_EPOCH_LENGTH, default 30)
+  --epoch-length <n>     slots per epoch of a devnet made by the relay; Praos needs more than 3k/f
+                         (PP_EPOCH_LENGTH, default 40: k = 5, f = 1/2)
   --reset                delete the data dir's chain, identity and devnet first
   -h, --help             show this help`
 
@@ -88,6 +89,7 @@ function parseOptions(): RelayOptions | undefined {
   const genesisFile = str('genesis', 'PP_GENESIS')
   const producerKeyFile = str('producer-key', 'PP_PRODUCER_KEY')
   const faucetKeyFile = str('faucet-key', 'PP_FAUCET_KEY')
+  const epochLength = str('epoch-length', 'PP_EPOCH_LENGTH')
   return {
     dataDir: str('data-dir', 'PP_DATA_DIR', './.pp-data')!,
     ...(genesisFile && { genesisFile }),
@@ -102,7 +104,7 @@ function parseOptions(): RelayOptions | undefined {
     reset: v.reset === true,
     devnet: {
       slotMs: whole('slot-ms', str('slot-ms', 'PP_SLOT_MS', '1000')!, 50, 3_600_000),
-      epochLength: whole('epoch-length', str('epoch-length', 'PP_EPOCH_LENGTH', '30')!, 1, 1_000_000),
+      ...(epochLength && { epochLength: whole('epoch-length', epochLength, 1, 1_000_000) }),
     },
     staticDir: fileURLToPath(new URL('../dist/', import.meta.url)),
   }

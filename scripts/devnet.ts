@@ -83,10 +83,7 @@ process.on('SIGTERM', () => (stopping ? process.exit(130) : void stopAll(0)))
 
 await rm(root, { recursive: true, force: true })
 await mkdir(root, { recursive: true })
-const { genesis, producers } = await makeDevnet(
-  { mode: 'praos', producers: 3, slotMs, epochLength: 20 },
-  nodeCrypto,
-)
+const { genesis, producers } = await makeDevnet({ mode: 'praos', producers: 3, slotMs }, nodeCrypto)
 const genesisFile = join(root, 'genesis.json')
 await writeFile(genesisFile, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
 const keyFiles = await Promise.all(

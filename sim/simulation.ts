@@ -84,7 +84,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       producers: options.nodes,
       genesisTime: 0,
       slotMs: 1000,
-      epochLength: 20,
       k: options.k ?? 20,
       activeSlotCoeff: options.activeSlotCoeff ?? '1/2',
       random: (n) => hash(new TextEncoder().encode(`sim-${options.seed}-${counter++}`)).slice(0, n),

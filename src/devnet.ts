@@ -1,6 +1,6 @@
 import { vrfPublicKey } from './crypto/vrf.ts'
 import { toHex } from './encoding/hash.ts'
-import { type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
+import { devnetEpochLength, type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
 import { addressOf } from './ledger/address.ts'
 import type { CryptoPort } from './ports.ts'
 
@@ -18,7 +18,9 @@ export interface DevnetOptions {
   producers?: number
   chainId?: string
   slotMs?: number
+  /** Default: the stability window 3k/f plus a third (Praos needs more than 3k/f). */
   epochLength?: number
+  /** Default 5. */
   k?: number
   activeSlotCoeff?: string
   /** Unix ms of slot 0 (default: now, rounded down to a slot). */
@@ -46,13 +48,16 @@ export async function makeDevnet(
     }),
   )
   const stake = (options.stake ?? 1_000_000_000n).toString()
+  const k = options.k ?? 5
+  const activeSlotCoeff = options.activeSlotCoeff ?? '1/2'
+  const [numerator, denominator] = activeSlotCoeff.split('/').map(BigInt)
   const json: GenesisJson = {
     chainId: options.chainId ?? 'pp-devnet',
     genesisTime: options.genesisTime ?? Math.floor(Date.now() / slotMs) * slotMs,
     slotMs,
-    epochLength: options.epochLength ?? 30,
-    k: options.k ?? 10,
-    activeSlotCoeff: options.activeSlotCoeff ?? '1/2',
+    epochLength: options.epochLength ?? devnetEpochLength(k, { numerator, denominator }),
+    k,
+    activeSlotCoeff,
     maxBlockBytes: 256 * 1024,
     maxTxPerBlock: 1000,
     mode: options.mode ?? 'praos',

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { encodeCbor } from './encoding/cbor.ts'
-import { fromHex, hash } from './encoding/hash.ts'
+import { fromHex, hash, toHex } from './encoding/hash.ts'
 import { ConfigError } from './errors.ts'
 import { type Address, addressOf, isAddress } from './ledger/address.ts'
 
@@ -90,12 +90,43 @@ export function parseGenesis(json: unknown): Genesis {
     throw new ConfigError('genesis: bft mode needs at least one bftKeys entry')
   if (g.mode === 'praos' && g.pools.length === 0)
     throw new ConfigError('genesis: praos mode needs at least one pool')
+  const vrfKeys = new Set<string>()
   for (const pool of g.pools) {
     if ((g.balances[addressOf(pool.publicKey)] ?? 0n) === 0n) {
       throw new ConfigError(`genesis: pool ${addressOf(pool.publicKey)} has no balance, so no stake`)
     }
+    const vrfKey = toHex(pool.vrfKey)
+    if (vrfKeys.has(vrfKey)) throw new ConfigError(`genesis: pools: VRF key ${vrfKey} is used by two pools`)
+    vrfKeys.add(vrfKey)
+  }
+  const supply = Object.values(g.balances).reduce((sum, b) => sum + b, 0n)
+  if (supply >= MAX_SUPPLY) {
+    throw new ConfigError(`genesis: balances: total supply ${supply} must be below 2^64 (${MAX_SUPPLY})`)
+  }
+  const window = stabilityWindow(g.k, g.activeSlotCoeff)
+  if (g.mode === 'praos' && g.epochLength <= window) {
+    throw new ConfigError(
+      `genesis: epochLength: must be greater than 3k/f = ${window} slots (k = ${g.k}, f = ${g.activeSlotCoeff.numerator}/${g.activeSlotCoeff.denominator}), so that each epoch nonce is fixed after the stake snapshot it is used with; use at least ${window + 1}`,
+    )
   }
   return { ...g, balances: new Map(Object.entries(g.balances)) }
+}
+
+/** Every amount on the chain (balances, supply) stays below this: amounts are unsigned 64-bit integers. */
+export const MAX_SUPPLY = 1n << 64n
+
+/**
+ * Praos's stability window, ⌈3k/f⌉ slots: a block this many slots old is settled. The epoch nonce
+ * is frozen this long before its epoch starts.
+ */
+export function stabilityWindow(k: number, f: Rational): number {
+  return Number((3n * BigInt(k) * f.denominator + f.numerator - 1n) / f.numerator)
+}
+
+/** A comfortable epoch length for devnets: the stability window plus a third of it for the nonce to mix. */
+export function devnetEpochLength(k: number, f: Rational): number {
+  const window = stabilityWindow(k, f)
+  return window + Math.ceil(window / 3)
 }
 
 /** The genesis file's JSON form (inverse of parseGenesis). */

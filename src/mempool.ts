@@ -32,6 +32,8 @@ export class Mempool {
   private entries = new Map<string, Entry>()
   /** Accounts as they will be after every pending transaction; others are as in `state`. */
   private projected = new Map<Address, Account>()
+  /** VRF keys claimed by pending pool registrations. */
+  private projectedVrfOwners = new Map<string, Address>()
   private state: LedgerState
   private bytes = 0
 
@@ -74,7 +76,14 @@ export class Mempool {
       const account = address && (this.projected.get(address) ?? this.state.accounts.get(address))
       if (address && account) view.set(address, account)
     }
-    applyTransaction(view, tx, this.genesis, FEE_SINK)
+    const owners = new Map<string, Address>()
+    if (tx.body.type === 'register-pool') {
+      const key = toHex(tx.body.vrfKey)
+      const owner = this.projectedVrfOwners.get(key) ?? this.state.vrfKeyOwners.get(key)
+      if (owner !== undefined) owners.set(key, owner)
+    }
+    applyTransaction(view, tx, this.genesis, FEE_SINK, owners)
+    for (const [key, owner] of owners) this.projectedVrfOwners.set(key, owner)
     view.delete(FEE_SINK)
     for (const [address, account] of view) this.projected.set(address, account)
     this.entries.set(id, { tx, size })
@@ -107,6 +116,7 @@ export class Mempool {
     this.state = state
     this.entries = new Map()
     this.projected = new Map()
+    this.projectedVrfOwners = new Map()
     this.bytes = 0
     const dropped: Transaction[] = []
     for (const tx of candidates) {

@@ -33,6 +33,8 @@ export interface PPNodeEvents {
   slot: CustomEvent<{ slot: number; epoch: number; produced: boolean }>
   'block:added': CustomEvent<{ block: Block; produced: boolean; from?: string }>
   'block:rejected': CustomEvent<{ hash: string; index: number; error: ValidationError; from?: string }>
+  /** A second valid block by one issuer for one slot: kept as a fork candidate, not relayed. */
+  'block:equivocation': CustomEvent<{ issuer: string; slot: number; hashes: [string, string]; from?: string }>
   'chain:reorg': CustomEvent<{ depth: number; fromIndex: number; toIndex: number; toHash: string }>
   'tx:accepted': CustomEvent<{ tx: Transaction }>
   'tx:rejected': CustomEvent<{ hash: string; error: PPError }>

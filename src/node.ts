@@ -3,17 +3,25 @@ import { TypedEventEmitter } from 'main-event'
 import { type NodeConfig, type ResolvedConfig, resolveConfig } from './config.ts'
 import { produceBlock } from './consensus/block-producer.ts'
 import { prefersCandidate, type TipSummary, tipOf } from './consensus/chain-selection.ts'
-import { EquivocationError, FutureSlotError, ProtocolVersionError } from './consensus/errors.ts'
+import { FutureSlotError, ProtocolVersionError } from './consensus/errors.ts'
 import { type ProducerKeys, verifyLeadership } from './consensus/leader-check.ts'
 import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
 import { vrfPublicKey } from './crypto/vrf.ts'
 import { equalBytes, toHex } from './encoding/hash.ts'
+import { HashCache, HashSet } from './encoding/hash-cache.ts'
 import { PPError } from './errors.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
+import { applyBlock, checkBlockContents } from './ledger/apply-block.ts'
 import type { Block } from './ledger/block.ts'
 import { type Adoption, ChainStore } from './ledger/chain-store.ts'
-import { BadParentError, ForkTooDeepError, UnknownParentError, ValidationError } from './ledger/errors.ts'
-import { type Account, accountOf } from './ledger/ledger-state.ts'
+import {
+  BadParentError,
+  ForkTooDeepError,
+  InvalidAncestorError,
+  UnknownParentError,
+  ValidationError,
+} from './ledger/errors.ts'
+import { type Account, accountOf, type LedgerState } from './ledger/ledger-state.ts'
 import type { Transaction } from './ledger/transaction.ts'
 import { verifyBlocksSignatures, verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
@@ -49,8 +57,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
   private queue: Promise<unknown> = Promise.resolve()
   private loop?: { controller: AbortController; done: Promise<void> }
   private stopping?: Promise<void>
-  /** First block hash seen per (issuer, slot), to catch equivocation. */
+  /** First valid block hash seen per (issuer, slot), to spot equivocation. */
   private readonly issued = new Map<string, string>()
+  /** Blocks found invalid (by hash), so their descendants are refused without more work. */
+  private readonly invalid = new HashSet(10_000)
+  /** States after recently stored side blocks, so a growing fork is not re-applied from its root. */
+  private readonly sideStates = new HashCache<LedgerState>(64)
 
   constructor(config: NodeConfig, platform: Platform) {
     super()
@@ -285,41 +297,25 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     if (fresh.length === 0) return 'duplicate'
     const last = fresh[fresh.length - 1]
     try {
-      const maxSlot = slotAt(this.genesis, this.platform.clock.now() + this.config.clockSkewMs)
-      for (const [i, { header, hash }] of fresh.entries()) {
-        if (i > 0 && !equalBytes(header.prevHash, fresh[i - 1].hash)) {
-          throw new BadParentError(
-            `block ${header.index} ${toHex(hash).slice(0, 12)} does not follow the block before it`,
-          )
-        }
-        if (header.protocolVersion !== this.genesis.protocolVersion) {
-          throw new ProtocolVersionError(
-            `block ${header.index}: protocol version ${header.protocolVersion}, expected ${this.genesis.protocolVersion}`,
-          )
-        }
-        if (header.slot > maxSlot) {
-          throw new FutureSlotError(
-            `block ${header.index}: slot ${header.slot} is in the future (now ≤ ${maxSlot})`,
-          )
-        }
-      }
-      await verifyBlocksSignatures(fresh, this.platform.crypto)
-      for (const block of fresh) this.recordIssued(block)
+      // Cheapest checks first: what each block says about itself, then signatures, then
+      // leadership and ledger rules against the block's own branch.
+      this.checkContents(fresh)
       const branch = [...(await this.branchOf(fresh[0], chain)).slice(0, -1), ...fresh]
+      await verifyBlocksSignatures(fresh, this.platform.crypto)
+      const states = this.validateBranch(branch, fresh.length, chain)
+      for (const block of fresh) this.recordIssued(block, from)
       const ancestor = branch[0].header.index - 1
       const depth = chain.tip.index - ancestor
       if (
         ancestor !== chain.tip.index &&
         !prefersCandidate(this.tipSummary, tipOf(last.header), depth, this.genesis.k)
       ) {
-        for (const block of fresh) await chain.putSideBlock(block)
+        await chain.putSideBlocks(fresh)
+        const freshStates = states.slice(-fresh.length)
+        for (const [i, block] of fresh.entries()) this.sideStates.remember(block.hash, freshStates[i])
         return 'side'
       }
-      this.applyAdoption(
-        await chain.adopt(branch, (state, b) => verifyLeadership(state, b.header, this.genesis)),
-        false,
-        from,
-      )
+      this.applyAdoption(await chain.adoptValidated(branch, states), false, from)
       return 'added'
     } catch (err) {
       if (fresh.length === 1 && err instanceof ValidationError && !(err instanceof UnknownParentError)) {
@@ -329,6 +325,58 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       }
       throw err
     }
+  }
+
+  /** Checks that need no chain state: a linked run, no known-bad ancestry, protocol, clock, size, body. */
+  private checkContents(fresh: readonly Block[]): void {
+    const maxSlot = slotAt(this.genesis, this.platform.clock.now() + this.config.clockSkewMs)
+    for (const [i, block] of fresh.entries()) {
+      const { header, hash } = block
+      const id = `block ${header.index} ${toHex(hash).slice(0, 12)}`
+      if (i > 0 && !equalBytes(header.prevHash, fresh[i - 1].hash))
+        throw new BadParentError(`${id} does not follow the block before it`)
+      if (this.invalid.has(hash)) throw new InvalidAncestorError(`${id} was already found invalid`)
+      if (this.invalid.has(header.prevHash)) {
+        this.invalid.add(hash)
+        throw new InvalidAncestorError(`${id} descends from an invalid block`)
+      }
+      if (header.protocolVersion !== this.genesis.protocolVersion) {
+        throw new ProtocolVersionError(
+          `block ${header.index}: protocol version ${header.protocolVersion}, expected ${this.genesis.protocolVersion}`,
+        )
+      }
+      if (header.slot > maxSlot)
+        throw new FutureSlotError(
+          `block ${header.index}: slot ${header.slot} is in the future (now ≤ ${maxSlot})`,
+        )
+      checkBlockContents(block, this.genesis)
+    }
+  }
+
+  /**
+   * Applies leadership and ledger rules along `branch` (its first block's parent is on the best
+   * chain) and returns the state after each block. Stored side blocks were checked when they came
+   * and start from their remembered states; a new block that breaks a rule is remembered as
+   * invalid, since its hash fixes its header and (through the body hash) its transactions.
+   */
+  private validateBranch(branch: readonly Block[], freshCount: number, chain: ChainStore): LedgerState[] {
+    const stored = branch.length - freshCount
+    const remembered = branch.slice(0, stored).map((block) => this.sideStates.get(block.hash))
+    const complete = remembered.every((state) => state !== undefined)
+    const states: LedgerState[] = complete ? (remembered as LedgerState[]) : []
+    let state = states.at(-1) ?? chain.parentState(branch[0])
+    for (const [i, block] of branch.entries()) {
+      if (i < states.length) continue
+      try {
+        verifyLeadership(state, block.header, this.genesis)
+        state = applyBlock(state, block, this.genesis)
+      } catch (err) {
+        if (i >= stored && err instanceof ValidationError) this.invalid.add(block.hash)
+        throw err
+      }
+      states.push(state)
+    }
+    return states
   }
 
   /** The chain from the best chain to `block`: its stored ancestors off the best chain, then itself. */
@@ -353,17 +401,33 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     }
   }
 
-  private recordIssued(block: Block): void {
+  /**
+   * Remembers the first valid block of each (issuer, slot). A second one is still a valid candidate
+   * for chain selection (Ouroboros), but it is reported and not relayed.
+   */
+  private recordIssued(block: Block, from?: string): void {
     const key = `${toHex(block.header.issuer)}:${block.header.slot}`
     const first = this.issued.get(key)
     const hash = toHex(block.hash)
-    if (first !== undefined && first !== hash) {
-      throw new EquivocationError(
-        `block ${block.header.index}: issuer ${key.slice(0, 12)} already signed block ${first.slice(0, 12)} for slot ${block.header.slot}`,
-      )
+    if (first === undefined) {
+      this.issued.set(key, hash)
+      if (this.issued.size > 10_000) this.issued.delete(this.issued.keys().next().value as string)
+    } else if (first !== hash) {
+      this.safeDispatchEvent('block:equivocation', {
+        detail: {
+          issuer: toHex(block.header.issuer),
+          slot: block.header.slot,
+          hashes: [first, hash],
+          ...(from && { from }),
+        },
+      })
     }
-    this.issued.set(key, hash)
-    if (this.issued.size > 10_000) this.issued.delete(this.issued.keys().next().value as string)
+  }
+
+  /** True when the issuer of `block` signed another valid block for its slot first (not to be relayed). */
+  isEquivocation(block: Block): boolean {
+    const first = this.issued.get(`${toHex(block.header.issuer)}:${block.header.slot}`)
+    return first !== undefined && first !== toHex(block.hash)
   }
 
   private applyAdoption(adoption: Adoption, produced: boolean, from?: string): void {

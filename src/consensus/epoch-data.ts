@@ -6,7 +6,7 @@ import { epochOf } from './slot-clock.ts'
 /** What leader election in one epoch depends on. */
 export interface EpochData {
   epoch: number
-  /** Epoch nonce η: SHA-256("pp/epoch-nonce" ‖ evolving nonce at the end of epoch e−2 ‖ e as 8 bytes). */
+  /** Epoch nonce η: SHA-256("pp/epoch-nonce" ‖ candidate nonce at the end of epoch e−1 ‖ e as 8 bytes). */
   nonce: Uint8Array
   /** Pool stake at the end of epoch e−2 (genesis stake for epochs 0 and 1). */
   stake: StakeSnapshot
@@ -16,23 +16,23 @@ const NONCE_DOMAIN = new TextEncoder().encode('pp/epoch-nonce')
 const cache = new WeakMap<LedgerState, Map<number, EpochData>>()
 
 /**
- * Leader-election data for `epoch`, as seen from a chain whose last block is `state`'s tip. The
- * two-epoch lag means every block of an epoch is judged against the same, already settled data.
+ * Leader-election data for `epoch`, as seen from a chain whose last block is `state`'s tip: the
+ * stake at the end of epoch e−2 and the candidate nonce frozen 3k/f slots before the end of e−1.
+ * The stake (with every pool's VRF key) is settled before any block that feeds the nonce is made,
+ * so no key or stake can be chosen knowing the nonce it will meet (no grinding).
  */
 export function epochData(state: LedgerState, epoch: number, genesis: Genesis): EpochData {
   let perState = cache.get(state)
   const cached = perState?.get(epoch)
   if (cached !== undefined) return cached
-  const target = epoch - 2
   const tipEpoch = epochOf(genesis, Math.max(state.tip.slot, 0))
-  const stake =
-    tipEpoch <= target
-      ? stakeSnapshot(state.accounts, state.evolvingNonce)
-      : (state.epochEnds.find((e) => e.firstEpoch <= target && target <= e.lastEpoch)?.snapshot ??
-        state.epochEnds[0].snapshot)
+  const endOf = (e: number) =>
+    state.epochEnds.find((end) => end.firstEpoch <= e && e <= end.lastEpoch) ?? state.epochEnds[0]
+  const stake = tipEpoch <= epoch - 2 ? stakeSnapshot(state.accounts) : endOf(epoch - 2).snapshot
+  const candidate = tipEpoch <= epoch - 1 ? state.candidateNonce : endOf(epoch - 1).candidateNonce
   const message = new Uint8Array(NONCE_DOMAIN.length + 32 + 8)
   message.set(NONCE_DOMAIN)
-  message.set(stake.evolvingNonce, NONCE_DOMAIN.length)
+  message.set(candidate, NONCE_DOMAIN.length)
   new DataView(message.buffer).setBigUint64(NONCE_DOMAIN.length + 32, BigInt(epoch))
   const data = { epoch, nonce: hash(message), stake }
   if (perState === undefined) {

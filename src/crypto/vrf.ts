@@ -65,6 +65,16 @@ export function vrfProve(secret: Uint8Array, alpha: Uint8Array): { proof: Uint8A
   }
 }
 
+/** True when `publicKey` can serve as a VRF key: a canonical point that is not of small order (RFC 9381 §5.4.5). */
+export function isValidVrfKey(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 32) return false
+  try {
+    return !Point.fromBytes(publicKey).isSmallOrder()
+  } catch {
+    return false
+  }
+}
+
 /** Verifies a proof; the 64-byte output when valid, null for anything invalid or malformed (never throws). */
 export function vrfVerify(publicKey: Uint8Array, alpha: Uint8Array, proof: Uint8Array): Uint8Array | null {
   if (publicKey.length !== 32 || proof.length !== 80) return null

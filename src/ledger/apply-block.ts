@@ -1,12 +1,14 @@
 import { concatBytes } from '@noble/hashes/utils.js'
+import { isValidVrfKey } from '../crypto/vrf.ts'
 import { equalBytes, hash, toHex } from '../encoding/hash.ts'
-import type { Genesis } from '../genesis.ts'
+import { type Genesis, stabilityWindow } from '../genesis.ts'
 import { type Address, addressOf } from './address.ts'
 import { type Block, bodyHash } from './block.ts'
 import {
   BadAmountError,
   BadNonceError,
   BadParentError,
+  BadVrfKeyError,
   BlockTooLargeError,
   BodyHashMismatchError,
   DuplicateTxError,
@@ -32,6 +34,7 @@ export function applyTransaction(
   tx: Transaction,
   genesis: Genesis,
   feeTo: Address,
+  vrfKeyOwners: Map<string, Address>,
 ): void {
   const { body } = tx
   const id = short(tx.hash)
@@ -61,10 +64,30 @@ export function applyTransaction(
     throw new InsufficientBalanceError(`tx ${id}: ${body.from} has ${sender.balance}, needs ${cost}`)
   }
   const debited: Account = { ...sender, balance: sender.balance - cost, nonce: sender.nonce + 1 }
-  if (body.type === 'register-pool') debited.vrfKey = body.vrfKey
+  if (body.type === 'register-pool') {
+    registerVrfKey(vrfKeyOwners, body.vrfKey, body.from, sender.vrfKey, id)
+    debited.vrfKey = body.vrfKey
+  }
   accounts.set(body.from, debited)
   if (body.type === 'transfer') credit(accounts, body.to, amount)
   if (body.fee > 0n) credit(accounts, feeTo, body.fee)
+}
+
+/** Records `owner`'s new VRF key (freeing its old one); refuses invalid keys and keys of other pools. */
+function registerVrfKey(
+  owners: Map<string, Address>,
+  vrfKey: Uint8Array,
+  owner: Address,
+  previous: Uint8Array | undefined,
+  id: string,
+): void {
+  if (!isValidVrfKey(vrfKey)) throw new BadVrfKeyError(`tx ${id}: the VRF key is not a valid curve point`)
+  const key = toHex(vrfKey)
+  const holder = owners.get(key)
+  if (holder !== undefined && holder !== owner)
+    throw new BadVrfKeyError(`tx ${id}: VRF key ${key.slice(0, 12)} is already registered by ${holder}`)
+  if (previous !== undefined) owners.delete(toHex(previous))
+  owners.set(key, owner)
 }
 
 function credit(accounts: Map<Address, Account>, to: Address, amount: bigint): void {
@@ -72,24 +95,21 @@ function credit(accounts: Map<Address, Account>, to: Address, amount: bigint): v
   accounts.set(to, { ...account, balance: account.balance + amount })
 }
 
-/** Checks a block's size, transaction count, body hash and duplicates, and its link to the tip. */
-export function checkBlockShape(state: LedgerState, block: Block, genesis: Genesis): void {
+/** Blocks whose contents passed checkBlockContents (a block object never changes after decoding). */
+const contentsChecked = new WeakSet<Block>()
+
+/**
+ * Checks what a block says about itself, without any chain state: size, transaction count, body
+ * hash, no transaction twice. Cheap next to signatures, so it runs first.
+ */
+export function checkBlockContents(block: Block, genesis: Genesis): void {
+  if (contentsChecked.has(block)) return
   const { header } = block
   if (block.size > genesis.maxBlockBytes) {
     throw new BlockTooLargeError(`block is ${block.size} bytes, limit ${genesis.maxBlockBytes}`)
   }
   if (block.txs.length > genesis.maxTxPerBlock) {
     throw new TooManyTxsError(`block has ${block.txs.length} transactions, limit ${genesis.maxTxPerBlock}`)
-  }
-  if (!equalBytes(header.prevHash, state.tip.hash) || header.index !== state.tip.index + 1) {
-    throw new BadParentError(
-      `block ${header.index} (parent ${short(header.prevHash)}) does not extend tip ${state.tip.index} (${short(state.tip.hash)})`,
-    )
-  }
-  if (header.slot <= state.tip.slot) {
-    throw new SlotNotIncreasingError(
-      `block ${header.index}: slot ${header.slot} is not after its parent's ${state.tip.slot}`,
-    )
   }
   if (!equalBytes(bodyHash(block.txs), header.bodyHash)) {
     throw new BodyHashMismatchError(`block ${header.index}: body hash does not match its transactions`)
@@ -100,6 +120,22 @@ export function checkBlockShape(state: LedgerState, block: Block, genesis: Genes
     if (seen.has(id)) throw new DuplicateTxError(`block ${header.index}: tx ${id.slice(0, 12)} appears twice`)
     seen.add(id)
   }
+  contentsChecked.add(block)
+}
+
+/** Checks that a block extends the tip of `state`: parent hash, index, and a later slot. */
+export function checkBlockLink(state: LedgerState, block: Block): void {
+  const { header } = block
+  if (!equalBytes(header.prevHash, state.tip.hash) || header.index !== state.tip.index + 1) {
+    throw new BadParentError(
+      `block ${header.index} (parent ${short(header.prevHash)}) does not extend tip ${state.tip.index} (${short(state.tip.hash)})`,
+    )
+  }
+  if (header.slot <= state.tip.slot) {
+    throw new SlotNotIncreasingError(
+      `block ${header.index}: slot ${header.slot} is not after its parent's ${state.tip.slot}`,
+    )
+  }
 }
 
 /**
@@ -107,13 +143,17 @@ export function checkBlockShape(state: LedgerState, block: Block, genesis: Genes
  * input state is not changed. Signatures and consensus rules are checked elsewhere, before.
  */
 export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): LedgerState {
-  checkBlockShape(state, block, genesis)
+  checkBlockContents(block, genesis)
+  checkBlockLink(state, block)
   const { header } = block
   const accounts = new Map(state.accounts)
+  // Copied only when the block registers a pool: most blocks leave the VRF key index as it is.
+  const registers = block.txs.some((tx) => tx.body.type === 'register-pool')
+  const vrfKeyOwners = registers ? new Map(state.vrfKeyOwners) : (state.vrfKeyOwners as Map<string, Address>)
   const feeTo = addressOf(header.issuer)
   block.txs.forEach((tx, i) => {
     try {
-      applyTransaction(accounts, tx, genesis, feeTo)
+      applyTransaction(accounts, tx, genesis, feeTo, vrfKeyOwners)
     } catch (err) {
       if (err instanceof Error) err.message = `block ${header.index}, tx #${i}: ${err.message}`
       throw err
@@ -126,7 +166,8 @@ export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): 
     const ended = {
       firstEpoch: tipEpoch,
       lastEpoch: epoch - 1,
-      snapshot: stakeSnapshot(state.accounts, state.evolvingNonce),
+      snapshot: stakeSnapshot(state.accounts),
+      candidateNonce: state.candidateNonce,
     }
     epochEnds = [...state.epochEnds.slice(-1), ended]
   }
@@ -134,10 +175,17 @@ export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): 
     header.vrfOutput.length > 0
       ? hash(concatBytes(state.evolvingNonce, header.vrfOutput))
       : state.evolvingNonce
+  // Blocks in the last 3k/f slots of an epoch no longer move the candidate: the next epoch's nonce
+  // is settled before that epoch starts.
+  const beforeStability =
+    header.slot - epoch * genesis.epochLength <
+    genesis.epochLength - stabilityWindow(genesis.k, genesis.activeSlotCoeff)
   return {
     accounts,
     tip: { index: header.index, slot: header.slot, hash: block.hash },
     evolvingNonce,
+    candidateNonce: beforeStability ? evolvingNonce : state.candidateNonce,
+    vrfKeyOwners,
     epochEnds,
   }
 }

@@ -13,6 +13,10 @@ const FORMAT = 'pp-node/chain/1'
 const indexKey = (index: number): string => `i/${index.toString().padStart(12, '0')}`
 const blockKey = (hash: Uint8Array): string => `b/${toHex(hash)}`
 const checkpointKey = (index: number): string => `c/${index.toString().padStart(12, '0')}`
+/** Side-branch blocks by height, so those too deep to ever be adopted can be pruned in order. */
+const sideKey = (index: number, hash?: Uint8Array): string =>
+  `s/${index.toString().padStart(12, '0')}/${hash === undefined ? '' : toHex(hash)}`
+const NO_VALUE = new Uint8Array(0)
 
 /** What a chain switch changed: the blocks taken off the best chain and those put on it. */
 export interface Adoption {
@@ -121,9 +125,17 @@ export class ChainStore {
     return (await this.store.get(blockKey(hash))) !== undefined
   }
 
-  /** Stores a validated block that is not (yet) on the best chain. */
-  async putSideBlock(block: Block): Promise<void> {
-    await this.store.batch([{ type: 'put', key: blockKey(block.hash), value: encodeBlock(block) }])
+  /**
+   * Stores fully validated blocks that are not (yet) on the best chain. They are pruned once they
+   * are more than k below the tip, when no fork through them can be adopted any more.
+   */
+  async putSideBlocks(blocks: readonly Block[]): Promise<void> {
+    await this.store.batch(
+      blocks.flatMap((block): BatchOp[] => [
+        { type: 'put', key: blockKey(block.hash), value: encodeBlock(block) },
+        { type: 'put', key: sideKey(block.header.index, block.hash), value: NO_VALUE },
+      ]),
+    )
   }
 
   /**
@@ -134,42 +146,69 @@ export class ChainStore {
    */
   async adopt(blocks: Block[], beforeApply?: (parent: LedgerState, block: Block) => void): Promise<Adoption> {
     if (blocks.length === 0) return { rolledBack: [], applied: [] }
-    const first = blocks[0].header
-    const parentIndex = first.index - 1
-    const parentHash = await this.hashAt(parentIndex)
-    if (parentHash === undefined || !equalBytes(parentHash, first.prevHash)) {
-      throw new UnknownParentError(
-        `block ${first.index}: parent ${toHex(first.prevHash).slice(0, 12)} is not on the best chain`,
-      )
-    }
-    const depth = this.tip.index - parentIndex
-    const parentState = this.stateAt(parentIndex)
-    if (depth > this.genesis.k || parentState === undefined) {
-      throw new ForkTooDeepError(
-        `switching to this fork would roll back ${depth} blocks; the limit is k = ${this.genesis.k}`,
-      )
-    }
     const states: LedgerState[] = []
-    let state = parentState
+    let state = this.parentState(blocks[0])
     for (const block of blocks) {
       beforeApply?.(state, block)
       state = applyBlock(state, block, this.genesis)
       states.push(state)
     }
+    return this.adoptValidated(blocks, states)
+  }
+
+  /** The best-chain state a fork starting with `first` builds on; throws when it is unknown or too deep. */
+  parentState(first: Block): LedgerState {
+    const { index, prevHash } = first.header
+    const parentState = this.stateAt(index - 1)
+    if (parentState === undefined && index - 1 >= 0 && index - 1 <= this.tip.index) {
+      throw new ForkTooDeepError(
+        `switching to this fork would roll back ${this.tip.index - index + 1} blocks; the limit is k = ${this.genesis.k}`,
+      )
+    }
+    if (parentState === undefined || !equalBytes(parentState.tip.hash, prevHash)) {
+      throw new UnknownParentError(
+        `block ${index}: parent ${toHex(prevHash).slice(0, 12)} is not on the best chain`,
+      )
+    }
+    return parentState
+  }
+
+  /**
+   * Like adopt, for blocks already validated against their parents: `states[i]` is the state after
+   * `blocks[i]`. One atomic write; side blocks too deep to matter any more are pruned in it.
+   */
+  async adoptValidated(blocks: readonly Block[], states: readonly LedgerState[]): Promise<Adoption> {
+    const parentIndex = this.parentState(blocks[0]).tip.index
+    const depth = this.tip.index - parentIndex
     const rolledBack = await this.getBlocks(parentIndex + 1, depth)
     const ops: BatchOp[] = []
-    for (let index = parentIndex + 1; index <= this.tip.index; index++)
-      ops.push({ type: 'del', key: indexKey(index) })
+    for (const block of rolledBack) {
+      ops.push({ type: 'del', key: indexKey(block.header.index) })
+      ops.push({ type: 'put', key: sideKey(block.header.index, block.hash), value: NO_VALUE })
+    }
     for (const block of blocks) {
       ops.push({ type: 'put', key: blockKey(block.hash), value: encodeBlock(block) })
       ops.push({ type: 'put', key: indexKey(block.header.index), value: block.hash })
+      ops.push({ type: 'del', key: sideKey(block.header.index, block.hash) })
     }
+    const state = states[states.length - 1]
     ops.push({ type: 'put', key: 'tip', value: state.tip.hash })
-    ops.push(...(await this.checkpointOps(states)))
+    ops.push(...(await this.checkpointOps(states)), ...(await this.pruneOps(state.tip.index)))
     await this.store.batch(ops)
     const keep = this.genesis.k + 1
     this.recent = [...this.recent.slice(0, this.recent.length - depth), ...states].slice(-keep)
-    return { rolledBack, applied: blocks }
+    return { rolledBack, applied: [...blocks] }
+  }
+
+  /** Deletes side blocks at heights no fork from a tip at `tipIndex` can reach (k or more below it). */
+  private async pruneOps(tipIndex: number): Promise<BatchOp[]> {
+    const ops: BatchOp[] = []
+    const end = tipIndex - this.genesis.k + 1
+    if (end < 1) return ops
+    for await (const [key] of this.store.entries({ gte: 's/', lt: sideKey(end) })) {
+      ops.push({ type: 'del', key }, { type: 'del', key: `b/${key.slice(key.lastIndexOf('/') + 1)}` })
+    }
+    return ops
   }
 
   /** Closes the underlying store. */
@@ -178,7 +217,7 @@ export class ChainStore {
   }
 
   /** Checkpoints for states at multiples of the interval, and deletion of all but the newest two. */
-  private async checkpointOps(states: LedgerState[]): Promise<BatchOp[]> {
+  private async checkpointOps(states: readonly LedgerState[]): Promise<BatchOp[]> {
     const due = states.filter((s) => s.tip.index % this.checkpointInterval === 0)
     if (due.length === 0) return []
     const ops: BatchOp[] = due.map((s) => ({

@@ -114,3 +114,17 @@ export class UnknownParentError extends ValidationError {
     super('UNKNOWN_PARENT', message)
   }
 }
+
+/** Thrown when a pool registers a VRF key another pool already uses, or one that is not a valid key. */
+export class BadVrfKeyError extends ValidationError {
+  constructor(message: string) {
+    super('BAD_VRF_KEY', message)
+  }
+}
+
+/** Thrown when a block descends from a block already found invalid. */
+export class InvalidAncestorError extends ValidationError {
+  constructor(message: string) {
+    super('INVALID_ANCESTOR', message)
+  }
+}

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { toHex } from '../encoding/hash.ts'
 import type { Address } from './address.ts'
 import type { Account, EpochEnd, LedgerState, StakeSnapshot } from './ledger-state.ts'
 
@@ -10,13 +11,19 @@ const integer = v.union([v.pipe(v.number(), v.safeInteger()), v.bigint()])
 const bytes = v.instance(Uint8Array)
 const AccountRow = v.tuple([v.string(), integer, v.number(), v.optional(bytes)])
 const PoolRow = v.tuple([v.string(), integer, bytes])
-const SnapshotSchema = v.strictObject({ pools: v.array(PoolRow), totalStake: integer, evolvingNonce: bytes })
+const SnapshotSchema = v.strictObject({ pools: v.array(PoolRow), totalStake: integer })
 const StateSchema = v.strictObject({
   accounts: v.array(AccountRow),
   tip: v.strictObject({ index: v.number(), slot: v.number(), hash: bytes }),
   evolvingNonce: bytes,
+  candidateNonce: bytes,
   epochEnds: v.array(
-    v.strictObject({ firstEpoch: v.number(), lastEpoch: v.number(), snapshot: SnapshotSchema }),
+    v.strictObject({
+      firstEpoch: v.number(),
+      lastEpoch: v.number(),
+      snapshot: SnapshotSchema,
+      candidateNonce: bytes,
+    }),
   ),
 })
 
@@ -24,7 +31,6 @@ function snapshotToWire(s: StakeSnapshot): unknown {
   return {
     pools: [...s.pools].map(([a, p]) => [a, p.stake, p.vrfKey]),
     totalStake: s.totalStake,
-    evolvingNonce: s.evolvingNonce,
   }
 }
 
@@ -36,6 +42,7 @@ export function encodeState(state: LedgerState): Uint8Array {
     ),
     tip: state.tip,
     evolvingNonce: state.evolvingNonce,
+    candidateNonce: state.candidateNonce,
     epochEnds: state.epochEnds.map((e) => ({ ...e, snapshot: snapshotToWire(e.snapshot) })),
   })
 }
@@ -46,7 +53,9 @@ export function decodeState(data: Uint8Array): LedgerState {
   if (!parsed.success) throw new DecodeError(`damaged state checkpoint: ${parsed.issues[0].message}`)
   const w = parsed.output
   const accounts = new Map<Address, Account>()
+  const vrfKeyOwners = new Map<string, Address>()
   for (const [address, balance, nonce, vrfKey] of w.accounts) {
+    if (vrfKey !== undefined) vrfKeyOwners.set(toHex(vrfKey), address)
     accounts.set(
       address,
       vrfKey === undefined
@@ -60,8 +69,9 @@ export function decodeState(data: Uint8Array): LedgerState {
     snapshot: {
       pools: new Map(e.snapshot.pools.map(([a, stake, vrfKey]) => [a, { stake: BigInt(stake), vrfKey }])),
       totalStake: BigInt(e.snapshot.totalStake),
-      evolvingNonce: e.snapshot.evolvingNonce,
     },
+    candidateNonce: e.candidateNonce,
   }))
-  return { accounts, tip: w.tip, evolvingNonce: w.evolvingNonce, epochEnds }
+  const { tip, evolvingNonce, candidateNonce } = w
+  return { accounts, tip, evolvingNonce, candidateNonce, vrfKeyOwners, epochEnds }
 }

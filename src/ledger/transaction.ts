@@ -2,6 +2,7 @@ import { concatBytes } from '@noble/hashes/utils.js'
 import * as v from 'valibot'
 import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { hash } from '../encoding/hash.ts'
+import { MAX_SUPPLY } from '../genesis.ts'
 import type { CryptoPort } from '../ports.ts'
 import { type Address, isAddress } from './address.ts'
 
@@ -47,6 +48,11 @@ export interface Transaction {
 const TX_DOMAIN = new TextEncoder().encode('pp/tx/1')
 
 const integer = v.union([v.pipe(v.number(), v.safeInteger()), v.bigint()])
+// Amounts are unsigned 64-bit on the chain; a larger magnitude is malformed, not merely unaffordable.
+const amount = v.pipe(
+  integer,
+  v.check((n) => BigInt(n) < MAX_SUPPLY && BigInt(n) > -MAX_SUPPLY, 'must be below 2^64'),
+)
 const bytesOf = (length: number) => v.pipe(v.instance(Uint8Array), v.length(length))
 const address = v.custom<Address>(isAddress, 'not a pp-node address')
 const nonce = v.pipe(v.number(), v.safeInteger(), v.minValue(0))
@@ -58,8 +64,8 @@ const BodySchema = v.variant('type', [
     chainId,
     from: address,
     to: address,
-    amount: integer,
-    fee: integer,
+    amount,
+    fee: amount,
     nonce,
     memo: v.optional(v.string()),
   }),
@@ -67,7 +73,7 @@ const BodySchema = v.variant('type', [
     type: v.literal('register-pool'),
     chainId,
     from: address,
-    fee: integer,
+    fee: amount,
     nonce,
     vrfKey: bytesOf(32),
   }),

@@ -61,7 +61,10 @@ export function startGossip(pubsub: GossipSub, node: PPNode, hooks: GossipHooks)
     }
     try {
       const outcome = await node.receiveBlock(block, peer.toString())
-      return outcome === 'duplicate' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept
+      // Only fully validated blocks are relayed, and not an issuer's second block for a slot.
+      return outcome === 'duplicate' || node.isEquivocation(block)
+        ? TopicValidatorResult.Ignore
+        : TopicValidatorResult.Accept
     } catch (err) {
       if (err instanceof UnknownParentError) {
         hooks.fetchAncestors(peer)
