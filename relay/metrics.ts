@@ -7,6 +7,7 @@ export class RelayMetrics {
     produced: 0,
     received: 0,
     rejected: 0,
+    equivocations: 0,
     reorgs: 0,
     txAccepted: 0,
     txRejected: 0,
@@ -20,6 +21,7 @@ export class RelayMetrics {
       else this.counters.received++
     })
     node.addEventListener('block:rejected', () => this.counters.rejected++)
+    node.addEventListener('block:equivocation', () => this.counters.equivocations++)
     node.addEventListener('chain:reorg', () => this.counters.reorgs++)
     node.addEventListener('tx:accepted', () => this.counters.txAccepted++)
     node.addEventListener('tx:rejected', () => this.counters.txRejected++)
@@ -52,6 +54,12 @@ export class RelayMetrics {
     metric('pp_blocks_rejected_total', 'counter', 'Blocks rejected as invalid.', [
       ['', this.counters.rejected],
     ])
+    metric(
+      'pp_block_equivocations_total',
+      'counter',
+      'Second valid blocks of one issuer for one slot (kept as fork candidates, not relayed).',
+      [['', this.counters.equivocations]],
+    )
     metric('pp_reorgs_total', 'counter', 'Chain switches to another fork.', [['', this.counters.reorgs]])
     metric('pp_txs_accepted_total', 'counter', 'Transactions admitted to the mempool.', [
       ['', this.counters.txAccepted],

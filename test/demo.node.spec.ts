@@ -24,6 +24,14 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
   }
   const text = (page: Page, id: string) => page.locator(`#${id}`).innerText()
   const relayJson = async (path: string) => (await fetch(`${relay.httpUrl}${path}`)).json()
+  /** Polls `condition` every 100 ms; fails the test when it does not hold within `timeoutMs`. */
+  const until = async (condition: () => Promise<boolean>, what: () => string, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
   const synced = (page: Page) =>
     page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'synced', null, {
       timeout: 60_000,
@@ -43,8 +51,10 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
       '0',
       '--slot-ms',
       '250',
+      // The shortest epoch allowed: longer than 3k/f = 30 slots (k = 5, f = 1/2); a registered tab leads
+      // from the epoch after next.
       '--epoch-length',
-      '8',
+      '31',
     ])
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
@@ -148,12 +158,17 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
       null,
       { timeout: 60_000 },
     )
-    // Both tabs keep following one chain: their stores are separate and undamaged.
-    await page.waitForTimeout(2000)
-    const tip1 = await text(page, 'tip-hash')
-    await second.waitForFunction(
-      (tip) => document.getElementById('tip-hash')?.textContent === tip || true,
-      tip1,
+    // Both tabs keep following one chain: their stores are separate and undamaged. The tip moves every
+    // few hundred ms, so poll until both tabs show the same tip at the same moment.
+    const tipOf = async (p: Page) => `${await text(p, 'tip-index')} ${await text(p, 'tip-hash')}`
+    let tips: string[] = []
+    await until(
+      async () => {
+        tips = [await tipOf(page), await tipOf(second)]
+        return /^[1-9]\d* [0-9a-f]{12}$/.test(tips[0]) && tips[0] === tips[1]
+      },
+      () => `both tabs to show the same tip (last seen: ${tips.join(' / ')})`,
+      30_000,
     )
     expect(Number(await text(second, 'tip-index'))).to.be.greaterThan(0)
     await second.screenshot({ path: `${SHOTS}7-second-tab.png` })

@@ -2,7 +2,9 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
+import { toHex } from '../src/encoding/hash.ts'
 import type { Genesis } from '../src/genesis.ts'
+import type { Block } from '../src/ledger/block.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { bftGenesis, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
 import { meshReady, networkOf, sameTip, stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
@@ -83,6 +85,10 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
     expect(chains.map((ch) => ch.map((b) => b.header.slot))).to.deep.equal(
       [0, 1, 2].map(() => Array.from({ length: 30 }, (_, i) => i)),
     )
+    // Each of the 30 blocks was produced by one node and received by each of the two others.
+    expect(produced.size).to.equal(30)
+    expect(delays).to.have.length(60)
+    expect(delays.every((d) => Number.isFinite(d) && d >= 0)).to.equal(true)
     delays.sort((x, y) => x - y)
     console.log(
       `      propagation to each other node: median ${delays[delays.length >> 1].toFixed(1)} ms, max ${delays.at(-1)!.toFixed(1)} ms`,
@@ -142,25 +148,46 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
       await stepSlot(clock, genesis, all, slot)
       await waitFor(() => sameTip([a, b]) && sameTip([c, d]), 'each side to agree internally', 10_000)
     }
+    const includesTx = (blocks: Block[]) =>
+      blocks.some((blk) => blk.txs.some((t) => toHex(t.hash) === toHex(tx.hash)))
     expect(a.getState().tip.hash).to.not.equal(c.getState().tip.hash)
     expect(a.getState().tip.index).to.equal(8)
     expect(c.getState().tip.index).to.equal(8)
-    // Rejoin the sides and let slots go on until everybody agrees.
+    // The transfer is in the {c, d} side's chain (c produced it in slot 2), not in the {a, b} side's.
+    for (const n of [c, d]) expect(includesTx(await n.chainStore.getBlocks(1, 8))).to.equal(true)
+    expect(includesTx(await a.chainStore.getBlocks(1, 8))).to.equal(false)
+    const sideA = a.getState().tip.hash
+    // Rejoin the sides. Both chains are 8 blocks long (BFT keeps its own chain on a tie) until a
+    // produces block 9 on its side in slot 16; then everybody converges on that chain.
     await networkOf(b).libp2p!.dial(multiaddr(tcpAddr(c)))
     await meshReady([b, c], 2)
-    let slot = 16
-    for (; slot < 40 && !sameTip(all); slot++) {
-      await stepSlot(clock, genesis, all, slot)
-      await waitFor(() => sameTip(all), 'convergence', 5_000).catch(() => {})
-    }
-    expect(sameTip(all)).to.equal(true)
-    expect(Math.max(...reorgDepths)).to.be.at.most(genesis.k)
-    // The transfer made on the side that lost is either back in every mempool or in the final chain.
-    const included = (await a.chainStore.getBlocks(1, 100)).some((blk) =>
-      blk.txs.some((t) => t.hash.join() === tx.hash.join()),
+    await stepSlot(clock, genesis, all, 16)
+    await waitFor(
+      () => sameTip(all) && a.getState().tip.index === 9,
+      'convergence on block 9 of side {a, b}',
+      10_000,
     )
-    if (!included) expect(all.map((n) => n.getState().mempool.transactions)).to.include(1)
-    expect(a.getAccount(keys[3].address).nonce + (included ? 0 : 1)).to.equal(1)
+    expect(toHex((await a.chainStore.getBlocks(8, 1))[0].hash)).to.equal(sideA)
+    // c and d each rolled back their 8 blocks (within k), and the transfer of the losing chain went back
+    // into their mempools.
+    expect(reorgDepths.sort()).to.deep.equal([8, 8])
+    expect(reorgDepths.every((depth) => depth <= genesis.k)).to.equal(true)
+    for (const n of [c, d]) expect(n.getState().mempool.transactions, 'mempool after the reorg').to.equal(1)
+    // c, the next producer of the two (slot 18), puts it in the one chain; every node then has it.
+    for (let slot = 17; slot <= 18; slot++) {
+      await stepSlot(clock, genesis, all, slot)
+      await waitFor(
+        () => sameTip(all) && a.getState().tip.index === slot - 7,
+        `block of slot ${slot} on all nodes`,
+        10_000,
+      )
+    }
+    for (const n of all) {
+      const chain = await n.chainStore.getBlocks(1, 100)
+      expect(chain.filter((blk) => includesTx([blk])).map((blk) => blk.header.slot)).to.deep.equal([18])
+      expect(n.getAccount(keys[3].address).nonce).to.equal(1)
+      expect(n.getState().mempool.transactions).to.equal(0)
+    }
   })
 
   it('a restarted node reconnects by itself and catches up', async () => {
