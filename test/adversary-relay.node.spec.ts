@@ -42,7 +42,7 @@ describe('attacks by well-formed lies against a real relay process (plain libp2p
   this.timeout(180_000)
   let dir: string
   let relay: RelayProcess | undefined
-  const hosts: Array<{ stop(): Promise<void> }> = []
+  const hosts: Array<{ stop(): Promise<void> | void }> = []
 
   after(async () => {
     for (const host of hosts) await host.stop()

@@ -14,7 +14,7 @@ import { protocolId } from '../src/net/protocol-id.ts'
 import { sendRequest } from '../src/net/request-response.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { bftGenesis, nextBlock, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
-import { stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
+import { networkOf, stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
 import { type TestPlatform, testPlatform } from './support/test-platform.ts'
 
 describe('hostile peer against a real node (Node, TCP)', function () {
@@ -80,9 +80,6 @@ describe('hostile peer against a real node (Node, TCP)', function () {
     const rejected: string[] = []
     node.addEventListener('block:rejected', (e) => rejected.push(e.detail.error.code))
     const attacks: Array<[string, Uint8Array]> = [
-      ['not CBOR', Uint8Array.from([0xff, 0x00, 0x13])],
-      ['CBOR of the wrong shape', encodeCbor({ type: 'new_block', index: 'x' })],
-      ['announcement not matching its block', encodeNewBlock(9, 9, good.hash, encodeBlock(good))],
       ['bad signature', announce({ ...good, signature: new Uint8Array(64).fill(1) })],
       [
         'wrong leader (slot 1 signed by a stranger)',
@@ -96,8 +93,22 @@ describe('hostile peer against a real node (Node, TCP)', function () {
           header: { ...good.header, index: 7 },
         }),
       ],
+      ['not CBOR', Uint8Array.from([0xff, 0x00, 0x13])],
+      ['CBOR of the wrong shape', encodeCbor({ type: 'new_block', index: 'x' })],
+      ['announcement not matching its block', encodeNewBlock(9, 9, good.hash, encodeBlock(good))],
     ]
-    for (const [, data] of attacks) await host.services.pubsub.publish(topic, data).catch(() => {})
+    // Block-level lies first (each gives a block:rejected code), then undecodable ones.
+    // Each attack is sent alone and judged before the next: the attacker's score drops (or it is banned),
+    // so "refused" cannot mean "never delivered".
+    const attackerId = host.peerId.toString()
+    const standing = () => networkOf(node).peerStanding(attackerId)
+    for (const [what, data] of attacks) {
+      const before = standing()
+      await host.services.pubsub.publish(topic, data)
+      await waitFor(() => standing().banned || standing().score < before.score, `the node to judge: ${what}`)
+      if (standing().banned) break
+    }
+    expect(standing().banned).to.equal(true)
     // Banned after enough offences: the node closes the connection and refuses new ones.
     await waitFor(() => node.getPeers().length === 0, 'the attacker to be disconnected', 20_000)
     // Coming back does not help: the node drops the banned peer's new connection at once.
@@ -105,7 +116,7 @@ describe('hostile peer against a real node (Node, TCP)', function () {
     await new Promise((r) => setTimeout(r, 300))
     expect(node.getPeers()).to.deep.equal([])
     expect(node.getState().tip.hash).to.equal(chainBefore.hash)
-    expect(rejected).to.include.members(['BAD_SIGNATURE', 'NOT_LEADER', 'FUTURE_SLOT'])
+    expect(rejected).to.deep.equal(['BAD_SIGNATURE', 'NOT_LEADER', 'FUTURE_SLOT'])
     // It keeps producing its own slots.
     await stepSlot(clock, genesis, [node], 2)
     await stepSlot(clock, genesis, [node], 4)
@@ -115,7 +126,7 @@ describe('hostile peer against a real node (Node, TCP)', function () {
     expect(process.memoryUsage().heapUsed - heapBefore).to.be.below(64 * 2 ** 20)
   })
 
-  it('equivocation: a second, different block from the same issuer for one slot is rejected', async () => {
+  it('equivocation: a second valid block of one issuer for one slot is kept as a candidate, reported, not relayed', async () => {
     const genesis = node.genesis
     const host = await attacker()
     const topic = `/pp/${genesis.chainId}/blocks/1`
@@ -130,14 +141,16 @@ describe('hostile peer against a real node (Node, TCP)', function () {
       crypto,
       1,
     )
-    const rejected: string[] = []
-    node.addEventListener('block:rejected', (e) => rejected.push(e.detail.error.code))
+    const equivocations: string[][] = []
+    node.addEventListener('block:equivocation', (e) => equivocations.push(e.detail.hashes))
     await host.services.pubsub.publish(topic, encodeNewBlock(1, 1, first.hash, encodeBlock(first)))
     await waitFor(() => node.getState().tip.index === 1, 'the first block')
     await host.services.pubsub.publish(topic, encodeNewBlock(1, 1, second.hash, encodeBlock(second)))
-    await waitFor(() => rejected.length > 0, 'the equivocating block to be rejected')
-    expect(rejected).to.deep.equal(['EQUIVOCATION'])
-    expect(node.getState().tip.hash).to.equal(toHex(first.hash))
+    await waitFor(() => equivocations.length > 0, 'the equivocating block to be judged')
+    expect(equivocations).to.deep.equal([[toHex(first.hash), toHex(second.hash)]])
+    expect(await node.chainStore.hasBlock(second.hash)).to.equal(true) // a fork candidate
+    expect(node.getState().tip.hash).to.equal(toHex(first.hash)) // same length: ours stays
+    expect(networkOf(node).peerStanding(host.peerId.toString()).score).to.equal(0) // not an offence
   })
 
   it('bad transactions on the gossip topic: malformed and forged ones are rejected, replays ignored', async () => {
@@ -148,12 +161,19 @@ describe('hostile peer against a real node (Node, TCP)', function () {
     const tx = await transfer(keys[2], keys[0].address, 3n, 0, crypto)
     await host.services.pubsub.publish(txTopic, encodeNewTx(encodeTransaction(tx)))
     await waitFor(() => node.getState().mempool.transactions === 1, 'a valid transaction')
-    await host.services.pubsub.publish(txTopic, encodeNewTx(encodeTransaction(tx))).catch(() => {}) // replay: ignored
-    await host.services.pubsub
-      .publish(txTopic, encodeNewTx(encodeTransaction({ ...tx, signature: new Uint8Array(64) })))
-      .catch(() => {})
-    await host.services.pubsub.publish(txTopic, Uint8Array.from([1, 2, 3])).catch(() => {})
-    await new Promise((r) => setTimeout(r, 500))
+    const refusals: string[] = []
+    node.addEventListener('tx:rejected', (e) => refusals.push(e.detail.error.code))
+    const standing = () => networkOf(node).peerStanding(host.peerId.toString())
+    // A replay is refused as a duplicate but not punished; a forged signature is both.
+    await host.services.pubsub.publish(txTopic, encodeNewTx(encodeTransaction(tx)))
+    const forged = { ...tx, signature: new Uint8Array(64) }
+    await host.services.pubsub.publish(txTopic, encodeNewTx(encodeTransaction(forged)))
+    await waitFor(() => refusals.length === 2, 'the node to judge the replay and the forgery')
+    expect(refusals).to.deep.equal(['DUPLICATE_TX', 'BAD_SIGNATURE'])
+    const afterForgery = standing().score
+    expect(afterForgery).to.be.below(0)
+    await host.services.pubsub.publish(txTopic, Uint8Array.from([1, 2, 3]))
+    await waitFor(() => standing().score < afterForgery, 'the node to judge the garbage')
     expect(node.getState().mempool.transactions).to.equal(1)
   })
 
@@ -192,8 +212,9 @@ describe('hostile peer against a real node (Node, TCP)', function () {
       'REQUEST_REFUSED',
     )
     expect(await ask(bad, Uint8Array.from([0xde, 0xad]))).to.equal('REQUEST_REFUSED')
-    await ask(bad, new Uint8Array(64 * 1024)) // over the request limit: the stream is cut
-    await ask(bad, Uint8Array.from([0xa0]))
+    // Over the request limit: the stream is cut. An empty map: refused (or cut, once banned).
+    expect(await ask(bad, new Uint8Array(64 * 1024))).to.not.equal('answered')
+    expect(await ask(bad, Uint8Array.from([0xa0]))).to.not.equal('answered')
     // Enough garbage: banned and cut off.
     const badId = bad.peerId.toString()
     await waitFor(

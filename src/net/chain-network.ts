@@ -163,6 +163,11 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       publishTransaction(this.libp2p.services.pubsub, this.node.genesis.chainId, tx)
   }
 
+  /** How a peer stands in this node's scoring: its score (0 is clean) and whether it is banned. */
+  peerStanding(peer: string): { score: number; banned: boolean } {
+    return { score: this.scores.score(peer), banned: this.scores.isBanned(peer) }
+  }
+
   bestPeerTip(): number | undefined {
     return this.bestTip
   }
