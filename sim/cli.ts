@@ -1,5 +1,5 @@
 // `npm run sim -- --nodes N --slots S [--latency ms] [--loss p] [--partition from-to:groups]
-//   [--crash from-to:fraction] [--mode praos|bft] [--seed n] [--out file]`
+//   [--crash from-to:fraction] [--adversary fraction] [--mode praos|bft] [--seed n] [--out file]`
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     crash: { type: 'string' },
     mode: { type: 'string', default: 'praos' },
     seed: { type: 'string', default: '1' },
+    adversary: { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/sim-latest.json' },
   },
 })
@@ -47,6 +48,8 @@ const crash = range('crash', values.crash)
 if (partition && (partition.value < 2 || !Number.isInteger(partition.value)))
   fail('--partition groups must be a whole number ≥ 2')
 if (crash && !(crash.value > 0 && crash.value < 1)) fail('--crash fraction must be in (0, 1)')
+const adversary = Number(values.adversary)
+if (!(adversary >= 0 && adversary < 0.5)) fail('--adversary must be a fraction of the nodes in [0, 0.5)')
 
 const bar = new SingleBar({
   format: 'simulating [{bar}] slot {value}/{total} | {duration}s',
@@ -60,6 +63,7 @@ const options: SimulationOptions = {
   latencyMs: Number(values.latency),
   loss,
   seed: Number(values.seed),
+  adversary,
   ...(partition && { partition: { from: partition.from, to: partition.to, groups: partition.value } }),
   ...(crash && { crash: { from: crash.from, to: crash.to, fraction: crash.value } }),
   onSlot: (slot) => bar.update(slot + 1),
@@ -69,18 +73,26 @@ bar.stop()
 const cp = report.commonPrefix
 console.log(
   `pp-node simulation: ${nodes} nodes, ${slots} slots, ${values.mode}, latency ≤ ${options.latencyMs} ms, loss ${loss}` +
-    `${partition ? `, partition ${values.partition}` : ''}${crash ? `, crash ${values.crash}` : ''}, seed ${options.seed}`,
+    `${partition ? `, partition ${values.partition}` : ''}${crash ? `, crash ${values.crash}` : ''}${adversary ? `, adversary ${adversary}` : ''}, seed ${options.seed}`,
 )
 console.log(
-  `common prefix   deepest rollback ${cp.deepestRollback} (k = ${cp.k}); disagreement after pruning k: ${cp.disagreementAfterPruningK} → ${cp.holds ? 'holds' : 'VIOLATED'}`,
+  `common prefix   deepest rollback ${cp.deepestRollback} (k = ${cp.k}); disagreement after pruning k: ${cp.disagreementAfterPruningK}; settled blocks lost: ${cp.settledLost} of ${cp.settledSamples} → ${cp.holds ? 'holds' : 'VIOLATED'}`,
 )
 console.log(
   `chain growth    ${report.chainGrowth.blocks} blocks in ${slots} slots = ${report.chainGrowth.blocksPerSlot.toFixed(3)} per slot (expected ≈ ${report.chainGrowth.expected})`,
 )
-console.log('chain quality   producer          blocks  share  stake')
+console.log(
+  `chain quality   honest producers made ${report.honestQuality.share.toFixed(3)} of the chain with ${report.honestQuality.stakeShare.toFixed(3)} of the stake`,
+)
+console.log('                producer          blocks  share  stake')
 for (const q of report.chainQuality)
   console.log(
-    `                ${q.producer}  ${String(q.blocks).padStart(6)}  ${q.share.toFixed(3)}  ${q.stakeShare.toFixed(3)}`,
+    `                ${q.producer}  ${String(q.blocks).padStart(6)}  ${q.share.toFixed(3)}  ${q.stakeShare.toFixed(3)}${q.honest ? '' : '  adversary'}`,
+  )
+const adv = report.adversary
+if (adv)
+  console.log(
+    `adversary       ${adv.nodes} nodes sent ${adv.equivocations} equivocations, ${adv.swappedBodies} swapped bodies, ${adv.wrongLeaders} wrong-leader blocks; honest nodes rejected ${adv.rejectedByHonest}, saw ${adv.equivocationsSeenByHonest} equivocations; ${adv.honestNodesBanningAdversaries} honest nodes ban an adversary`,
   )
 console.log(
   `propagation     p50 ${report.propagationMs.p50.toFixed(1)} ms, p95 ${report.propagationMs.p95.toFixed(1)} ms, max ${report.propagationMs.max.toFixed(1)} ms over ${report.propagationMs.blocks} blocks`,

@@ -13,6 +13,7 @@ import type { Genesis } from '../src/genesis.ts'
 import { addressOf } from '../src/ledger/address.ts'
 import { Libp2pNetwork } from '../src/net/chain-network.ts'
 import { createNode, type PPNode } from '../src/node.ts'
+import { type AdversaryCounts, attachAdversary } from './adversary.ts'
 
 /** What to simulate. */
 export interface SimulationOptions {
@@ -31,6 +32,8 @@ export interface SimulationOptions {
   /** Active slot coefficient for Praos (default 1/2 here: more blocks per simulated slot). */
   activeSlotCoeff?: string
   k?: number
+  /** Fraction of the nodes (the last ones) that equivocate and send forged blocks (sim/adversary.ts). */
+  adversary?: number
   /** Called once per slot with progress, for a progress bar. */
   onSlot?: (slot: number) => void
 }
@@ -38,9 +41,35 @@ export interface SimulationOptions {
 /** The measured properties. */
 export interface SimulationReport {
   options: Omit<SimulationOptions, 'onSlot'>
-  commonPrefix: { deepestRollback: number; k: number; disagreementAfterPruningK: number; holds: boolean }
+  /**
+   * Honest nodes' chains, pruned of their last k blocks, are prefixes of each other at the end, and
+   * every block an honest node held k deep at any sample (every 10 slots) is on every final chain.
+   */
+  commonPrefix: {
+    deepestRollback: number
+    k: number
+    disagreementAfterPruningK: number
+    settledSamples: number
+    settledLost: number
+    holds: boolean
+  }
   chainGrowth: { blocks: number; slots: number; blocksPerSlot: number; expected: number }
-  chainQuality: Array<{ producer: string; blocks: number; share: number; stakeShare: number }>
+  chainQuality: Array<{
+    producer: string
+    blocks: number
+    share: number
+    stakeShare: number
+    honest: boolean
+  }>
+  /** Share of the final chain made by honest producers, against their share of the stake. */
+  honestQuality: { share: number; stakeShare: number }
+  adversary?: AdversaryCounts & {
+    nodes: number
+    rejectedByHonest: number
+    equivocationsSeenByHonest: number
+    /** Honest nodes that ended up banning at least one adversary. */
+    honestNodesBanningAdversaries: number
+  }
   propagationMs: { p50: number; p95: number; max: number; blocks: number }
   oneChain: boolean
   /** Fault-free slots after the run until every node had the same tip. */
@@ -65,12 +94,14 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface SimNode {
   index: number
+  adversarial: boolean
   dataDir: string
   node?: PPNode
   peerId?: string
   group: number
   down: boolean
   preCrashTip?: Uint8Array
+  counts?: AdversaryCounts
 }
 
 /** Runs one simulation and measures common prefix, chain growth, chain quality and propagation. */
@@ -91,9 +122,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     nodePlatform({ dataDir: tmpdir() }).crypto,
   )
   const clock = new ManualClock(slotStart(genesis, 0) - 1)
+  const adversaries = Math.round(options.nodes * (options.adversary ?? 0))
+  const sent: AdversaryCounts = { equivocations: 0, swappedBodies: 0, wrongLeaders: 0 }
+  let rejectedByHonest = 0
+  let equivocationsSeen = 0
+  /** Blocks some honest node held k deep, sampled every 10 slots: all must be on every final chain. */
+  const settled = new Set<string>()
   const sims: SimNode[] = await Promise.all(
     producers.map(async (_, index) => ({
       index,
+      adversarial: index >= options.nodes - adversaries,
       dataDir: await mkdtemp(join(tmpdir(), `pp-sim-${index}-`)),
       group: 0,
       down: false,
@@ -133,23 +171,31 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       { ...nodePlatform({ dataDir: sim.dataDir }), clock },
     )
     node.network = network
+    if (!sim.adversarial) {
+      node.addEventListener('block:rejected', () => rejectedByHonest++)
+      node.addEventListener('block:equivocation', () => equivocationsSeen++)
+    }
     node.addEventListener('block:added', ({ detail: { block, produced } }) => {
       const id = toHex(block.hash)
-      if (produced) {
+      if (produced && !sim.adversarial) {
         producedAt.set(id, performance.now())
         producerOf.set(id, sim.index)
         producedIndex.set(id, block.header.index)
       }
+      if (sim.adversarial) return
       const seen = arrivals.get(id) ?? new Set<number>()
       seen.add(sim.index)
       arrivals.set(id, seen)
-      if (seen.size === sims.filter((s) => !s.down).length && !arrivedAt.has(id))
-        arrivedAt.set(id, performance.now())
+      if (seen.size === honest().length && !arrivedAt.has(id)) arrivedAt.set(id, performance.now())
     })
     node.addEventListener('chain:reorg', ({ detail }) => {
       deepestRollback = Math.max(deepestRollback, detail.depth)
     })
     await node.start()
+    if (sim.adversarial) {
+      sim.counts ??= { equivocations: 0, swappedBodies: 0, wrongLeaders: 0 }
+      attachAdversary(node, producers[sim.index], sim.counts)
+    }
     sim.node = node
     sim.peerId = network.libp2p!.peerId.toString()
     byPeer.set(sim.peerId, sim)
@@ -172,6 +218,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const i of order.slice(0, count)) crashed.add(i)
   }
   const alive = () => sims.filter((s) => !s.down)
+  const honest = () => alive().filter((s) => !s.adversarial)
   /**
    * Waits until every block produced so far has reached every live node of its producer's side of
    * any partition (the synchronous network model with a bound Δ), at most `maxMs`: with message
@@ -185,7 +232,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       // A block is settled once it reached every live node on its side, or once every such node
       // is at least as long (it lost a fork race there, and is kept as a side block).
       const pending = [...producerOf].some(([id, index]) => {
-        const side = alive().filter((s) => s.group === sims[index].group)
+        const side = honest().filter((s) => s.group === sims[index].group)
         const height = producedIndex.get(id) ?? 0
         return (
           (arrivals.get(id)?.size ?? 0) < side.length &&
@@ -230,13 +277,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
     }
     await step(slot)
+    if (slot % 10 === 9) {
+      for (const sim of honest()) {
+        const deep = sim.node!.chainStore.tip.index - genesis.k
+        if (deep >= 1) settled.add(toHex((await sim.node!.chainStore.hashAt(deep))!))
+      }
+    }
     options.onSlot?.(slot)
   }
   // Cool-down: faults are over; honest nodes must converge on one chain within a bounded number of slots.
   lossNow = 0
   let coolDown = 0
   const tipsAgree = () =>
-    alive().every((s) => s.node!.getState().tip.hash === alive()[0].node!.getState().tip.hash)
+    honest().every((s) => s.node!.getState().tip.hash === honest()[0].node!.getState().tip.hash)
   while (!tipsAgree() && coolDown < 40) {
     await step(options.slots + coolDown)
     coolDown++
@@ -262,7 +315,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
 
   const chains = await Promise.all(
-    alive().map(async (s) =>
+    honest().map(async (s) =>
       (await s.node!.chainStore.getBlocks(1, s.node!.chainStore.tip.index)).map((b) => b),
     ),
   )
@@ -278,8 +331,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
   }
   const finalChain = chains[0]
+  const settledLost = [...settled].filter((id) => hashes.some((chain) => !chain.includes(id))).length
   const stake = totalStakeShares(genesis)
-  const quality = producers.map((p) => {
+  const quality = producers.map((p, i) => {
     const address = addressOf(p.publicKey)
     const blocks = finalChain.filter((b) => addressOf(b.header.issuer) === address).length
     return {
@@ -287,8 +341,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       blocks,
       share: blocks / Math.max(1, finalChain.length),
       stakeShare: stake.get(address) ?? 0,
+      honest: !sims[i].adversarial,
     }
   })
+  const honestOnly = quality.filter((q) => q.honest)
+  const honestQuality = {
+    share: honestOnly.reduce((sum, q) => sum + q.share, 0),
+    stakeShare: honestOnly.reduce((sum, q) => sum + q.stakeShare, 0),
+  }
+  const adversaryIds = sims.filter((s) => s.adversarial).map((s) => s.peerId!)
+  const banning = honest().filter((s) =>
+    adversaryIds.some((id) => (s.node!.network as Libp2pNetwork).peerStanding(id).banned),
+  ).length
+  for (const sim of sims.filter((s) => s.counts)) {
+    sent.equivocations += sim.counts!.equivocations
+    sent.swappedBodies += sim.counts!.swappedBodies
+    sent.wrongLeaders += sim.counts!.wrongLeaders
+  }
   const delays = [...arrivedAt.entries()]
     .filter(([id]) => producedAt.has(id))
     .map(([id, at]) => at - producedAt.get(id)!)
@@ -309,7 +378,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       deepestRollback,
       k,
       disagreementAfterPruningK: disagreement,
-      holds: disagreement === 0 && deepestRollback <= k,
+      settledSamples: settled.size,
+      settledLost,
+      holds: disagreement === 0 && settledLost === 0,
     },
     chainGrowth: {
       blocks: finalChain.length,
@@ -318,6 +389,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       expected: options.mode === 'praos' ? f : 1,
     },
     chainQuality: quality,
+    honestQuality,
+    ...(adversaries > 0 && {
+      adversary: {
+        nodes: adversaries,
+        ...sent,
+        rejectedByHonest,
+        equivocationsSeenByHonest: equivocationsSeen,
+        honestNodesBanningAdversaries: banning,
+      },
+    }),
     propagationMs: { p50: pct(0.5), p95: pct(0.95), max: delays.at(-1) ?? 0, blocks: delays.length },
     oneChain: tips.every((t) => t === tips[0]),
     coolDownSlots: coolDown,

@@ -1,14 +1,29 @@
 import { expect } from 'chai'
 import { runSimulation, type SimulationReport } from '../sim/simulation.ts'
 
-/** The Ouroboros guarantees every run must keep. */
+/**
+ * The Ouroboros guarantees every run must keep: common prefix (honest chains agree once the last k
+ * blocks are cut, and no block an honest node held k deep is ever lost), one chain after the faults,
+ * and chain quality: the honest producers' share of the final chain is not far below their share
+ * of the stake (binomial noise: 4 standard deviations, plus a tenth for the forks partitions cause).
+ */
 function expectGuarantees(report: SimulationReport): void {
   const summary = JSON.stringify({ ...report, chainQuality: undefined })
-  expect(report.commonPrefix.deepestRollback, summary).to.be.at.most(report.commonPrefix.k)
   expect(report.commonPrefix.disagreementAfterPruningK, summary).to.equal(0)
+  expect(report.commonPrefix.settledSamples, summary).to.be.greaterThan(0)
+  expect(report.commonPrefix.settledLost, summary).to.equal(0)
   expect(report.oneChain, summary).to.equal(true)
   expect(report.blocksLostAfterRestart, summary).to.equal(0)
   expect(report.chainGrowth.blocks, summary).to.be.greaterThan(0)
+  const n = report.chainGrowth.blocks
+  const p = report.honestQuality.stakeShare
+  const slack = 4 * Math.sqrt((p * (1 - p)) / n) + 0.1
+  expect(report.honestQuality.share, summary).to.be.at.least(p - slack)
+  // No single producer takes far more than its stake entitles it to.
+  for (const q of report.chainQuality)
+    expect(q.share, summary).to.be.at.most(
+      q.stakeShare + 4 * Math.sqrt((q.stakeShare * (1 - q.stakeShare)) / n) + 0.1,
+    )
 }
 
 describe('Ouroboros properties on simulated networks of real nodes', function () {
@@ -26,6 +41,23 @@ describe('Ouroboros properties on simulated networks of real nodes', function ()
     expectGuarantees(report)
     // Chain growth stays near f = 1/2 (forks from simultaneous leaders cost a little).
     expect(report.chainGrowth.blocksPerSlot).to.be.within(0.3, 0.65)
+  })
+
+  it('a fifth of the nodes equivocate and forge blocks: honest nodes keep one chain and ban them', async () => {
+    const report = await runSimulation({
+      nodes: 10,
+      slots: 120,
+      mode: 'praos',
+      latencyMs: 10,
+      loss: 0,
+      seed: 5,
+      adversary: 0.2,
+    })
+    expectGuarantees(report)
+    const adversary = report.adversary!
+    expect(adversary.equivocations + adversary.swappedBodies + adversary.wrongLeaders).to.be.greaterThan(0)
+    expect(adversary.rejectedByHonest).to.be.greaterThan(0)
+    expect(adversary.honestNodesBanningAdversaries).to.be.greaterThan(0)
   })
 
   it('a 3-way partition that heals', async () => {
