@@ -125,6 +125,10 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
     )
     const forged = { ...txToJson(tx), signature: '00'.repeat(64) }
     expect((await post('/tx', JSON.stringify(forged))).body.error.code).to.equal('BAD_SIGNATURE')
+    // An amount of 2^64 cannot be on this chain: a client error, not a server failure.
+    const huge = { ...txToJson(tx), body: { ...txToJson(tx).body, amount: (2n ** 64n).toString() } }
+    const refused = await post('/tx', JSON.stringify(huge))
+    expect([refused.status, refused.body.error.code]).to.deep.equal([400, 'DECODE_FAILED'])
     const accepted = await post('/tx', JSON.stringify(txToJson(tx)))
     expect(accepted.status).to.equal(202)
     expect(accepted.body.hash).to.match(/^[0-9a-f]{64}$/)
