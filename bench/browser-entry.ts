@@ -3,11 +3,13 @@ import { browserPlatform } from '../platform/browser/index.ts'
 import type { GenesisJson } from '../src/genesis.ts'
 import { createNode } from '../src/node.ts'
 import { importRate, verifyRate, vrfRates } from './cases.ts'
+import { scaleFigures } from './scale-cases.ts'
 
 declare global {
   interface Window {
     runBench(quick: boolean): Promise<unknown[]>
     syncBench(genesis: GenesisJson, ws: string, count: number): Promise<number>
+    scaleBench(accounts: number, blocks: number): Promise<unknown[]>
   }
 }
 
@@ -24,6 +26,15 @@ window.syncBench = async (genesis, ws, count) => {
   const seconds = (performance.now() - start) / 1000
   await node.stop()
   return seconds
+}
+
+/** Chromium's JS heap in use (a non-standard API; undefined elsewhere). */
+const heapUsed = (): number | undefined =>
+  (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize
+
+window.scaleBench = async (accounts, blocks) => {
+  const platform = await browserPlatform({ prefix: `pp-bench-scale-${Date.now()}-` })
+  return scaleFigures(platform, accounts, blocks, heapUsed)
 }
 
 window.runBench = async (quick: boolean) => {

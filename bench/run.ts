@@ -1,10 +1,11 @@
 // `npm run bench [-- --quick]`: measures in Node and in Chromium, prints a table, writes bench/results/latest.json.
+import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseArgs, promisify } from 'node:util'
 import * as esbuild from 'esbuild'
 import puppeteer from 'puppeteer-core'
 import { nodePlatform } from '../platform/node/index.ts'
@@ -14,8 +15,32 @@ import { genesisToJson } from '../src/genesis.ts'
 import { type Figure, importRate, verifyRate, vrfRates } from './cases.ts'
 import { admission, footprint, propagation, syncRate } from './network-cases.ts'
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, 'no-browser': { type: 'boolean' } } })
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    'no-browser': { type: 'boolean' },
+    'scale-only': { type: 'boolean' },
+  },
+})
 const quick = values.quick === true
+/** Ledger sizes for the scale figures, and blocks of 100 transfers imported at each. */
+const SCALE_SIZES = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
+const SCALE_BROWSER_SIZES = quick ? [10_000] : [10_000, 100_000]
+const SCALE_BLOCKS = quick ? 20 : 30
+
+/** The scale figures in Node, each size in a process of its own so its memory figure is its own. */
+async function nodeScaleFigures(): Promise<Figure[]> {
+  const figures: Figure[] = []
+  for (const accounts of SCALE_SIZES) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['bench/scale-child.ts', String(accounts), String(SCALE_BLOCKS)],
+      { maxBuffer: 1 << 20 },
+    )
+    figures.push(...(JSON.parse(stdout) as Figure[]))
+  }
+  return figures
+}
 
 async function nodeFigures(): Promise<Figure[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-'))
@@ -34,7 +59,7 @@ async function nodeFigures(): Promise<Figure[]> {
 /** A Node peer serving a chain for the Chromium sync figure. */
 type SyncSource = Awaited<ReturnType<Awaited<ReturnType<typeof syncRate>>['serve']>>
 
-async function browserFigures(source: SyncSource): Promise<{ figures: Figure[]; version: string }> {
+async function browserFigures(source?: SyncSource): Promise<{ figures: Figure[]; version: string }> {
   const bundle = await esbuild.build({
     ...browserOptions,
     entryPoints: ['bench/browser-entry.ts'],
@@ -61,7 +86,14 @@ async function browserFigures(source: SyncSource): Promise<{ figures: Figure[]; 
     const page = await browser.newPage()
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
     await page.waitForFunction(() => typeof window.runBench === 'function')
-    const figures = (await page.evaluate((q) => window.runBench(q), quick)) as Figure[]
+    const figures = values['scale-only']
+      ? []
+      : ((await page.evaluate((q) => window.runBench(q), quick)) as Figure[])
+    for (const accounts of SCALE_BROWSER_SIZES)
+      figures.push(
+        ...((await page.evaluate(([n, b]) => window.scaleBench(n, b), [accounts, SCALE_BLOCKS])) as Figure[]),
+      )
+    if (source === undefined) return { figures, version: await browser.version() }
     const syncSeconds = await page.evaluate(
       ([genesis, ws, count]) => window.syncBench(genesis as never, ws as string, count as number),
       [genesisToJson(source.genesis), source.ws, source.count] as const,
@@ -110,26 +142,51 @@ function addRatios(figures: Figure[]): void {
     figures.find((f) => f.value === emptySyncRate)!.anchor = { value: 2000, what: 'target ≥ 2,000 blocks/s' }
 }
 
+/** The scale goals: import at the largest size within 20 % of 10k accounts; reopen under 5 s in Node. */
+function addScaleTargets(figures: Figure[]): void {
+  for (const env of ['node', 'browser']) {
+    const rates = figures.filter(
+      (f) => f.name.startsWith('import, 100 transfers/block') && f.name.endsWith(env),
+    )
+    const small = rates.find((f) => f.name.includes(' 10k accounts'))
+    for (const f of rates)
+      if (f !== small && small)
+        f.anchor = { value: small.value * 0.8, what: '≥ 0.8 × the rate at 10k accounts' }
+  }
+  for (const f of figures)
+    if (f.name.startsWith('reopen the chain store') && f.name.endsWith('node'))
+      f.anchor = { value: 5000, what: 'goal < 5,000 ms' }
+}
+
 function format(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3)
 }
 
 const started = performance.now()
-const node = await nodeFigures()
-const emptySync = await syncRate(quick ? 500 : 10_000, 0)
-const fullSync = await syncRate(quick ? 50 : 2_000, 100)
-await (await fullSync.serve()).stop()
-const source = await emptySync.serve()
-const browser = values['no-browser'] ? { figures: [], version: 'skipped' } : await browserFigures(source)
-await source.stop()
-const network = [
-  ...emptySync.figures,
-  ...fullSync.figures,
-  ...(await propagation(quick ? 5 : 20, quick ? 20 : 200)),
-  ...(await admission(quick ? 500 : 5000)),
-  ...(await footprint(quick ? 10 : 50)),
-]
-const figures = [...node, ...network, ...browser.figures]
+const scaleOnly = values['scale-only'] === true
+const node = scaleOnly ? [] : await nodeFigures()
+const scale = await nodeScaleFigures()
+let browser: { figures: Figure[]; version: string } = { figures: [], version: 'skipped' }
+const network: Figure[] = []
+if (scaleOnly) {
+  if (!values['no-browser']) browser = await browserFigures()
+} else {
+  const emptySync = await syncRate(quick ? 500 : 10_000, 0)
+  const fullSync = await syncRate(quick ? 50 : 2_000, 100)
+  await (await fullSync.serve()).stop()
+  const source = await emptySync.serve()
+  if (!values['no-browser']) browser = await browserFigures(source)
+  await source.stop()
+  network.push(
+    ...emptySync.figures,
+    ...fullSync.figures,
+    ...(await propagation(quick ? 5 : 20, quick ? 20 : 200)),
+    ...(await admission(quick ? 500 : 5000)),
+    ...(await footprint(quick ? 10 : 50)),
+  )
+}
+const figures = [...node, ...scale, ...network, ...browser.figures]
+addScaleTargets(figures)
 addRatios(figures)
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',

@@ -149,7 +149,15 @@ export function genesisToJson(g: Genesis): GenesisJson {
   }
 }
 
+const hashes = new WeakMap<Genesis, Uint8Array>()
+
 /** The genesis hash: parent of block 1, and the chain's identity in stores and handshakes. */
 export function genesisHash(g: Genesis): Uint8Array {
-  return hash(encodeCbor(genesisToJson(g)))
+  // Computed once per genesis: encoding a genesis of a million accounts takes a second.
+  let id = hashes.get(g)
+  if (id === undefined) {
+    id = hash(encodeCbor(genesisToJson(g)))
+    hashes.set(g, id)
+  }
+  return id
 }

@@ -57,9 +57,7 @@ describe('chain store survives SIGKILL (Node)', () => {
           1 + Math.floor(Math.random() * 20),
           Math.floor(Math.random() * 40),
         )
-        const chain = await ChainStore.open(await platform.openStore('chain'), genesis, {
-          checkpointInterval: 16,
-        })
+        const chain = await ChainStore.open(await platform.openStore('chain'), genesis)
         try {
           expect(chain.tip.index, `round ${round}: tip below a reported commit`).to.be.at.least(
             committed.index,

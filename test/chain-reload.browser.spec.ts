@@ -45,9 +45,7 @@ describe('IndexedDB chain store survives page reloads (Chromium)', () => {
     const platform = await browserPlatform({ prefix })
     const keys = await testKeys(3, platform.crypto)
     const genesis = bftGenesis(keys)
-    const chain = await ChainStore.open(await platform.openStore('chain'), genesis, {
-      checkpointInterval: 16,
-    })
+    const chain = await ChainStore.open(await platform.openStore('chain'), genesis)
     try {
       expect(chain.tip.index).to.be.at.least(last.index)
       expect(toHex((await chain.hashAt(last.index))!)).to.equal(last.hash)

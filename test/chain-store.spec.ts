@@ -36,16 +36,12 @@ describe('chain store', () => {
   }
 
   it('keeps blocks, best-chain index and state across close and reopen', async () => {
-    const chain = await ChainStore.open(await env.platform.openStore('chain'), genesis, {
-      checkpointInterval: 8,
-    })
+    const chain = await ChainStore.open(await env.platform.openStore('chain'), genesis)
     await grow(chain, 30)
     const tip = chain.tip
     const state = chain.state
     await chain.close()
-    const again = await ChainStore.open(await env.platform.openStore('chain'), genesis, {
-      checkpointInterval: 8,
-    })
+    const again = await ChainStore.open(await env.platform.openStore('chain'), genesis)
     expect(again.tip).to.deep.equal(tip)
     expect(again.state).to.deep.equal(state)
     const blocks = await again.getBlocks(1, 100)

@@ -3,7 +3,7 @@ import { toHex } from '../src/encoding/hash.ts'
 import { genesisToJson, MAX_SUPPLY, parseGenesis } from '../src/genesis.ts'
 import { txFromJson, txToJson } from '../src/ledger/json.ts'
 import { genesisState } from '../src/ledger/ledger-state.ts'
-import { decodeState, encodeState } from '../src/ledger/state-codec.ts'
+import { decodeAccount, decodeBase, encodeAccount, encodeBase } from '../src/ledger/state-codec.ts'
 import { bftGenesis, errorCode, testKeys, transfer } from './support/chain-fixtures.ts'
 import { testCrypto } from './support/test-platform.ts'
 
@@ -30,14 +30,20 @@ describe('genesis rules and amount bounds', () => {
     expect(parseGenesis(withBalances(half, half - 1n)).balances.get(keys[1].address)).to.equal(half - 1n)
   })
 
-  it('writes and reads a state checkpoint holding the whole maximum supply in one account', async () => {
+  it('writes and reads the settled state and an account holding the whole maximum supply', async () => {
     const keys = await testKeys(2, await testCrypto())
     const json = genesisToJson(bftGenesis(keys))
-    const genesis = parseGenesis({ ...json, balances: { [keys[0].address]: (MAX_SUPPLY - 1n).toString() } })
-    const state = genesisState(genesis)
-    const read = decodeState(encodeState(state))
-    expect(read.accounts.get(keys[0].address)?.balance).to.equal(MAX_SUPPLY - 1n)
-    expect(read.epochEnds[0].snapshot.totalStake).to.equal(state.epochEnds[0].snapshot.totalStake)
+    const genesis = parseGenesis({
+      ...json,
+      balances: { [keys[0].address]: (MAX_SUPPLY - 1n).toString() },
+      pools: [{ publicKey: toHex(keys[0].publicKey), vrfKey: toHex(keys[1].publicKey) }],
+    })
+    const { accounts, ...state } = genesisState(genesis)
+    const account = accounts.get(keys[0].address)!
+    expect(decodeAccount(encodeAccount(account)).balance).to.equal(MAX_SUPPLY - 1n)
+    const read = decodeBase(encodeBase(state))
+    expect(read.epochEnds[0].snapshot.totalStake).to.equal(MAX_SUPPLY - 1n)
+    expect(read.stake.totalStake).to.equal(state.stake.totalStake)
     expect(toHex(read.candidateNonce)).to.equal(toHex(state.candidateNonce))
   })
 

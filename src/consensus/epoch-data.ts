@@ -1,6 +1,6 @@
 import { hash } from '../encoding/hash.ts'
 import type { Genesis } from '../genesis.ts'
-import { type LedgerState, type StakeSnapshot, stakeSnapshot } from '../ledger/ledger-state.ts'
+import type { LedgerState, StakeSnapshot } from '../ledger/ledger-state.ts'
 import { epochOf } from './slot-clock.ts'
 
 /** What leader election in one epoch depends on. */
@@ -28,7 +28,7 @@ export function epochData(state: LedgerState, epoch: number, genesis: Genesis): 
   const tipEpoch = epochOf(genesis, Math.max(state.tip.slot, 0))
   const endOf = (e: number) =>
     state.epochEnds.find((end) => end.firstEpoch <= e && e <= end.lastEpoch) ?? state.epochEnds[0]
-  const stake = tipEpoch <= epoch - 2 ? stakeSnapshot(state.accounts) : endOf(epoch - 2).snapshot
+  const stake = tipEpoch <= epoch - 2 ? state.stake : endOf(epoch - 2).snapshot
   const candidate = tipEpoch <= epoch - 1 ? state.candidateNonce : endOf(epoch - 1).candidateNonce
   const message = new Uint8Array(NONCE_DOMAIN.length + 32 + 8)
   message.set(NONCE_DOMAIN)

@@ -2,6 +2,7 @@ import { concatBytes } from '@noble/hashes/utils.js'
 import { isValidVrfKey } from '../crypto/vrf.ts'
 import { equalBytes, hash, toHex } from '../encoding/hash.ts'
 import { type Genesis, stabilityWindow } from '../genesis.ts'
+import type { AccountWriter } from './account-layers.ts'
 import { type Address, addressOf } from './address.ts'
 import { type Block, bodyHash } from './block.ts'
 import {
@@ -20,7 +21,7 @@ import {
   UnknownSenderError,
   WrongChainError,
 } from './errors.ts'
-import { type Account, type LedgerState, stakeSnapshot } from './ledger-state.ts'
+import { type Account, type LedgerState, updateStake } from './ledger-state.ts'
 import { MAX_MEMO_BYTES, type Transaction } from './transaction.ts'
 
 const short = (bytes: Uint8Array): string => toHex(bytes.subarray(0, 6))
@@ -30,7 +31,7 @@ const short = (bytes: Uint8Array): string => toHex(bytes.subarray(0, 6))
  * owns the map). Signatures are checked beforehand, in batch. Throws the rule it breaks.
  */
 export function applyTransaction(
-  accounts: Map<Address, Account>,
+  accounts: AccountWriter,
   tx: Transaction,
   genesis: Genesis,
   feeTo: Address,
@@ -90,7 +91,7 @@ function registerVrfKey(
   owners.set(key, owner)
 }
 
-function credit(accounts: Map<Address, Account>, to: Address, amount: bigint): void {
+function credit(accounts: AccountWriter, to: Address, amount: bigint): void {
   const account = accounts.get(to) ?? { balance: 0n, nonce: 0 }
   accounts.set(to, { ...account, balance: account.balance + amount })
 }
@@ -146,7 +147,7 @@ export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): 
   checkBlockContents(block, genesis)
   checkBlockLink(state, block)
   const { header } = block
-  const accounts = new Map(state.accounts)
+  const accounts = state.accounts.child()
   // Copied only when the block registers a pool: most blocks leave the VRF key index as it is.
   const registers = block.txs.some((tx) => tx.body.type === 'register-pool')
   const vrfKeyOwners = registers ? new Map(state.vrfKeyOwners) : (state.vrfKeyOwners as Map<string, Address>)
@@ -166,7 +167,7 @@ export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): 
     const ended = {
       firstEpoch: tipEpoch,
       lastEpoch: epoch - 1,
-      snapshot: stakeSnapshot(state.accounts),
+      snapshot: state.stake,
       candidateNonce: state.candidateNonce,
     }
     epochEnds = [...state.epochEnds.slice(-1), ended]
@@ -183,6 +184,7 @@ export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): 
   return {
     accounts,
     tip: { index: header.index, slot: header.slot, hash: block.hash },
+    stake: updateStake(state.stake, accounts.changes()),
     evolvingNonce,
     candidateNonce: beforeStability ? evolvingNonce : state.candidateNonce,
     vrfKeyOwners,

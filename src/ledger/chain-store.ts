@@ -3,16 +3,20 @@ import { equalBytes, toHex } from '../encoding/hash.ts'
 import { StoreCorruptError } from '../errors.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
 import type { BatchOp, Store } from '../ports.ts'
+import { type Account, AccountLayer } from './account-layers.ts'
+import type { Address } from './address.ts'
 import { applyBlock } from './apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from './block.ts'
 import { ForkTooDeepError, UnknownParentError } from './errors.ts'
-import { type ChainTip, genesisState, type LedgerState } from './ledger-state.ts'
-import { decodeState, encodeState } from './state-codec.ts'
+import { type ChainTip, genesisAccounts, genesisState, type LedgerState } from './ledger-state.ts'
+import { decodeAccount, decodeBase, encodeAccount, encodeBase } from './state-codec.ts'
 
 const FORMAT = 'pp-node/chain/1'
 const indexKey = (index: number): string => `i/${index.toString().padStart(12, '0')}`
 const blockKey = (hash: Uint8Array): string => `b/${toHex(hash)}`
-const checkpointKey = (index: number): string => `c/${index.toString().padStart(12, '0')}`
+const accountKey = (address: string): string => `a/${address}`
+/** Where a store of the first format kept whole-state checkpoints (removed when it is upgraded). */
+const LEGACY_CHECKPOINTS = 'c/'
 /** Side-branch blocks by height, so those too deep to ever be adopted can be pruned in order. */
 const sideKey = (index: number, hash?: Uint8Array): string =>
   `s/${index.toString().padStart(12, '0')}/${hash === undefined ? '' : toHex(hash)}`
@@ -26,32 +30,26 @@ export interface Adoption {
 
 /**
  * The blocks and state of one chain over a platform store. Every block is kept by hash; the best
- * chain is indexed by height; the states of the last k+1 best-chain blocks stay in memory so a
- * switch to a fork up to k deep needs no disk reads. Each adoption is one atomic batch, and a
- * state checkpoint is written every `checkpointInterval` blocks, so reopening replays at most
- * two intervals of blocks.
+ * chain is indexed by height; the states of the last k+1 best-chain blocks stay in memory, sharing
+ * their accounts as layers (see AccountLayer), so a switch to a fork up to k deep needs no disk
+ * reads. The oldest of them is the settled base: its accounts are stored one per key (`a/…`,
+ * only those changed since genesis) and the rest of it in `base`. Each adoption is one atomic
+ * batch that also writes what became settled, so reopening replays at most k blocks.
  */
 export class ChainStore {
   readonly genesis: Genesis
   private readonly store: Store
-  private readonly checkpointInterval: number
-  /** States of best-chain blocks [tip.index - recent.length + 1 .. tip.index]. */
+  /** States of best-chain blocks [tip.index - recent.length + 1 .. tip.index]; the first is the base. */
   private recent: LedgerState[]
 
-  private constructor(store: Store, genesis: Genesis, recent: LedgerState[], checkpointInterval: number) {
+  private constructor(store: Store, genesis: Genesis, recent: LedgerState[]) {
     this.store = store
     this.genesis = genesis
     this.recent = recent
-    this.checkpointInterval = checkpointInterval
   }
 
   /** Opens the chain in `store`, creating it for `genesis` if empty; refuses a store of another chain. */
-  static async open(
-    store: Store,
-    genesis: Genesis,
-    options: { checkpointInterval?: number } = {},
-  ): Promise<ChainStore> {
-    const interval = Math.max(options.checkpointInterval ?? 256, genesis.k)
+  static async open(store: Store, genesis: Genesis): Promise<ChainStore> {
     const id = genesisHash(genesis)
     const meta = await store.get('meta')
     if (meta === undefined) {
@@ -67,7 +65,7 @@ export class ChainStore {
         )
       }
     }
-    const chain = new ChainStore(store, genesis, [genesisState(genesis)], interval)
+    const chain = new ChainStore(store, genesis, [genesisState(genesis)])
     await chain.load()
     return chain
   }
@@ -193,10 +191,14 @@ export class ChainStore {
     }
     const state = states[states.length - 1]
     ops.push({ type: 'put', key: 'tip', value: state.tip.hash })
-    ops.push(...(await this.checkpointOps(states)), ...(await this.pruneOps(state.tip.index)))
-    await this.store.batch(ops)
+    // States that fall more than k below the new tip become the settled base, in order.
+    const full = [...this.recent.slice(0, this.recent.length - depth), ...states]
     const keep = this.genesis.k + 1
-    this.recent = [...this.recent.slice(0, this.recent.length - depth), ...states].slice(-keep)
+    const settling = full.slice(1, Math.max(1, full.length - keep + 1))
+    ops.push(...settleOps(settling), ...(await this.pruneOps(state.tip.index)))
+    await this.store.batch(ops)
+    for (const s of settling) s.accounts.settle()
+    this.recent = full.slice(-keep)
     return { rolledBack, applied: [...blocks] }
   }
 
@@ -216,42 +218,23 @@ export class ChainStore {
     return this.store.close()
   }
 
-  /** Checkpoints for states at multiples of the interval, and deletion of all but the newest two. */
-  private async checkpointOps(states: readonly LedgerState[]): Promise<BatchOp[]> {
-    const due = states.filter((s) => s.tip.index % this.checkpointInterval === 0)
-    if (due.length === 0) return []
-    const ops: BatchOp[] = due.map((s) => ({
-      type: 'put',
-      key: checkpointKey(s.tip.index),
-      value: encodeState(s),
-    }))
-    const newest = due[due.length - 1].tip.index
-    const keepFrom = newest - this.checkpointInterval
-    for await (const [key] of this.store.entries({ prefix: 'c/' })) {
-      if (Number(key.slice(2)) < keepFrom) ops.push({ type: 'del', key })
-    }
-    return ops
-  }
-
-  /** Restores the tip state from the newest valid checkpoint plus a replay of the blocks after it. */
+  /**
+   * Restores the settled base (its record and changed accounts) and replays the blocks after it.
+   * A store without a base record (written by the first format, with whole-state checkpoints) is
+   * replayed from genesis once and upgraded in one batch.
+   */
   private async load(): Promise<void> {
     const tipHash = await this.store.get('tip')
     if (tipHash === undefined) return
     const tipBlock = await this.getBlock(tipHash)
     if (tipBlock === undefined)
       throw new StoreCorruptError(`the tip block ${toHex(tipHash).slice(0, 12)} is missing`)
-    let state = this.recent[0]
-    for await (const [key, value] of this.store.entries({ prefix: 'c/', reverse: true })) {
-      const index = Number(key.slice(2))
-      // Only a checkpoint at least k below the tip lets a reopened node still roll back k blocks.
-      if (index > tipBlock.header.index - this.genesis.k) continue
-      const onChain = await this.store.get(indexKey(index))
-      const checkpoint = onChain && this.decodeCheckpoint(value)
-      if (checkpoint && equalBytes(checkpoint.tip.hash, onChain)) {
-        state = checkpoint
-        break
-      }
-    }
+    const baseBytes = await this.store.get('base')
+    let state = baseBytes === undefined ? this.recent[0] : await this.readBase(baseBytes)
+    const onChain =
+      state.tip.index === 0 ? genesisHash(this.genesis) : await this.store.get(indexKey(state.tip.index))
+    if (onChain === undefined || !equalBytes(onChain, state.tip.hash))
+      throw new StoreCorruptError(`the settled state at block ${state.tip.index} is not on the best chain`)
     const states = [state]
     for (let index = state.tip.index + 1; index <= tipBlock.header.index; index++) {
       const hash = await this.store.get(indexKey(index))
@@ -268,7 +251,30 @@ export class ChainStore {
     }
     if (!equalBytes(state.tip.hash, tipHash))
       throw new StoreCorruptError('the stored tip is not the end of the best chain')
+    const settling = states.slice(1, Math.max(1, states.length - this.genesis.k))
+    if (baseBytes === undefined) {
+      const ops = settleOps(settling)
+      for await (const [key] of this.store.entries({ prefix: LEGACY_CHECKPOINTS }))
+        ops.push({ type: 'del', key })
+      await this.store.batch(ops)
+    }
+    for (const s of settling) s.accounts.settle()
     this.recent = states.slice(-(this.genesis.k + 1))
+  }
+
+  /** The settled base as stored: its record, and the accounts changed since genesis. */
+  private async readBase(bytes: Uint8Array): Promise<LedgerState> {
+    const changed: Array<[Address, Account]> = []
+    try {
+      const record = decodeBase(bytes)
+      for await (const [key, value] of this.store.entries({ prefix: 'a/' }))
+        changed.push([key.slice(2) as Address, decodeAccount(value)])
+      return { ...record, accounts: AccountLayer.root(genesisAccounts(this.genesis), changed) }
+    } catch (err) {
+      if (err instanceof DecodeError)
+        throw new StoreCorruptError(`the settled state is damaged: ${err.message}`)
+      throw err
+    }
   }
 
   private decodeStored(bytes: Uint8Array, hash: Uint8Array): Block {
@@ -284,15 +290,22 @@ export class ChainStore {
       throw new StoreCorruptError(`stored block ${toHex(hash).slice(0, 12)} has a different hash`)
     return block
   }
+}
 
-  private decodeCheckpoint(value: Uint8Array): LedgerState | undefined {
-    try {
-      return decodeState(value)
-    } catch (err) {
-      if (err instanceof DecodeError) return undefined
-      throw err
-    }
-  }
+/** Writes for states becoming settled, oldest first: the accounts they changed, and the newest one's record. */
+function settleOps(settling: readonly LedgerState[]): BatchOp[] {
+  if (settling.length === 0) return []
+  const changed = new Map<Address, Account>()
+  for (const state of settling)
+    for (const [address, account] of state.accounts.changes()) changed.set(address, account)
+  const ops: BatchOp[] = [...changed].map(([address, account]) => ({
+    type: 'put',
+    key: accountKey(address),
+    value: encodeAccount(account),
+  }))
+  const { accounts: _, ...base } = settling[settling.length - 1]
+  ops.push({ type: 'put', key: 'base', value: encodeBase(base) })
+  return ops
 }
 
 function readMeta(bytes: Uint8Array): { genesis: Uint8Array } {

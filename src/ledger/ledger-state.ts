@@ -1,13 +1,9 @@
 import { hash, toHex } from '../encoding/hash.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
+import { type Account, AccountLayer, type Accounts, type GenesisAccounts } from './account-layers.ts'
 import { type Address, addressOf } from './address.ts'
 
-/** An account: its balance, how many transactions it has sent, and its VRF key if it is a stake pool. */
-export interface Account {
-  balance: bigint
-  nonce: number
-  vrfKey?: Uint8Array
-}
+export type { Account, Accounts } from './account-layers.ts'
 
 /** The stake pools and their stake at one moment. */
 export interface StakeSnapshot {
@@ -34,8 +30,11 @@ export interface ChainTip {
 
 /** The ledger after some chain of blocks: accounts, tip, and what consensus derives from it. */
 export interface LedgerState {
-  accounts: ReadonlyMap<Address, Account>
+  /** Layered: each block's layer holds what it changed (see AccountLayer). */
+  accounts: AccountLayer
   tip: ChainTip
+  /** The pools with a VRF key and a balance, kept up to date block by block (no walk over all accounts). */
+  stake: StakeSnapshot
   /** SHA-256 chain over every block's VRF output: the source of epoch nonces. */
   evolvingNonce: Uint8Array
   /**
@@ -49,42 +48,62 @@ export interface LedgerState {
   epochEnds: readonly EpochEnd[]
 }
 
-/** The pools and stake of the given accounts, for leader election. */
-export function stakeSnapshot(accounts: ReadonlyMap<Address, Account>): StakeSnapshot {
-  const pools = new Map<Address, { stake: bigint; vrfKey: Uint8Array }>()
-  let totalStake = 0n
-  for (const [address, account] of accounts) {
-    if (account.vrfKey === undefined || account.balance === 0n) continue
-    pools.set(address, { stake: account.balance, vrfKey: account.vrfKey })
-    totalStake += account.balance
+/** The stake snapshot after some accounts changed: only pool accounts among them matter. */
+export function updateStake(stake: StakeSnapshot, changed: ReadonlyMap<Address, Account>): StakeSnapshot {
+  let pools: Map<Address, { stake: bigint; vrfKey: Uint8Array }> | undefined
+  let totalStake = stake.totalStake
+  for (const [address, account] of changed) {
+    const before = stake.pools.get(address)
+    const isPool = account.vrfKey !== undefined && account.balance > 0n
+    if (before === undefined && !isPool) continue
+    if (before?.stake === account.balance && before.vrfKey === account.vrfKey) continue
+    pools ??= new Map(stake.pools)
+    totalStake -= before?.stake ?? 0n
+    if (isPool) {
+      pools.set(address, { stake: account.balance, vrfKey: account.vrfKey! })
+      totalStake += account.balance
+    } else pools.delete(address)
   }
-  return { pools, totalStake }
+  return pools === undefined ? stake : { pools, totalStake }
+}
+
+/** The accounts a genesis creates: its balances, and the VRF keys of its pools. */
+export function genesisAccounts(genesis: Genesis): GenesisAccounts {
+  const vrfKeys = new Map<Address, Uint8Array>()
+  for (const pool of genesis.pools) vrfKeys.set(addressOf(pool.publicKey), pool.vrfKey)
+  return { balances: genesis.balances, vrfKeys }
 }
 
 /** The state before block 1: genesis balances and pools. */
 export function genesisState(genesis: Genesis): LedgerState {
-  const accounts = new Map<Address, Account>()
+  const initial = genesisAccounts(genesis)
+  const { vrfKeys } = initial
   const vrfKeyOwners = new Map<string, Address>()
-  for (const [address, balance] of genesis.balances) accounts.set(address, { balance, nonce: 0 })
-  for (const pool of genesis.pools) {
-    const address = addressOf(pool.publicKey)
-    const account = accounts.get(address) ?? { balance: 0n, nonce: 0 }
-    accounts.set(address, { ...account, vrfKey: pool.vrfKey })
-    vrfKeyOwners.set(toHex(pool.vrfKey), address)
+  for (const [address, vrfKey] of vrfKeys) vrfKeyOwners.set(toHex(vrfKey), address)
+  const accounts = AccountLayer.root(initial)
+  const pools = new Map<Address, { stake: bigint; vrfKey: Uint8Array }>()
+  let totalStake = 0n
+  for (const [address, vrfKey] of vrfKeys) {
+    const balance = genesis.balances.get(address) ?? 0n
+    if (balance === 0n) continue
+    pools.set(address, { stake: balance, vrfKey })
+    totalStake += balance
   }
+  const stake = { pools, totalStake }
   const id = genesisHash(genesis)
   const nonce = hash(id)
   return {
     accounts,
     tip: { index: 0, slot: -1, hash: id },
+    stake,
     evolvingNonce: nonce,
     candidateNonce: nonce,
     vrfKeyOwners,
-    epochEnds: [{ firstEpoch: -2, lastEpoch: -1, snapshot: stakeSnapshot(accounts), candidateNonce: nonce }],
+    epochEnds: [{ firstEpoch: -2, lastEpoch: -1, snapshot: stake, candidateNonce: nonce }],
   }
 }
 
 /** An account's state, or a fresh empty one. */
-export function accountOf(state: LedgerState, address: Address): Account {
+export function accountOf(state: { accounts: Accounts }, address: Address): Account {
   return state.accounts.get(address) ?? { balance: 0n, nonce: 0 }
 }

@@ -1,22 +1,24 @@
 import * as v from 'valibot'
 import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
-import { toHex } from '../encoding/hash.ts'
+import type { Account } from './account-layers.ts'
 import type { Address } from './address.ts'
-import type { Account, EpochEnd, LedgerState, StakeSnapshot } from './ledger-state.ts'
+import type { ChainTip, EpochEnd, LedgerState, StakeSnapshot } from './ledger-state.ts'
 
-/** States are written by this node itself, but a damaged store must still fail cleanly. */
-const MAX_STATE_BYTES = 512 * 1024 * 1024
+/** Records are written by this node itself, but a damaged store must still fail cleanly. */
+const MAX_ACCOUNT_BYTES = 256
+const MAX_BASE_BYTES = 64 * 1024 * 1024
 
 const integer = v.union([v.pipe(v.number(), v.safeInteger()), v.bigint()])
 const bytes = v.instance(Uint8Array)
-const AccountRow = v.tuple([v.string(), integer, v.number(), v.optional(bytes)])
+const AccountRow = v.tuple([integer, v.number(), v.optional(bytes)])
 const PoolRow = v.tuple([v.string(), integer, bytes])
 const SnapshotSchema = v.strictObject({ pools: v.array(PoolRow), totalStake: integer })
-const StateSchema = v.strictObject({
-  accounts: v.array(AccountRow),
+const BaseSchema = v.strictObject({
   tip: v.strictObject({ index: v.number(), slot: v.number(), hash: bytes }),
+  stake: SnapshotSchema,
   evolvingNonce: bytes,
   candidateNonce: bytes,
+  vrfKeyOwners: v.array(v.tuple([v.string(), v.string()])),
   epochEnds: v.array(
     v.strictObject({
       firstEpoch: v.number(),
@@ -27,51 +29,66 @@ const StateSchema = v.strictObject({
   ),
 })
 
+/** Everything of a settled state but its accounts (those are stored one per key). */
+export type BaseRecord = Omit<LedgerState, 'accounts'>
+
 function snapshotToWire(s: StakeSnapshot): unknown {
+  return { pools: [...s.pools].map(([a, p]) => [a, p.stake, p.vrfKey]), totalStake: s.totalStake }
+}
+
+function snapshotFromWire(w: v.InferOutput<typeof SnapshotSchema>): StakeSnapshot {
   return {
-    pools: [...s.pools].map(([a, p]) => [a, p.stake, p.vrfKey]),
-    totalStake: s.totalStake,
+    pools: new Map(w.pools.map(([a, stake, vrfKey]) => [a as Address, { stake: BigInt(stake), vrfKey }])),
+    totalStake: BigInt(w.totalStake),
   }
 }
 
-/** Encodes a ledger state for a checkpoint. */
-export function encodeState(state: LedgerState): Uint8Array {
+/** Encodes one account for its own store key. */
+export function encodeAccount(account: Account): Uint8Array {
+  const { balance, nonce, vrfKey } = account
+  return encodeCbor(vrfKey === undefined ? [balance, nonce] : [balance, nonce, vrfKey])
+}
+
+/** Decodes an account written by encodeAccount; throws DecodeError when it is damaged. */
+export function decodeAccount(data: Uint8Array): Account {
+  const parsed = v.safeParse(AccountRow, decodeCbor(data, MAX_ACCOUNT_BYTES, 'account'))
+  if (!parsed.success) throw new DecodeError(`damaged account record: ${parsed.issues[0].message}`)
+  const [balance, nonce, vrfKey] = parsed.output
+  return vrfKey === undefined
+    ? { balance: BigInt(balance), nonce }
+    : { balance: BigInt(balance), nonce, vrfKey }
+}
+
+/** Encodes the non-account part of a settled state. */
+export function encodeBase(state: BaseRecord): Uint8Array {
   return encodeCbor({
-    accounts: [...state.accounts].map(([a, acc]) =>
-      acc.vrfKey === undefined ? [a, acc.balance, acc.nonce] : [a, acc.balance, acc.nonce, acc.vrfKey],
-    ),
     tip: state.tip,
+    stake: snapshotToWire(state.stake),
     evolvingNonce: state.evolvingNonce,
     candidateNonce: state.candidateNonce,
+    vrfKeyOwners: [...state.vrfKeyOwners],
     epochEnds: state.epochEnds.map((e) => ({ ...e, snapshot: snapshotToWire(e.snapshot) })),
   })
 }
 
-/** Decodes a checkpoint written by encodeState; throws DecodeError when it is damaged. */
-export function decodeState(data: Uint8Array): LedgerState {
-  const parsed = v.safeParse(StateSchema, decodeCbor(data, MAX_STATE_BYTES, 'state checkpoint'))
-  if (!parsed.success) throw new DecodeError(`damaged state checkpoint: ${parsed.issues[0].message}`)
+/** Decodes a record written by encodeBase; throws DecodeError when it is damaged. */
+export function decodeBase(data: Uint8Array): BaseRecord {
+  const parsed = v.safeParse(BaseSchema, decodeCbor(data, MAX_BASE_BYTES, 'settled state'))
+  if (!parsed.success) throw new DecodeError(`damaged settled state: ${parsed.issues[0].message}`)
   const w = parsed.output
-  const accounts = new Map<Address, Account>()
-  const vrfKeyOwners = new Map<string, Address>()
-  for (const [address, balance, nonce, vrfKey] of w.accounts) {
-    if (vrfKey !== undefined) vrfKeyOwners.set(toHex(vrfKey), address)
-    accounts.set(
-      address,
-      vrfKey === undefined
-        ? { balance: BigInt(balance), nonce }
-        : { balance: BigInt(balance), nonce, vrfKey },
-    )
-  }
   const epochEnds: EpochEnd[] = w.epochEnds.map((e) => ({
     firstEpoch: e.firstEpoch,
     lastEpoch: e.lastEpoch,
-    snapshot: {
-      pools: new Map(e.snapshot.pools.map(([a, stake, vrfKey]) => [a, { stake: BigInt(stake), vrfKey }])),
-      totalStake: BigInt(e.snapshot.totalStake),
-    },
+    snapshot: snapshotFromWire(e.snapshot),
     candidateNonce: e.candidateNonce,
   }))
-  const { tip, evolvingNonce, candidateNonce } = w
-  return { accounts, tip, evolvingNonce, candidateNonce, vrfKeyOwners, epochEnds }
+  const tip: ChainTip = w.tip
+  return {
+    tip,
+    stake: snapshotFromWire(w.stake),
+    evolvingNonce: w.evolvingNonce,
+    candidateNonce: w.candidateNonce,
+    vrfKeyOwners: new Map(w.vrfKeyOwners.map(([key, owner]) => [key, owner as Address])),
+    epochEnds,
+  }
 }

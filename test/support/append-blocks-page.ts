@@ -9,9 +9,7 @@ import { bftGenesis, nextBlock, testKeys, transfer } from './chain-fixtures.ts'
 const prefix = new URLSearchParams(location.search).get('prefix') ?? 'pp-reload-'
 const platform = await browserPlatform({ prefix })
 const keys = await testKeys(3, platform.crypto)
-const chain = await ChainStore.open(await platform.openStore('chain'), bftGenesis(keys), {
-  checkpointInterval: 16,
-})
+const chain = await ChainStore.open(await platform.openStore('chain'), bftGenesis(keys))
 parent.postMessage({ opened: chain.tip.index }, '*')
 for (;;) {
   const from = keys[1 + (chain.tip.index % 2)]

@@ -8,9 +8,7 @@ import { bftGenesis, nextBlock, testKeys, transfer } from './chain-fixtures.ts'
 
 const platform = nodePlatform({ dataDir: process.argv[2] })
 const keys = await testKeys(3, platform.crypto)
-const chain = await ChainStore.open(await platform.openStore('chain'), bftGenesis(keys), {
-  checkpointInterval: 16,
-})
+const chain = await ChainStore.open(await platform.openStore('chain'), bftGenesis(keys))
 process.stdout.write(`opened ${chain.tip.index}\n`)
 for (;;) {
   const from = keys[1 + (chain.tip.index % 2)]
