@@ -220,6 +220,7 @@ export async function admission(count: number): Promise<Figure[]> {
   const relay = await startRelayNode({
     dataDir: join(tmpdir(), `pp-bench-relay-${Date.now()}`),
     host: '127.0.0.1',
+    allowPrivate: true,
     tcpPort: 0,
     wsPort: 0,
     httpPort: 0,

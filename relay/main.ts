@@ -19,7 +19,10 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --producer-key <file>  JSON {"secret": hex, "vrfSecret": hex} to produce blocks with (PP_PRODUCER_KEY)
   --faucet-key <file>    JSON {"secret": hex} of an account that funds POST /faucet (PP_FAUCET_KEY);
                          a devnet made by the relay itself uses its producer key
-  --host <ip>            address to listen on (PP_HOST, default 127.0.0.1)
+  --host <ip>            address to listen on (PP_HOST, default 127.0.0.1; 0.0.0.0 for every interface)
+  --allow-private        also dial private and loopback addresses, e.g. peers announced on a LAN
+                         devnet (PP_ALLOW_PRIVATE=1; off by default: strangers cannot make the relay
+                         probe its local network; \`npm start\` turns it on for its local devnet)
   --tcp-port <n>         TCP port for Node peers (PP_TCP_PORT, default 4001)
   --ws-port <n>          WebSocket port for browser tabs (PP_WS_PORT, default 4002)
   --http-port <n>        HTTP API, demo page and metrics (PP_HTTP_PORT, default 8080)
@@ -59,6 +62,7 @@ function parseOptions(): RelayOptions | undefined {
         'producer-key': { type: 'string' },
         'faucet-key': { type: 'string' },
         host: { type: 'string' },
+        'allow-private': { type: 'boolean' },
         'tcp-port': { type: 'string' },
         'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
@@ -96,6 +100,7 @@ function parseOptions(): RelayOptions | undefined {
     ...(producerKeyFile && { producerKeyFile }),
     ...(faucetKeyFile && { faucetKeyFile }),
     host: str('host', 'PP_HOST', '127.0.0.1')!,
+    allowPrivate: v['allow-private'] === true || env.PP_ALLOW_PRIVATE === '1',
     tcpPort: whole('tcp-port', str('tcp-port', 'PP_TCP_PORT', '4001')!, 0, 65535),
     wsPort: whole('ws-port', str('ws-port', 'PP_WS_PORT', '4002')!, 0, 65535),
     httpPort: whole('http-port', str('http-port', 'PP_HTTP_PORT', '8080')!, 0, 65535),

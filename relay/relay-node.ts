@@ -14,7 +14,6 @@ import { createNode, type PPNode } from '../src/node.ts'
 import { Faucet } from './faucet.ts'
 import { createHttpApi } from './http-api.ts'
 import { RelayMetrics } from './metrics.ts'
-import { RELAY_LIMITS } from './relay-host.ts'
 
 /** Everything the relay process is configured with (CLI flags and environment). */
 export interface RelayOptions {
@@ -28,6 +27,8 @@ export interface RelayOptions {
   /** A JSON file `{secret}` (hex) of the account that funds `POST /faucet`. */
   faucetKeyFile?: string
   host: string
+  /** Dial private and loopback addresses (a local devnet); off on servers. */
+  allowPrivate: boolean
   tcpPort: number
   wsPort: number
   httpPort: number
@@ -57,6 +58,16 @@ async function readJson(path: string): Promise<unknown> {
     throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`)
   }
 }
+
+/**
+ * Circuit relay v2 limits sized for browser tabs: each tab holds one reservation and uses relayed
+ * circuits only to signal WebRTC, so 2 min / 1 MiB per circuit and 256 reservations suffice.
+ */
+const RELAY_LIMITS = {
+  maxReservations: 256,
+  defaultDurationLimit: 120_000,
+  defaultDataLimit: 1n << 20n,
+} as const
 
 /** The devnet genesis and producer keys of the data dir, made on first run. */
 async function devnetOf(options: RelayOptions): Promise<{ genesis: Genesis; producer: ProducerSecrets }> {
@@ -125,7 +136,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
         ],
         bootstrapPeers: options.bootstrapPeers,
         maxPeers: options.maxPeers,
-        allowPrivateAddresses: true,
+        allowPrivateAddresses: options.allowPrivate,
       },
     },
     platform,

@@ -96,7 +96,7 @@ const keyFiles = await Promise.all(
   }),
 )
 try {
-  const common = ['--genesis', genesisFile, '--tcp-port', '0', '--ws-port', '0']
+  const common = ['--genesis', genesisFile, '--tcp-port', '0', '--ws-port', '0', '--allow-private']
   const relay = await launch('relay', [
     ...common,
     '--data-dir',

@@ -1,3 +1,5 @@
+import { isPrivate } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { ProducerSecrets } from '../../src/config.ts'
 import { PPError } from '../../src/errors.ts'
 import type { GenesisJson } from '../../src/genesis.ts'
@@ -18,9 +20,24 @@ export interface JoinRelayOptions {
   /** IndexedDB database name prefix: one per node (default "pp-node-"). */
   prefix?: string
   producer?: ProducerSecrets
-  /** Allow private/loopback addresses and ws:// (default true: local devnets). */
+  /**
+   * Allow private/loopback addresses and ws:// (default: only when the relay itself is on a
+   * private or loopback address, i.e. a local devnet; addresses strangers announce are otherwise
+   * not dialled).
+   */
   allowPrivateAddresses?: boolean
   maxPeers?: number
+}
+
+/** True for loopback, private and link-local hosts and localhost (as libp2p's own gater judges addresses). */
+export function isPrivateHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '')
+  const protocol = host.includes(':') ? 'ip6' : /^[\d.]+$/.test(host) ? 'ip4' : 'dns'
+  try {
+    return isPrivate(multiaddr(`/${protocol}/${host}`))
+  } catch {
+    return false
+  }
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -56,7 +73,7 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
       network: {
         enableP2P: true,
         bootstrapPeers: bootstrap.multiaddrs.filter((a) => a.includes('/ws')),
-        allowPrivateAddresses: options.allowPrivateAddresses ?? true,
+        allowPrivateAddresses: options.allowPrivateAddresses ?? isPrivateHost(new URL(base).hostname),
         ...(options.maxPeers !== undefined && { maxPeers: options.maxPeers }),
       },
     },

@@ -28,6 +28,7 @@ export function relayPlugin() {
       relay = await startRelayNode({
         dataDir,
         host: '127.0.0.1',
+        allowPrivate: true,
         tcpPort: 0,
         wsPort: 0,
         httpPort: 0,
