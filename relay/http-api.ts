@@ -4,10 +4,10 @@ import { extname, join } from 'node:path'
 import { fromHex, toHex } from '../src/encoding/hash.ts'
 import { PPError } from '../src/errors.ts'
 import { genesisToJson } from '../src/genesis.ts'
-import { InvalidAddressError } from '../src/ledger/address.ts'
 import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
-import { type Faucet, FaucetRateLimitError } from './faucet.ts'
+import type { Faucet } from './faucet.ts'
+import { HttpError, httpStatusOf } from './http-status.ts'
 import type { RelayMetrics } from './metrics.ts'
 
 /** Largest request body accepted. */
@@ -33,12 +33,14 @@ export interface HttpApiOptions {
   staticDir: string
 }
 
-/** Thrown for a request the API cannot serve; becomes `{error: {code, message}}` with its status. */
-class HttpError extends PPError {
-  readonly status: number
-  constructor(status: number, code: string, message: string) {
-    super(code, message)
-    this.status = status
+/** True when a request has no Origin (not from a page) or comes from a page served by this host. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin
+  if (origin === undefined) return true
+  try {
+    return new URL(origin).host === req.headers.host
+  } catch {
+    return false
   }
 }
 
@@ -152,12 +154,18 @@ export function createHttpApi(options: HttpApiOptions): Server {
   ]
 
   return createServer(async (req, res) => {
-    res.setHeader('access-control-allow-origin', '*')
-    res.setHeader('access-control-allow-headers', 'content-type')
-    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS')
-    if (req.method === 'OPTIONS') return void res.writeHead(204).end()
     const url = new URL(req.url ?? '/', 'http://localhost')
+    // Any page may read the chain and send signed transactions; the faucet only answers its own
+    // origin (the demo page), so other sites cannot make their visitors collect coins for them.
+    if (url.pathname !== '/faucet') {
+      res.setHeader('access-control-allow-origin', '*')
+      res.setHeader('access-control-allow-headers', 'content-type')
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS')
+    }
+    if (req.method === 'OPTIONS') return void res.writeHead(204).end()
     try {
+      if (req.method === 'POST' && url.pathname === '/faucet' && !sameOrigin(req))
+        throw new HttpError(403, 'CROSS_ORIGIN', 'the faucet answers only pages of this relay')
       for (const [method, pattern, handler] of routes) {
         const match = url.pathname.match(pattern)
         if (match === null) continue
@@ -173,14 +181,8 @@ export function createHttpApi(options: HttpApiOptions): Server {
       if (req.method === 'GET') return await serveStatic(options, url.pathname, res)
       throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`)
     } catch (err) {
-      const status =
-        err instanceof HttpError
-          ? err.status
-          : err instanceof FaucetRateLimitError
-            ? 429
-            : err instanceof InvalidAddressError || err instanceof PPError
-              ? 400
-              : 500
+      const status = httpStatusOf(err)
+      if (status === 503 || status === 429) res.setHeader('retry-after', status === 429 ? '10' : '5')
       const code = err instanceof PPError ? err.code : 'INTERNAL'
       if (status === 500) console.error('pp-node: HTTP', req.method, url.pathname, err)
       send(res, status, {

@@ -18,7 +18,9 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
                          is made in the data dir on first run and reused afterwards
   --producer-key <file>  JSON {"secret": hex, "vrfSecret": hex} to produce blocks with (PP_PRODUCER_KEY)
   --faucet-key <file>    JSON {"secret": hex} of an account that funds POST /faucet (PP_FAUCET_KEY);
-                         a devnet made by the relay itself uses its producer key
+                         a devnet made by the relay has its own faucet account (not a pool) holding
+                         a tenth of the supply, so all grants together stay under 10 % of the stake
+  --faucet-grant <n>     coins per faucet grant (PP_FAUCET_GRANT, default 0.5 % of the genesis supply)
   --host <ip>            address to listen on (PP_HOST, default 127.0.0.1; 0.0.0.0 for every interface)
   --allow-private        also dial private and loopback addresses, e.g. peers announced on a LAN
                          devnet (PP_ALLOW_PRIVATE=1; off by default: strangers cannot make the relay
@@ -61,6 +63,7 @@ function parseOptions(): RelayOptions | undefined {
         genesis: { type: 'string' },
         'producer-key': { type: 'string' },
         'faucet-key': { type: 'string' },
+        'faucet-grant': { type: 'string' },
         host: { type: 'string' },
         'allow-private': { type: 'boolean' },
         'tcp-port': { type: 'string' },
@@ -94,11 +97,15 @@ function parseOptions(): RelayOptions | undefined {
   const producerKeyFile = str('producer-key', 'PP_PRODUCER_KEY')
   const faucetKeyFile = str('faucet-key', 'PP_FAUCET_KEY')
   const epochLength = str('epoch-length', 'PP_EPOCH_LENGTH')
+  const faucetGrant = str('faucet-grant', 'PP_FAUCET_GRANT')
+  if (faucetGrant !== undefined && !/^[1-9]\d{0,19}$/.test(faucetGrant))
+    fail(`--faucet-grant must be a whole number of coins ≥ 1, got "${faucetGrant}"`)
   return {
     dataDir: str('data-dir', 'PP_DATA_DIR', './.pp-data')!,
     ...(genesisFile && { genesisFile }),
     ...(producerKeyFile && { producerKeyFile }),
     ...(faucetKeyFile && { faucetKeyFile }),
+    ...(faucetGrant && { faucetGrant: BigInt(faucetGrant) }),
     host: str('host', 'PP_HOST', '127.0.0.1')!,
     allowPrivate: v['allow-private'] === true || env.PP_ALLOW_PRIVATE === '1',
     tcpPort: whole('tcp-port', str('tcp-port', 'PP_TCP_PORT', '4001')!, 0, 65535),

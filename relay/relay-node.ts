@@ -26,6 +26,8 @@ export interface RelayOptions {
   producerKeyFile?: string
   /** A JSON file `{secret}` (hex) of the account that funds `POST /faucet`. */
   faucetKeyFile?: string
+  /** Coins per faucet grant (default: 0.5 % of the genesis supply). */
+  faucetGrant?: bigint
   host: string
   /** Dial private and loopback addresses (a local devnet); off on servers. */
   allowPrivate: boolean
@@ -69,20 +71,30 @@ const RELAY_LIMITS = {
   defaultDataLimit: 1n << 20n,
 } as const
 
-/** The devnet genesis and producer keys of the data dir, made on first run. */
-async function devnetOf(options: RelayOptions): Promise<{ genesis: Genesis; producer: ProducerSecrets }> {
+/** The devnet genesis, producer and faucet keys of the data dir, made on first run. */
+async function devnetOf(
+  options: RelayOptions,
+): Promise<{ genesis: Genesis; producer: ProducerSecrets; faucet?: Uint8Array }> {
   const genesisPath = join(options.dataDir, 'genesis.json')
   const keyPath = join(options.dataDir, 'producer-key.json')
+  const faucetPath = join(options.dataDir, 'faucet-key.json')
   try {
     const genesis = parseGenesis(JSON.parse(await readFile(genesisPath, 'utf8')))
-    return { genesis, producer: parseKeyFile(await readJson(keyPath), keyPath) }
+    const producer = parseKeyFile(await readJson(keyPath), keyPath)
+    // A devnet made before the faucet had an account of its own has none.
+    const faucet = await readJson(faucetPath).then(
+      (json) => parseKeyFile(json, faucetPath).secret,
+      () => undefined,
+    )
+    return { genesis, producer, ...(faucet && { faucet }) }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
-  const { genesis, producers } = await makeDevnet(
-    { mode: 'praos', ...options.devnet },
+  const { genesis, producers, faucet } = await makeDevnet(
+    { mode: 'praos', faucet: true, ...options.devnet },
     nodePlatform(options).crypto,
   )
+  await writeFile(faucetPath, JSON.stringify({ secret: toHex(faucet!.secret) }, null, 2), { mode: 0o600 })
   const producer = { secret: producers[0].secret, vrfSecret: producers[0].vrfSecret }
   await writeFile(
     keyPath,
@@ -92,7 +104,7 @@ async function devnetOf(options: RelayOptions): Promise<{ genesis: Genesis; prod
     },
   )
   await writeFile(genesisPath, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
-  return { genesis, producer }
+  return { genesis, producer, faucet: faucet!.secret }
 }
 
 function parseKeyFile(json: unknown, path: string): ProducerSecrets {
@@ -103,6 +115,12 @@ function parseKeyFile(json: unknown, path: string): ProducerSecrets {
   if (vrfSecret !== undefined && v?.length !== 32)
     throw new ConfigError(`${path}: "vrfSecret" must be 32 bytes as hex`)
   return v ? { secret: s, vrfSecret: v } : { secret: s }
+}
+
+/** The default faucet grant: 0.5 % of the genesis supply (20 grants empty a devnet faucet). */
+function defaultGrant(genesis: Genesis): bigint {
+  const supply = [...genesis.balances.values()].reduce((sum, b) => sum + b, 0n)
+  return supply / 200n || 1n
 }
 
 /** Starts the bootstrap node: full node + circuit relay + TCP/WS listeners + HTTP API. */
@@ -116,13 +134,14 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     genesis = options.chain.genesis
     producer = options.chain.producer
   } else if (options.genesisFile === undefined) {
-    ;({ genesis, producer } = await devnetOf(options))
-    faucetSecret = producer.secret
+    ;({ genesis, producer, faucet: faucetSecret } = await devnetOf(options))
   } else {
     genesis = parseGenesis(await readJson(options.genesisFile))
   }
   if (options.producerKeyFile !== undefined)
     producer = parseKeyFile(await readJson(options.producerKeyFile), options.producerKeyFile)
+  if (options.faucetKeyFile !== undefined)
+    faucetSecret = parseKeyFile(await readJson(options.faucetKeyFile), options.faucetKeyFile).secret
   const platform = nodePlatform({ dataDir: options.dataDir })
   const node = createNode(
     {
@@ -153,7 +172,9 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     metrics,
     bootstrapAddrs: multiaddrs,
     staticDir: options.staticDir,
-    ...(faucetSecret && { faucet: new Faucet(node, faucetSecret) }),
+    ...(faucetSecret && {
+      faucet: new Faucet(node, faucetSecret, { grant: options.faucetGrant ?? defaultGrant(genesis) }),
+    }),
   })
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)

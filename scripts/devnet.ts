@@ -83,7 +83,10 @@ process.on('SIGTERM', () => (stopping ? process.exit(130) : void stopAll(0)))
 
 await rm(root, { recursive: true, force: true })
 await mkdir(root, { recursive: true })
-const { genesis, producers } = await makeDevnet({ mode: 'praos', producers: 3, slotMs }, nodeCrypto)
+const { genesis, producers, faucet } = await makeDevnet(
+  { mode: 'praos', producers: 3, slotMs, faucet: true },
+  nodeCrypto,
+)
 const genesisFile = join(root, 'genesis.json')
 await writeFile(genesisFile, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
 const keyFiles = await Promise.all(
@@ -95,6 +98,8 @@ const keyFiles = await Promise.all(
     return file
   }),
 )
+const faucetFile = join(root, 'faucet.json')
+await writeFile(faucetFile, JSON.stringify({ secret: toHex(faucet!.secret) }), { mode: 0o600 })
 try {
   const common = ['--genesis', genesisFile, '--tcp-port', '0', '--ws-port', '0', '--allow-private']
   const relay = await launch('relay', [
@@ -104,7 +109,7 @@ try {
     '--http-port',
     values['http-port'],
     '--faucet-key',
-    keyFiles[0],
+    faucetFile,
   ])
   procs.push(relay)
   for (const [i, keyFile] of keyFiles.entries()) {

@@ -29,6 +29,15 @@ export interface DevnetOptions {
   stake?: bigint
   /** Where fresh secrets come from (default: crypto.getRandomValues). */
   random?: (bytes: number) => Uint8Array
+  /** Also make a faucet account (not a pool) holding a tenth of the supply (default false). */
+  faucet?: boolean
+}
+
+/** A devnet account that is not a producer: its secret, public key and address. */
+export interface DevnetAccount {
+  secret: Uint8Array
+  publicKey: Uint8Array
+  address: string
 }
 
 const randomBytes = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n))
@@ -37,7 +46,7 @@ const randomBytes = (n: number): Uint8Array => crypto.getRandomValues(new Uint8A
 export async function makeDevnet(
   options: DevnetOptions,
   cryptoPort: CryptoPort,
-): Promise<{ genesis: Genesis; producers: DevnetProducer[] }> {
+): Promise<{ genesis: Genesis; producers: DevnetProducer[]; faucet?: DevnetAccount }> {
   const random = options.random ?? randomBytes
   const slotMs = options.slotMs ?? 1000
   const producers = await Promise.all(
@@ -48,6 +57,10 @@ export async function makeDevnet(
     }),
   )
   const stake = (options.stake ?? 1_000_000_000n).toString()
+  const faucet = options.faucet ? await account(random(32), cryptoPort) : undefined
+  const balances: Record<string, string> = Object.fromEntries(producers.map((p) => [p.address, stake]))
+  // A tenth of the supply: everything the faucet ever grants, to anyone, stays under 10 % of the stake.
+  if (faucet) balances[faucet.address] = ((BigInt(stake) * BigInt(producers.length)) / 9n).toString()
   const k = options.k ?? 5
   const activeSlotCoeff = options.activeSlotCoeff ?? '1/2'
   const [numerator, denominator] = activeSlotCoeff.split('/').map(BigInt)
@@ -62,12 +75,17 @@ export async function makeDevnet(
     maxTxPerBlock: 1000,
     mode: options.mode ?? 'praos',
     protocolVersion: 1,
-    balances: Object.fromEntries(producers.map((p) => [p.address, stake])),
+    balances,
     pools: producers.map((p) => ({
       publicKey: toHex(p.publicKey),
       vrfKey: toHex(vrfPublicKey(p.vrfSecret)),
     })),
     bftKeys: producers.map((p) => toHex(p.publicKey)),
   }
-  return { genesis: parseGenesis(json), producers }
+  return { genesis: parseGenesis(json), producers, ...(faucet && { faucet }) }
+}
+
+async function account(secret: Uint8Array, cryptoPort: CryptoPort): Promise<DevnetAccount> {
+  const publicKey = await cryptoPort.publicKey(secret)
+  return { secret, publicKey, address: addressOf(publicKey) }
 }

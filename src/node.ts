@@ -10,6 +10,7 @@ import { vrfPublicKey } from './crypto/vrf.ts'
 import { equalBytes, toHex } from './encoding/hash.ts'
 import { HashCache, HashSet } from './encoding/hash-cache.ts'
 import { PPError } from './errors.ts'
+import { IntakeQueue } from './intake-queue.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
 import { applyBlock, checkBlockContents } from './ledger/apply-block.ts'
 import type { Block } from './ledger/block.ts'
@@ -54,7 +55,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
   private mempool?: Mempool
   private keys?: ProducerKeys
   private tipSummary: TipSummary = { index: 0, vrfOutput: new Uint8Array(0) }
-  private queue: Promise<unknown> = Promise.resolve()
+  /** Chain changes one at a time: the node's own slot work first, peer input bounded and in turn. */
+  private readonly intakeQueue = new IntakeQueue()
   private loop?: { controller: AbortController; done: Promise<void> }
   private stopping?: Promise<void>
   /** First valid block hash seen per (issuer, slot), to spot equivocation. */
@@ -125,7 +127,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       controller.abort()
       await done
       await this.network?.stop()
-      await this.queue.catch(() => {})
+      await this.intakeQueue.idle()
       await this.chain?.close()
       this.loop = undefined
       this.chain = undefined
@@ -161,7 +163,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
    * when its ancestors must be fetched first.
    */
   receiveBlock(block: Block, from?: string): Promise<BlockOutcome> {
-    return this.serialize(() => this.intake([block], from))
+    return this.intakeQueue.run(() => this.intake([block], from), { peer: from ?? 'local' })
   }
 
   /**
@@ -170,17 +172,20 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
    * block by block so the valid ones before it are kept and the bad one is reported.
    */
   receiveBlocks(blocks: Block[], from?: string): Promise<BlockOutcome> {
-    return this.serialize(async () => {
-      try {
-        return await this.intake(blocks, from)
-      } catch (err) {
-        if (blocks.length === 1 || !(err instanceof ValidationError) || err instanceof UnknownParentError)
-          throw err
-        let outcome: BlockOutcome = 'duplicate'
-        for (const block of blocks) outcome = await this.intake([block], from)
-        return outcome
-      }
-    })
+    return this.intakeQueue.run(
+      async () => {
+        try {
+          return await this.intake(blocks, from)
+        } catch (err) {
+          if (blocks.length === 1 || !(err instanceof ValidationError) || err instanceof UnknownParentError)
+            throw err
+          let outcome: BlockOutcome = 'duplicate'
+          for (const block of blocks) outcome = await this.intake([block], from)
+          return outcome
+        }
+      },
+      { peer: from ?? 'local' },
+    )
   }
 
   /** Where the node stands now. */
@@ -244,12 +249,6 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     return this.chain
   }
 
-  private serialize<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task)
-    this.queue = run.catch(() => {})
-    return run
-  }
-
   private async runSlots(signal: AbortSignal): Promise<void> {
     const { clock } = this.platform
     let last = slotAt(this.genesis, clock.now()) - 1
@@ -263,10 +262,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       const slot = slotAt(this.genesis, clock.now())
       if (slot <= last) continue
       last = slot
-      const produced = await this.serialize(() => this.produce(slot)).catch((error: Error) => {
-        this.safeDispatchEvent('error', { detail: { error } })
-        return false
-      })
+      const produced = await this.intakeQueue
+        .run(() => this.produce(slot), { own: true })
+        .catch((error: Error) => {
+          this.safeDispatchEvent('error', { detail: { error } })
+          return false
+        })
       this.safeDispatchEvent('slot', { detail: { slot, epoch: epochOf(this.genesis, slot), produced } })
     }
   }

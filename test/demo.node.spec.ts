@@ -55,6 +55,10 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
       // from the epoch after next.
       '--epoch-length',
       '31',
+      // One grant of 9 % of the supply (the faucet holds 10 %), so the tab's pool leads often enough
+      // to see it produce within the test; the default grant is 0.5 %.
+      '--faucet-grant',
+      '100000000',
     ])
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,

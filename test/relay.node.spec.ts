@@ -42,7 +42,7 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
   }
   const post = async (path: string, body: string) => {
     const res = await fetch(`${relay!.httpUrl}${path}`, { method: 'POST', body })
-    return { status: res.status, body: (await res.json()) as Json }
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Json }
   }
   const tipIndex = async () => (await get('/status')).body.tip.index as number
 
@@ -144,9 +144,32 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
     const again = await post('/faucet', JSON.stringify({ address: to }))
     expect(again.status).to.equal(429)
     expect(again.body.error.code).to.equal('FAUCET_RATE_LIMITED')
+    expect(again.headers.get('retry-after')).to.equal('10')
     expect((await post('/faucet', JSON.stringify({ address: 'bad' }))).body.error.code).to.equal(
       'INVALID_ADDRESS',
     )
+    // The faucet pays from its own account (not a pool, a tenth of the supply), a fixed grant.
+    const genesis = (await get('/genesis')).body
+    const faucetKey = JSON.parse(await readFile(join(dataDir, 'faucet-key.json'), 'utf8'))
+    const faucet = addressOf(await nodeCrypto.publicKey(fromHex(faucetKey.secret)!))
+    const supply = Object.values(genesis.balances as Record<string, string>).reduce(
+      (a, b) => a + BigInt(b),
+      0n,
+    )
+    expect(BigInt(genesis.balances[faucet]) * 10n <= supply).to.equal(true)
+    expect(genesis.pools.map((p: { publicKey: string }) => addressOf(fromHex(p.publicKey)!))).to.not.include(
+      faucet,
+    )
+    expect(BigInt(first.body.amount)).to.equal(supply / 200n)
+    // Other sites cannot make their visitors' browsers collect coins: no CORS on it, 403 for their Origin.
+    const foreign = await fetch(`${relay!.httpUrl}/faucet`, {
+      method: 'POST',
+      headers: { origin: 'https://elsewhere.example' },
+      body: JSON.stringify({ address: addressOf(await nodeCrypto.publicKey(new Uint8Array(32).fill(8))) }),
+    })
+    expect([foreign.status, (await foreign.json()).error.code]).to.deep.equal([403, 'CROSS_ORIGIN'])
+    expect(foreign.headers.get('access-control-allow-origin')).to.equal(null)
+    expect((await fetch(`${relay!.httpUrl}/status`)).headers.get('access-control-allow-origin')).to.equal('*')
   })
 
   it('wallet CLI: keygen, send and balance against the HTTP API', async () => {

@@ -1,0 +1,33 @@
+import { PPError } from '../src/errors.ts'
+
+/** Thrown for a request the API cannot serve; becomes `{error: {code, message}}` with its status. */
+export class HttpError extends PPError {
+  readonly status: number
+  constructor(status: number, code: string, message: string) {
+    super(code, message)
+    this.status = status
+  }
+}
+
+/** Conditions of the node, not of the request: retrying later may work. */
+const UNAVAILABLE = new Set([
+  'NODE_NOT_RUNNING',
+  'STORE_FULL',
+  'STORE_UNAVAILABLE',
+  'MEMPOOL_FULL',
+  'FAUCET_EMPTY',
+])
+const TOO_MANY = new Set(['FAUCET_RATE_LIMITED'])
+
+/**
+ * The HTTP status of an error: its own for HttpError, 503 when the node cannot serve now (store
+ * full, mempool full, stopping), 429 for rate limits, 400 for every other refusal of the
+ * request's content (a PPError), 500 for anything unexpected.
+ */
+export function httpStatusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status
+  if (!(err instanceof PPError)) return 500
+  if (UNAVAILABLE.has(err.code)) return 503
+  if (TOO_MANY.has(err.code)) return 429
+  return 400
+}

@@ -1,0 +1,114 @@
+import { PPError } from './errors.ts'
+
+/** Thrown when peer input is dropped because the intake queue is full (the sender is the heaviest). */
+export class IntakeFullError extends PPError {
+  constructor(message: string) {
+    super('INTAKE_FULL', message)
+  }
+}
+
+/** Who a task is for: the node's own slot work, or input from a peer (by id). */
+export type IntakeSource = { own: true } | { peer: string }
+
+interface Pending {
+  run: () => Promise<unknown>
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Runs chain-changing tasks one at a time. The node's own slot work goes first and is never
+ * dropped; peer input waits in per-peer queues served in turn, bounded in total and per peer.
+ * When full, the newest input of the peer with most waiting is dropped, so one flooding peer
+ * cannot delay the node's own blocks or crowd out other peers.
+ */
+export class IntakeQueue {
+  private readonly own: Pending[] = []
+  private readonly peers = new Map<string, Pending[]>()
+  private waiting = 0
+  private running = false
+  private current: Promise<void> = Promise.resolve()
+  private readonly maxWaiting: number
+  private readonly maxPerPeer: number
+
+  constructor(options: { maxWaiting?: number; maxPerPeer?: number } = {}) {
+    this.maxWaiting = options.maxWaiting ?? 256
+    this.maxPerPeer = options.maxPerPeer ?? 32
+  }
+
+  /** Peer tasks waiting now. */
+  get size(): number {
+    return this.waiting
+  }
+
+  /** Queues `task` and resolves with its result once it ran; peer input may be refused with IntakeFullError. */
+  run<T>(task: () => Promise<T>, source: IntakeSource): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = { run: task, resolve: resolve as (value: unknown) => void, reject }
+      if ('own' in source) this.own.push(pending)
+      else if (!this.admit(source.peer, pending)) return
+      if (!this.running) {
+        this.running = true
+        this.current = this.drain()
+      }
+    })
+  }
+
+  /** Resolves once every queued task has run. */
+  idle(): Promise<void> {
+    return this.current
+  }
+
+  private admit(peer: string, pending: Pending): boolean {
+    const queue = this.peers.get(peer) ?? []
+    if (queue.length >= this.maxPerPeer) {
+      pending.reject(new IntakeFullError(`peer ${peer} has ${queue.length} inputs waiting already`))
+      return false
+    }
+    if (this.waiting >= this.maxWaiting) {
+      const [heaviest, longest] = [...this.peers].reduce((a, b) => (b[1].length > a[1].length ? b : a))
+      if (heaviest === peer || longest.length <= queue.length) {
+        pending.reject(new IntakeFullError(`the intake queue is full (${this.waiting} waiting)`))
+        return false
+      }
+      longest
+        .pop()
+        ?.reject(new IntakeFullError(`dropped: the intake queue is full and ${heaviest} sent the most`))
+      this.waiting--
+    }
+    queue.push(pending)
+    this.peers.set(peer, queue)
+    this.waiting++
+    return true
+  }
+
+  /** The next task: the node's own first, then the next peer in turn. */
+  private next(): Pending | undefined {
+    const own = this.own.shift()
+    if (own !== undefined) return own
+    for (const [peer, queue] of this.peers) {
+      const pending = queue.shift()
+      this.peers.delete(peer) // re-inserted at the end: peers take turns
+      if (queue.length > 0) this.peers.set(peer, queue)
+      if (pending !== undefined) {
+        this.waiting--
+        return pending
+      }
+    }
+    return undefined
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (let pending = this.next(); pending !== undefined; pending = this.next()) {
+        try {
+          pending.resolve(await pending.run())
+        } catch (err) {
+          pending.reject(err)
+        }
+      }
+    } finally {
+      this.running = false
+    }
+  }
+}
