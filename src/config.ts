@@ -15,6 +15,13 @@ export interface NetworkConfig {
   maxPeers: number
   /** Dial private/loopback addresses and plain ws:// (local devnets, tests). */
   allowPrivateAddresses: boolean
+  /**
+   * Score offences and limit connections per network (/24, /48) for loopback and private
+   * addresses too; public ones always are (default: when private addresses are not allowed).
+   */
+  scoreLocalNetworks: boolean
+  /** Inbound connections kept at most from one network (/24, /48). */
+  maxPeersPerNetwork: number
 }
 
 /** A producer's secrets: the ed25519 seed that signs blocks and, for Praos, the VRF seed. */
@@ -60,6 +67,8 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     listenAddr: n.listenAddr ?? [],
     maxPeers: n.maxPeers ?? 50,
     allowPrivateAddresses: n.allowPrivateAddresses ?? false,
+    scoreLocalNetworks: n.scoreLocalNetworks ?? !(n.allowPrivateAddresses ?? false),
+    maxPeersPerNetwork: n.maxPeersPerNetwork ?? 32,
   }
   if (!Number.isInteger(network.maxPeers) || network.maxPeers < 1) {
     throw new ConfigError(`network.maxPeers must be a whole number ≥ 1, got ${network.maxPeers}`)

@@ -63,6 +63,24 @@ export class Mempool {
    * (DUPLICATE_TX, BAD_NONCE, INSUFFICIENT_BALANCE, … or MEMPOOL_FULL).
    */
   add(tx: Transaction): void {
+    const { id, size, view, owners } = this.evaluate(tx)
+    for (const [key, owner] of owners) this.projectedVrfOwners.set(key, owner)
+    view.delete(FEE_SINK)
+    for (const [address, account] of view) this.projected.set(address, account)
+    this.entries.set(id, { tx, size })
+    this.bytes += size
+  }
+
+  /**
+   * Throws what `add` would throw, changing nothing: the cheap checks a node makes before it
+   * spends a signature verification on a transaction.
+   */
+  check(tx: Transaction): void {
+    this.evaluate(tx)
+  }
+
+  /** Applies `tx` after the pending ones to a scratch view of the accounts it touches. */
+  private evaluate(tx: Transaction) {
     const id = toHex(tx.hash)
     if (this.entries.has(id)) throw new DuplicateTxError(`tx ${id.slice(0, 12)} is already pending`)
     const size = encodeTransaction(tx).length
@@ -83,11 +101,7 @@ export class Mempool {
       if (owner !== undefined) owners.set(key, owner)
     }
     applyTransaction(view, tx, this.genesis, FEE_SINK, owners)
-    for (const [key, owner] of owners) this.projectedVrfOwners.set(key, owner)
-    view.delete(FEE_SINK)
-    for (const [address, account] of view) this.projected.set(address, account)
-    this.entries.set(id, { tx, size })
-    this.bytes += size
+    return { id, size, view, owners }
   }
 
   /** An account as it will be once every pending transaction is included (its next nonce, spendable balance). */

@@ -146,6 +146,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     options.signal?.throwIfAborted()
     const hash = toHex(tx.hash)
     try {
+      // Ledger checks first: a transaction that could not be admitted anyway costs no verification.
+      mempool.check(tx)
       await verifyTransactionSignature(tx, this.platform.crypto)
       mempool.add(tx)
     } catch (err) {

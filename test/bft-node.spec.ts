@@ -91,9 +91,15 @@ describe('standalone BFT node with a driven clock', () => {
     node.addEventListener('tx:rejected', (e) => reasons.push(e.detail.error.code))
     const tx = await transfer(keys[1], keys[2].address, 5n, 3, platform.crypto)
     expect(await errorCode(() => node!.submitTransaction(tx))).to.equal('BAD_NONCE')
-    const forged = { ...tx, signature: new Uint8Array(64) }
+    // A forged signature on a transaction that would otherwise be admitted (nonce 0).
+    const valid = await transfer(keys[1], keys[2].address, 5n, 0, platform.crypto)
+    const forged = { ...valid, signature: new Uint8Array(64) }
     expect(await errorCode(() => node!.submitTransaction(forged))).to.equal('BAD_SIGNATURE')
-    expect(reasons).to.deep.equal(['BAD_NONCE', 'BAD_SIGNATURE'])
+    // The ledger is checked before the signature: a bad nonce is named even with a bad signature.
+    expect(await errorCode(() => node!.submitTransaction({ ...tx, signature: new Uint8Array(64) }))).to.equal(
+      'BAD_NONCE',
+    )
+    expect(reasons).to.deep.equal(['BAD_NONCE', 'BAD_SIGNATURE', 'BAD_NONCE'])
   })
 
   it('validates received blocks: wrong leader, future slot; an equivocation stays a side candidate', async () => {

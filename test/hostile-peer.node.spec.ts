@@ -166,7 +166,9 @@ describe('hostile peer against a real node (Node, TCP)', function () {
     const standing = () => networkOf(node).peerStanding(host.peerId.toString())
     // A replay is refused as a duplicate but not punished; a forged signature is both.
     await host.services.pubsub.publish(txTopic, encodeNewTx(encodeTransaction(tx)))
-    const forged = { ...tx, signature: new Uint8Array(64) }
+    // A forgery the ledger would take (the next nonce), so only its signature can refuse it.
+    const next = await transfer(keys[2], keys[0].address, 3n, 1, crypto)
+    const forged = { ...next, signature: new Uint8Array(64) }
     await host.services.pubsub.publish(txTopic, encodeNewTx(encodeTransaction(forged)))
     await waitFor(() => refusals.length === 2, 'the node to judge the replay and the forgery')
     expect(refusals).to.deep.equal(['DUPLICATE_TX', 'BAD_SIGNATURE'])

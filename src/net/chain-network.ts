@@ -14,6 +14,7 @@ import { dialWithRetry } from './dial-retry.ts'
 import { publishBlock, publishTransaction, startGossip } from './gossip.ts'
 import { type BaseServices, createHost } from './host.ts'
 import { loadIdentity } from './identity.ts'
+import { networkOf } from './network-prefix.ts'
 import { peerInfoOf } from './peer-info.ts'
 import { PeerScores } from './peer-scores.ts'
 import { serveSync } from './sync-server.ts'
@@ -57,6 +58,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
   private node?: PPNode
   private readonly scores = new PeerScores()
   private readonly syncing = new Set<string>()
+  /** The network (/24, /48) of each peer seen, for per-network scores and limits. */
+  private readonly networks = new Map<string, string>()
   private readonly dialing = new Set<string>()
   private bestTip?: number
   private controller = new AbortController()
@@ -88,8 +91,9 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
         }),
       ],
       isBanned: (peer) =>
-        this.scores.isBanned(peer.toString()) ||
+        this.scores.isBanned(peer.toString(), this.networks.get(peer.toString())) ||
         (this.options.conditions?.blocked?.(peer.toString()) ?? false),
+      denyInbound: (remote) => this.refusesInbound(remote),
       services: {
         // No penalty for many peers on one IP address: browser tabs behind one NAT (and every peer
         // of a local devnet) share one. Misbehaviour is scored by pp-node's own peer scores.
@@ -105,6 +109,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
     this.stops.push(
       startGossip(libp2p.services.pubsub, node, {
         penalise: (peer, reason) => this.penalise(peer.toString(), reason),
+        chargeWaste: (peer, reason) => this.chargeWaste(peer.toString(), reason),
         fetchAncestors: (peer) => this.sync(peer),
         ...(this.options.conditions && { conditions: this.options.conditions }),
       }),
@@ -117,6 +122,11 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
     )
     const onConnect = (event: CustomEvent<PeerId>): void => {
       const connection = libp2p.getConnections(event.detail)[0]
+      const net = connection && networkOf(connection.remoteAddr, network.scoreLocalNetworks)
+      if (net !== undefined) {
+        this.networks.set(event.detail.toString(), net)
+        if (this.networks.size > 10_000) this.networks.delete(this.networks.keys().next().value as string)
+      }
       if (connection !== undefined)
         node.safeDispatchEvent('peer:connect', { detail: { peer: peerInfoOf(connection) } })
       this.sync(event.detail)
@@ -222,13 +232,35 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
     }
   }
 
-  private penalise(peer: string, reason: string): void {
+  private penalise(peer: string, reason: string, weight = 1): void {
     log('penalising %s: %s', peer, reason)
-    if (this.scores.penalise(peer, reason) && this.libp2p) {
-      for (const connection of this.libp2p.getConnections()) {
-        if (connection.remotePeer.toString() === peer) void closeQuietly(connection)
-      }
+    const net = this.networks.get(peer)
+    if (this.scores.penalise(peer, reason, weight, net)) this.disconnectBanned()
+  }
+
+  /** Charges a peer for input that was not wrong but cost work, beyond a free allowance. */
+  private chargeWaste(peer: string, reason: string): void {
+    if (this.scores.chargeWaste(peer, reason, this.networks.get(peer))) this.disconnectBanned()
+  }
+
+  /** Closes every connection of a banned peer or from a banned network. */
+  private disconnectBanned(): void {
+    for (const connection of this.libp2p?.getConnections() ?? []) {
+      const peer = connection.remotePeer.toString()
+      if (this.scores.isBanned(peer, this.networks.get(peer))) void closeQuietly(connection)
     }
+  }
+
+  /** Refuses an inbound connection from a banned network, or from one holding its share of connections already. */
+  private refusesInbound(remote: Multiaddr): boolean {
+    const { network } = this.node!.config
+    const net = networkOf(remote, network.scoreLocalNetworks)
+    if (net === undefined) return false
+    if (this.scores.isNetworkBanned(net)) return true
+    const open = (this.libp2p?.getConnections() ?? []).filter(
+      (c) => c.direction === 'inbound' && networkOf(c.remoteAddr, network.scoreLocalNetworks) === net,
+    )
+    return open.length >= network.maxPeersPerNetwork
   }
 
   /** Dials a bootstrap peer and redials it with backoff whenever it drops, until stop(). */

@@ -18,6 +18,8 @@ export function gossipTopics(chainId: string): { blocks: string; txs: string } {
 export interface GossipHooks {
   /** A peer sent something invalid: score it down. */
   penalise(peer: PeerId, reason: string): void
+  /** A peer sent something that was not wrong but cost work (it no longer applies): charge it past an allowance. */
+  chargeWaste(peer: PeerId, reason: string): void
   /** A peer announced a block whose ancestors we lack: sync from it. */
   fetchAncestors(peer: PeerId): void
   /** Injected latency and loss (simulator). */
@@ -96,6 +98,7 @@ export function startGossip(pubsub: GossipSub, node: PPNode, hooks: GossipHooks)
         hooks.penalise(peer, err.message)
         return TopicValidatorResult.Reject
       }
+      if (err instanceof ValidationError) hooks.chargeWaste(peer, err.message)
       return TopicValidatorResult.Ignore
     }
   })

@@ -3,6 +3,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import type { NetworkPort, NetworkSettings } from '../ports.ts'
 
@@ -18,6 +19,8 @@ export interface HostOptions<T extends ServiceMap> {
   peerDiscovery?: Libp2pOptions['peerDiscovery']
   /** Peers refused in both directions (banned for misbehaving). */
   isBanned?: (peer: PeerId) => boolean
+  /** Inbound connections refused by their remote address (a banned or crowded network), before any handshake. */
+  denyInbound?: (remote: Multiaddr) => boolean
 }
 
 /** The base services every pp-node host runs. */
@@ -39,6 +42,7 @@ export async function createHost<T extends ServiceMap = ServiceMap>(
       ...platformOptions.connectionGater,
       denyDialPeer: (peer) => banned(peer),
       denyInboundEncryptedConnection: (peer) => banned(peer),
+      denyInboundConnection: (connection) => options.denyInbound?.(connection.remoteAddr) ?? false,
     },
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
