@@ -2,7 +2,7 @@
 // other tabs) with a live view of slots, blocks, forks and peers, and a small wallet.
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { browserPlatform } from '../platform/browser/index.ts'
-import { joinRelay } from '../platform/browser/join-relay.ts'
+import { joinRelay, measureClockOffset } from '../platform/browser/join-relay.ts'
 import { addressOf, type PPNode, parseAddress, signTransaction, toHex, vrfPublicKey } from '../src/index.ts'
 import { claimTabId, removeAbandonedStores } from './tab-identity.ts'
 import { SlotTimeline } from './timeline.ts'
@@ -51,7 +51,13 @@ async function main(): Promise<void> {
   const publicKey = ed25519.getPublicKey(wallet.secret)
   const address = addressOf(publicKey)
   $('address').textContent = address
-  const node = await joinRelay({ relay, prefix, producer: wallet })
+  const clockOffsetMs = await measureClockOffset(relay)
+  const node = await joinRelay({ relay, prefix, producer: wallet, clockOffsetMs })
+  if (Math.abs(clockOffsetMs) > node.genesis.slotMs / 2) {
+    const warning = $('clock-warning')
+    warning.textContent = `this computer's clock is ${(Math.abs(clockOffsetMs) / 1000).toFixed(1)} s ${clockOffsetMs > 0 ? 'behind' : 'ahead of'} the relay; the node keeps the relay's time`
+    warning.hidden = false
+  }
   const timeline = new SlotTimeline($('timeline'), $('block-detail'), toHex(publicKey))
   let produced = 0
   let sync = { done: 0, total: 0 }

@@ -203,6 +203,8 @@ function status(node: PPNode): unknown {
     syncing: s.syncing,
     mempool: s.mempool,
     ...(s.producer && { producer: s.producer }),
+    /** The relay's clock (Unix ms), so a tab can measure how far off its own is. */
+    time: Date.now(),
   }
 }
 

@@ -39,6 +39,11 @@ export interface NodeConfig {
   storeName?: string
   /** How far ahead of our clock a block's slot may be, in ms (default: one slot). */
   clockSkewMs?: number
+  /**
+   * A block further ahead than clockSkewMs, but by at most this many ms, is held until its slot
+   * comes near and then processed, not punished: clocks of honest peers differ (default: 5 slots).
+   */
+  holdAheadMs?: number
   /** Mempool bound in bytes (default: twice the maximum block size). */
   mempoolBytes?: number
 }
@@ -50,6 +55,7 @@ export interface ResolvedConfig {
   network: NetworkConfig
   storeName: string
   clockSkewMs: number
+  holdAheadMs: number
   mempoolBytes: number
 }
 
@@ -84,6 +90,9 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     throw new ConfigError('producer.vrfSecret must be 32 bytes')
   const clockSkewMs = config.clockSkewMs ?? genesis.slotMs
   if (!(clockSkewMs >= 0)) throw new ConfigError(`clockSkewMs must be ≥ 0, got ${clockSkewMs}`)
+  const holdAheadMs = config.holdAheadMs ?? 5 * genesis.slotMs
+  if (!(holdAheadMs >= clockSkewMs))
+    throw new ConfigError(`holdAheadMs must be ≥ clockSkewMs (${clockSkewMs}), got ${holdAheadMs}`)
   const mempoolBytes = config.mempoolBytes ?? 2 * genesis.maxBlockBytes
   if (!(mempoolBytes >= 1024)) throw new ConfigError(`mempoolBytes must be ≥ 1024, got ${mempoolBytes}`)
   return {
@@ -92,6 +101,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     network,
     storeName: config.storeName ?? 'chain',
     clockSkewMs,
+    holdAheadMs,
     mempoolBytes,
   }
 }

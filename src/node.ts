@@ -10,7 +10,7 @@ import { vrfPublicKey } from './crypto/vrf.ts'
 import { equalBytes, toHex } from './encoding/hash.ts'
 import { HashCache, HashSet } from './encoding/hash-cache.ts'
 import { PPError } from './errors.ts'
-import { IntakeQueue } from './intake-queue.ts'
+import { IntakeFullError, IntakeQueue } from './intake-queue.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
 import { applyBlock, checkBlockContents } from './ledger/apply-block.ts'
 import type { Block } from './ledger/block.ts'
@@ -34,6 +34,8 @@ export type { BlockOutcome, ChainNetwork, NodeStatus, PeerInfo, PPNodeEvents } f
 import type { Platform } from './ports.ts'
 
 const log = logger('pp:node')
+/** Early blocks held at most at once. */
+const MAX_HELD = 256
 
 /** Thrown when a method needs a started node. */
 export class NodeNotRunningError extends PPError {
@@ -55,6 +57,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
   private mempool?: Mempool
   private keys?: ProducerKeys
   private tipSummary: TipSummary = { index: 0, vrfOutput: new Uint8Array(0) }
+  /** Blocks waiting for their slot to come near (see whenDue). */
+  private held = 0
   /** Chain changes one at a time: the node's own slot work first, peer input bounded and in turn. */
   private readonly intakeQueue = new IntakeQueue()
   private loop?: { controller: AbortController; done: Promise<void> }
@@ -164,7 +168,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
    * to its branch when chain selection prefers it. Throws the broken rule, or UnknownParentError
    * when its ancestors must be fetched first.
    */
-  receiveBlock(block: Block, from?: string): Promise<BlockOutcome> {
+  async receiveBlock(block: Block, from?: string): Promise<BlockOutcome> {
+    await this.whenDue(block.header.slot)
     return this.intakeQueue.run(() => this.intake([block], from), { peer: from ?? 'local' })
   }
 
@@ -173,7 +178,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
    * signature batch and adds it with one write. When a block in it is invalid, the run is retried
    * block by block so the valid ones before it are kept and the bad one is reported.
    */
-  receiveBlocks(blocks: Block[], from?: string): Promise<BlockOutcome> {
+  async receiveBlocks(blocks: Block[], from?: string): Promise<BlockOutcome> {
+    await this.whenDue(blocks[blocks.length - 1]?.header.slot ?? 0)
     return this.intakeQueue.run(
       async () => {
         try {
@@ -188,6 +194,28 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       },
       { peer: from ?? 'local' },
     )
+  }
+
+  /**
+   * Waits until a block of `slot` is no more than clockSkewMs ahead of our clock, when it is ahead
+   * by at most holdAheadMs: a peer whose clock runs a little fast is not punished for it. Blocks
+   * further ahead pass at once (and are refused as FUTURE_SLOT); at most MAX_HELD wait at a time.
+   */
+  private async whenDue(slot: number): Promise<void> {
+    const { clock } = this.platform
+    const due = slotStart(this.genesis, slot) - this.config.clockSkewMs
+    const ahead = due - clock.now()
+    if (ahead <= 0 || ahead > this.config.holdAheadMs - this.config.clockSkewMs) return
+    if (this.held >= MAX_HELD)
+      throw new IntakeFullError(`${this.held} early blocks are waiting for their slot`)
+    const signal = this.loop?.controller.signal
+    if (signal === undefined) throw new NodeNotRunningError('receiveBlock')
+    this.held++
+    try {
+      await clock.sleepUntil(due, signal)
+    } finally {
+      this.held--
+    }
   }
 
   /** Where the node stands now. */

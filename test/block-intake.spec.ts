@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import type { ManualClock } from '../src/clock/manual-clock.ts'
+import { slotStart } from '../src/consensus/slot-clock.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from '../src/ledger/block.ts'
@@ -27,6 +29,7 @@ describe('block intake: only fully validated blocks are kept, on every branch', 
   let keys: TestKey[]
   let node: PPNode
   let genesis: ReturnType<typeof bftGenesis>
+  let clock: ManualClock
   /** The state after block 1 (slot 0), where the test's forks start. */
   let s1: LedgerState
   const sign = (state: LedgerState, txs: Transaction[], key: TestKey, slot: number) =>
@@ -36,7 +39,9 @@ describe('block intake: only fully validated blocks are kept, on every branch', 
     env = await testPlatform()
     keys = await testKeys(3, env.platform.crypto)
     genesis = bftGenesis(keys, {}, 2)
-    const { platform, clock } = drivenPlatform(env.platform, genesis)
+    const driven = drivenPlatform(env.platform, genesis)
+    const { platform } = driven
+    clock = driven.clock
     clock.set(genesis.genesisTime + 40 * genesis.slotMs)
     node = createNode({ genesis }, platform) // a follower: produces nothing itself
     await node.start()
@@ -107,6 +112,22 @@ describe('block intake: only fully validated blocks are kept, on every branch', 
     expect(await node.receiveBlock(longer)).to.equal('added')
     expect(node.getState().tip).to.deep.equal({ index: 3, slot: 3, hash: toHex(longer.hash) })
     expect(toHex((await node.chainStore.hashAt(2))!)).to.equal(toHex(second.hash))
+  })
+
+  it('holds a block a few slots ahead of our clock until its slot comes, instead of refusing it', async () => {
+    const early = await sign(node.chainStore.state, [], keys[1], 43) // our clock: slot 40
+    let outcome: string | undefined
+    const received = node.receiveBlock(early).then((o) => {
+      outcome = o
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(outcome).to.equal(undefined) // waiting, not refused
+    clock.set(slotStart(genesis, 42)) // within the one-slot skew of slot 43
+    await received
+    expect(outcome).to.equal('added')
+    // Beyond the hold (5 slots): refused at once.
+    const far = await sign(node.chainStore.state, [], keys[0], 50)
+    expect(await errorCode(() => node.receiveBlock(far))).to.equal('FUTURE_SLOT')
   })
 
   it('prunes side blocks once no fork through them can be adopted (more than k below the tip)', async () => {

@@ -1,5 +1,6 @@
 import { isPrivate } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
+import { offsetClock } from '../../src/clock/offset-clock.ts'
 import type { ProducerSecrets } from '../../src/config.ts'
 import { PPError } from '../../src/errors.ts'
 import type { GenesisJson } from '../../src/genesis.ts'
@@ -27,6 +28,24 @@ export interface JoinRelayOptions {
    */
   allowPrivateAddresses?: boolean
   maxPeers?: number
+  /**
+   * How far the relay's clock is ahead of ours, in ms; the node runs its slots on the relay's time.
+   * Default: measured from the relay's /status (see measureClockOffset). 0 keeps the local clock.
+   */
+  clockOffsetMs?: number
+}
+
+/**
+ * How far the relay's clock is ahead of this one (negative: behind), in ms, measured from its
+ * /status against the middle of the round trip. Slots are short: a tab off by more than half a
+ * slot would see honest blocks as early or late.
+ */
+export async function measureClockOffset(relay: string): Promise<number> {
+  const sent = Date.now()
+  const { time } = await getJson<{ time?: unknown }>(`${relay}/status`)
+  const received = Date.now()
+  if (typeof time !== 'number') throw new RelayUnreachableError(`${relay}/status has no time`)
+  return Math.round(time - (sent + received) / 2)
 }
 
 /** True for loopback, private and link-local hosts and localhost (as libp2p's own gater judges addresses). */
@@ -65,7 +84,9 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
     getJson<GenesisJson>(`${base}/genesis`),
     getJson<{ multiaddrs: string[] }>(`${base}/bootstrap`),
   ])
-  const platform = await browserPlatform(options.prefix === undefined ? {} : { prefix: options.prefix })
+  const offset = options.clockOffsetMs ?? (await measureClockOffset(base))
+  const local = await browserPlatform(options.prefix === undefined ? {} : { prefix: options.prefix })
+  const platform = offset === 0 ? local : { ...local, clock: offsetClock(local.clock, offset) }
   return createNode(
     {
       genesis,
