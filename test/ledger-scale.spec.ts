@@ -54,6 +54,9 @@ describe('ledger state shared between blocks (layers), settled per key', () => {
         }
         const { rolledBack } = await chain.adopt(fork)
         expect(rolledBack).to.have.length(genesis.k)
+        // Heights answer chain locators from a small index: gone for the rolled-back blocks, set for the new.
+        for (const b of rolledBack) expect(await chain.heightOnBestChain(b.hash)).to.equal(undefined)
+        for (const b of fork) expect(await chain.heightOnBestChain(b.hash)).to.equal(b.header.index)
         best.splice(best.length - genesis.k, genesis.k, ...fork)
       }
     }

@@ -13,6 +13,9 @@ import { decodeAccount, decodeBase, encodeAccount, encodeBase } from './state-co
 
 const FORMAT = 'pp-node/chain/1'
 const indexKey = (index: number): string => `i/${index.toString().padStart(12, '0')}`
+/** The height of a best-chain block by its hash, so peers' chain locators cost no block decoding. */
+const heightKey = (hash: Uint8Array): string => `h/${toHex(hash)}`
+const encodeHeight = (index: number): Uint8Array => encodeCbor(index)
 const blockKey = (hash: Uint8Array): string => `b/${toHex(hash)}`
 const accountKey = (address: string): string => `a/${address}`
 /** Where a store of the first format kept whole-state checkpoints (removed when it is upgraded). */
@@ -95,6 +98,23 @@ export class ChainStore {
   /** The encoded bytes of a stored block, as stored (for serving peers without re-encoding). */
   getBlockBytes(hash: Uint8Array): Promise<Uint8Array | undefined> {
     return this.store.get(blockKey(hash))
+  }
+
+  /** The height of a block if it is on the best chain (0 for genesis), read from a small index. */
+  async heightOnBestChain(hash: Uint8Array): Promise<number | undefined> {
+    if (equalBytes(hash, genesisHash(this.genesis))) return 0
+    const bytes = await this.store.get(heightKey(hash))
+    if (bytes === undefined) return undefined
+    let index: unknown
+    try {
+      index = decodeCbor(bytes, 16, 'block height')
+    } catch {
+      throw new StoreCorruptError(`the height of block ${toHex(hash).slice(0, 12)} is damaged`)
+    }
+    if (typeof index !== 'number')
+      throw new StoreCorruptError(`the height of block ${toHex(hash).slice(0, 12)} is damaged`)
+    const onChain = await this.hashAt(index)
+    return onChain !== undefined && equalBytes(onChain, hash) ? index : undefined
   }
 
   /** The hash of best-chain block `index` (0 is genesis). */
@@ -182,11 +202,13 @@ export class ChainStore {
     const ops: BatchOp[] = []
     for (const block of rolledBack) {
       ops.push({ type: 'del', key: indexKey(block.header.index) })
+      ops.push({ type: 'del', key: heightKey(block.hash) })
       ops.push({ type: 'put', key: sideKey(block.header.index, block.hash), value: NO_VALUE })
     }
     for (const block of blocks) {
       ops.push({ type: 'put', key: blockKey(block.hash), value: encodeBlock(block) })
       ops.push({ type: 'put', key: indexKey(block.header.index), value: block.hash })
+      ops.push({ type: 'put', key: heightKey(block.hash), value: encodeHeight(block.header.index) })
       ops.push({ type: 'del', key: sideKey(block.header.index, block.hash) })
     }
     const state = states[states.length - 1]
@@ -254,6 +276,10 @@ export class ChainStore {
     const settling = states.slice(1, Math.max(1, states.length - this.genesis.k))
     if (baseBytes === undefined) {
       const ops = settleOps(settling)
+      for (let index = 1; index <= tipBlock.header.index; index++) {
+        const hash = (await this.store.get(indexKey(index)))!
+        ops.push({ type: 'put', key: heightKey(hash), value: encodeHeight(index) })
+      }
       for await (const [key] of this.store.entries({ prefix: LEGACY_CHECKPOINTS }))
         ops.push({ type: 'del', key })
       await this.store.batch(ops)

@@ -43,6 +43,8 @@ export interface NetworkConditions {
 /** How long to wait before redialling a bootstrap peer that dropped, growing to the cap. */
 const REDIAL_MIN_MS = 500
 const REDIAL_MAX_MS = 30_000
+/** Syncs running at once, at most (each holds up to two 16 MiB batches). */
+const MAX_SYNCS = 4
 /** How often a node compares tips with a random peer. */
 const ANTI_ENTROPY_MS = 5_000
 /** How often a node announces its addresses on the chain's discovery topic. */
@@ -190,7 +192,9 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
   sync(peer: PeerId): void {
     const id = peer.toString()
     const { libp2p, node } = this
-    if (this.syncing.has(id) || libp2p === undefined || node === undefined) return
+    // A bounded number of syncs at once bounds the memory they hold (two batches each).
+    if (this.syncing.has(id) || this.syncing.size >= MAX_SYNCS || libp2p === undefined || node === undefined)
+      return
     this.syncing.add(id)
     syncFromPeer(libp2p, node, peer, {
       signal: this.controller.signal,

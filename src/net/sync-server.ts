@@ -1,5 +1,4 @@
 import type { Libp2p } from 'libp2p'
-import { equalBytes } from '../encoding/hash.ts'
 import { genesisHash } from '../genesis.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
 import {
@@ -68,7 +67,7 @@ export function serveSync(
       handler: async (request) => {
         const store = chain()
         for (const hash of decodeLocate(request)) {
-          const index = await indexOnBestChain(store, hash)
+          const index = await store.heightOnBestChain(hash)
           if (index !== undefined) return encodeLocated(index)
         }
         return encodeLocated(-1)
@@ -78,13 +77,4 @@ export function serveSync(
   return async () => {
     for (const stop of stops) await stop()
   }
-}
-
-/** The best-chain index of a block hash, if it is on the best chain. */
-async function indexOnBestChain(store: ChainStore, hash: Uint8Array): Promise<number | undefined> {
-  if (equalBytes(hash, genesisHash(store.genesis))) return 0
-  const block = await store.getBlock(hash)
-  if (block === undefined) return undefined
-  const onChain = await store.hashAt(block.header.index)
-  return onChain !== undefined && equalBytes(onChain, hash) ? block.header.index : undefined
 }
