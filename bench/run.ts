@@ -14,6 +14,7 @@ import { browserOptions } from '../scripts/esbuild-browser.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { type Figure, importRate, verifyRate, vrfRates } from './cases.ts'
 import { admission, footprint, propagation, syncRate } from './network-cases.ts'
+import { rejectionCosts } from './rejection-cases.ts'
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +51,7 @@ async function nodeFigures(): Promise<Figure[]> {
     for (const txs of quick ? [1, 100] : [1, 100, 1000])
       figures.push(...(await importRate(platform, quick ? 10 : txs === 1000 ? 10 : 100, txs)))
     figures.push(...(await vrfRates(platform, quick ? 50 : 500)))
+    figures.push(...(await rejectionCosts(platform, quick ? 100 : 500)))
     return figures
   } finally {
     await rm(dataDir, { recursive: true, force: true })
