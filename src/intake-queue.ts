@@ -17,10 +17,12 @@ interface Pending {
 }
 
 /**
- * Runs chain-changing tasks one at a time. The node's own slot work goes first and is never
- * dropped; peer input waits in per-peer queues served in turn, bounded in total and per peer.
- * When full, the newest input of the peer with most waiting is dropped, so one flooding peer
- * cannot delay the node's own blocks or crowd out other peers.
+ * Runs chain-changing tasks one at a time. The node's own slot work runs after at most
+ * `ownWaitsFor` of the peer inputs already waiting (so a block that just arrived is usually taken
+ * in before the node builds on its tip), never behind a flood, and is never dropped. Peer input
+ * waits in per-peer queues served in turn, bounded in total and per peer; when full, the newest
+ * input of the peer with most waiting is dropped, so one flooding peer cannot delay the node's own
+ * blocks or crowd out other peers.
  */
 export class IntakeQueue {
   private readonly own: Pending[] = []
@@ -30,10 +32,14 @@ export class IntakeQueue {
   private current: Promise<void> = Promise.resolve()
   private readonly maxWaiting: number
   private readonly maxPerPeer: number
+  private readonly ownWaitsFor: number
+  /** Peer inputs still to run before the waiting own task. */
+  private peerTurnsBeforeOwn = 0
 
-  constructor(options: { maxWaiting?: number; maxPerPeer?: number } = {}) {
+  constructor(options: { maxWaiting?: number; maxPerPeer?: number; ownWaitsFor?: number } = {}) {
     this.maxWaiting = options.maxWaiting ?? 256
     this.maxPerPeer = options.maxPerPeer ?? 32
+    this.ownWaitsFor = options.ownWaitsFor ?? 4
   }
 
   /** Peer tasks waiting now. */
@@ -45,8 +51,10 @@ export class IntakeQueue {
   run<T>(task: () => Promise<T>, source: IntakeSource): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = { run: task, resolve: resolve as (value: unknown) => void, reject }
-      if ('own' in source) this.own.push(pending)
-      else if (!this.admit(source.peer, pending)) return
+      if ('own' in source) {
+        if (this.own.length === 0) this.peerTurnsBeforeOwn = Math.min(this.waiting, this.ownWaitsFor)
+        this.own.push(pending)
+      } else if (!this.admit(source.peer, pending)) return
       if (!this.running) {
         this.running = true
         this.current = this.drain()
@@ -82,10 +90,14 @@ export class IntakeQueue {
     return true
   }
 
-  /** The next task: the node's own first, then the next peer in turn. */
+  /** The next task: the node's own once its few turns for earlier peer input are used, else the next peer in turn. */
   private next(): Pending | undefined {
-    const own = this.own.shift()
-    if (own !== undefined) return own
+    if (this.own.length > 0 && (this.peerTurnsBeforeOwn === 0 || this.waiting === 0)) {
+      const own = this.own.shift()
+      if (this.own.length > 0) this.peerTurnsBeforeOwn = Math.min(this.waiting, this.ownWaitsFor)
+      return own
+    }
+    if (this.own.length > 0) this.peerTurnsBeforeOwn--
     for (const [peer, queue] of this.peers) {
       const pending = queue.shift()
       this.peers.delete(peer) // re-inserted at the end: peers take turns

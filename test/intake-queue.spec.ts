@@ -9,7 +9,7 @@ import { type TestPlatform, testPlatform } from './support/test-platform.ts'
 const tick = () => new Promise((r) => setTimeout(r, 1))
 
 describe('intake queue: the node’s own work first, peer input bounded and fair', () => {
-  it('runs the node’s own task before peer input that was queued earlier', async () => {
+  it('runs the node’s own task after at most four of the peer inputs queued before it', async () => {
     const queue = new IntakeQueue()
     const order: string[] = []
     const task = (name: string) => async () => {
@@ -17,10 +17,12 @@ describe('intake queue: the node’s own work first, peer input bounded and fair
       await tick()
     }
     const all = [queue.run(task('peer-0'), { peer: 'a' })]
-    for (let i = 1; i <= 5; i++) all.push(queue.run(task(`peer-${i}`), { peer: 'a' }))
+    for (let i = 1; i <= 10; i++) all.push(queue.run(task(`peer-${i}`), { peer: `p${i % 2}` }))
     all.push(queue.run(task('own'), { own: true }))
     await Promise.all(all)
-    expect(order).to.deep.equal(['peer-0', 'own', 'peer-1', 'peer-2', 'peer-3', 'peer-4', 'peer-5'])
+    // peer-0 was already running; the own task lets 4 earlier inputs in (fresh blocks to build on), not 10.
+    expect(order.indexOf('own')).to.equal(5)
+    expect(order).to.have.length(12)
   })
 
   it('serves peers in turn and, when full, drops the newest input of the peer with most waiting', async () => {
@@ -92,8 +94,8 @@ describe('a node under a flood of peer blocks still makes its own block in its s
     clock.set(slotStart(genesis, 2)) // the node's next slot
     expect(await produced).to.equal(true)
     await Promise.all(handled)
-    // At most the one flood block already being checked ran before the node's own block.
-    expect(events.indexOf('produced', 1)).to.be.at.most(2)
+    // At most the flood block already being checked and four more ran before the node's own block.
+    expect(events.indexOf('produced', 1)).to.be.at.most(6)
     expect(events.filter((e) => e === 'flood-refused')).to.have.length(30)
   })
 })
