@@ -1,6 +1,9 @@
 import { expect } from 'chai'
-import { toHex } from '../src/encoding/hash.ts'
-import { genesisToJson, MAX_SUPPLY, parseGenesis } from '../src/genesis.ts'
+import { makeDevnet } from '../src/devnet.ts'
+import { encodeCbor } from '../src/encoding/cbor.ts'
+import { hash, toHex } from '../src/encoding/hash.ts'
+import { encodeGenesis, genesisHash, genesisToJson, MAX_SUPPLY, parseGenesis } from '../src/genesis.ts'
+import { addressOf } from '../src/ledger/address.ts'
 import { txFromJson, txToJson } from '../src/ledger/json.ts'
 import { genesisState } from '../src/ledger/ledger-state.ts'
 import { decodeAccount, decodeBase, encodeAccount, encodeBase } from '../src/ledger/state-codec.ts'
@@ -87,5 +90,35 @@ describe('genesis rules and amount bounds', () => {
       pools: base.pools.map((p) => ({ ...p, vrfKey: base.pools[0].vrfKey })),
     }
     expect(message(shared)).to.match(/^genesis: pools: VRF key [0-9a-f]{64} is used by two pools/)
+  })
+
+  it('hashes a genesis exactly as the DAG-CBOR encoding of its JSON form, however many balances it has', async () => {
+    const keys = await testKeys(3, await testCrypto())
+    const { genesis: devnet } = await makeDevnet(
+      { producers: 3, faucet: true, chainId: 'balances' },
+      await testCrypto(),
+    )
+    const many: Record<string, string> = {}
+    for (let i = 0; i < 3000; i++) many[addressOf(hash(Uint8Array.of(i & 255, i >> 8)))] = String(i * 7919)
+    const geneses = [
+      bftGenesis(keys),
+      devnet,
+      parseGenesis({ ...genesisToJson(bftGenesis(keys)), balances: many }),
+    ]
+    for (const g of geneses) {
+      expect(toHex(encodeGenesis(g))).to.equal(toHex(encodeCbor(genesisToJson(g))))
+      expect(toHex(genesisHash(g))).to.equal(toHex(hash(encodeCbor(genesisToJson(g)))))
+    }
+  })
+
+  it('names the bad balance entry', async () => {
+    const keys = await testKeys(1, await testCrypto())
+    const json = genesisToJson(bftGenesis(keys))
+    expect(() => parseGenesis({ ...json, balances: { ...json.balances, pp00: '1' } })).to.throw(
+      /genesis: balances\.pp00: keys must be pp-node addresses/,
+    )
+    expect(() => parseGenesis({ ...json, balances: { [keys[0].address]: '-5' } })).to.throw(
+      /must be a whole number as a decimal string/,
+    )
   })
 })
