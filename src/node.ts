@@ -2,27 +2,19 @@ import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
 import { type NodeConfig, type ResolvedConfig, resolveConfig } from './config.ts'
 import { produceBlock } from './consensus/block-producer.ts'
+import { BlockValidator } from './consensus/block-validation.ts'
 import { prefersCandidate, type TipSummary, tipOf } from './consensus/chain-selection.ts'
-import { FutureSlotError, ProtocolVersionError } from './consensus/errors.ts'
-import { type ProducerKeys, verifyLeadership } from './consensus/leader-check.ts'
+import type { ProducerKeys } from './consensus/leader-check.ts'
 import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
 import { vrfPublicKey } from './crypto/vrf.ts'
-import { equalBytes, toHex } from './encoding/hash.ts'
-import { HashCache, HashSet } from './encoding/hash-cache.ts'
+import { toHex } from './encoding/hash.ts'
 import { PPError } from './errors.ts'
 import { IntakeFullError, IntakeQueue } from './intake-queue.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
-import { applyBlock, checkBlockContents } from './ledger/apply-block.ts'
 import type { Block } from './ledger/block.ts'
 import { type Adoption, ChainStore } from './ledger/chain-store.ts'
-import {
-  BadParentError,
-  ForkTooDeepError,
-  InvalidAncestorError,
-  UnknownParentError,
-  ValidationError,
-} from './ledger/errors.ts'
-import { type Account, accountOf, type LedgerState } from './ledger/ledger-state.ts'
+import { UnknownParentError, ValidationError } from './ledger/errors.ts'
+import { type Account, accountOf } from './ledger/ledger-state.ts'
 import type { Transaction } from './ledger/transaction.ts'
 import { verifyBlocksSignatures, verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
@@ -63,17 +55,14 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
   private readonly intakeQueue = new IntakeQueue()
   private loop?: { controller: AbortController; done: Promise<void> }
   private stopping?: Promise<void>
-  /** First valid block hash seen per (issuer, slot), to spot equivocation. */
-  private readonly issued = new Map<string, string>()
-  /** Blocks found invalid (by hash), so their descendants are refused without more work. */
-  private readonly invalid = new HashSet(10_000)
-  /** States after recently stored side blocks, so a growing fork is not re-applied from its root. */
-  private readonly sideStates = new HashCache<LedgerState>(64)
+  /** Full validation of received blocks, with what it remembers between them. */
+  private readonly validator: BlockValidator
 
   constructor(config: NodeConfig, platform: Platform) {
     super()
     this.config = resolveConfig(config)
     this.platform = platform
+    this.validator = new BlockValidator(this.config.genesis)
   }
 
   /** The chain's parameters. */
@@ -330,10 +319,10 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     try {
       // Cheapest checks first: what each block says about itself, then signatures, then
       // leadership and ledger rules against the block's own branch.
-      this.checkContents(fresh)
-      const branch = [...(await this.branchOf(fresh[0], chain)).slice(0, -1), ...fresh]
+      this.validator.checkContents(fresh, this.platform.clock.now() + this.config.clockSkewMs)
+      const branch = [...(await this.validator.branchOf(fresh[0], chain)).slice(0, -1), ...fresh]
       await verifyBlocksSignatures(fresh, this.platform.crypto)
-      const states = this.validateBranch(branch, fresh.length, chain)
+      const states = this.validator.validateBranch(branch, fresh.length, chain)
       for (const block of fresh) this.recordIssued(block, from)
       const ancestor = branch[0].header.index - 1
       const depth = chain.tip.index - ancestor
@@ -342,8 +331,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
         !prefersCandidate(this.tipSummary, tipOf(last.header), depth, this.genesis.k)
       ) {
         await chain.putSideBlocks(fresh)
-        const freshStates = states.slice(-fresh.length)
-        for (const [i, block] of fresh.entries()) this.sideStates.remember(block.hash, freshStates[i])
+        this.validator.rememberSide(fresh, states.slice(-fresh.length))
         return 'side'
       }
       this.applyAdoption(await chain.adoptValidated(branch, states), false, from)
@@ -358,107 +346,23 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     }
   }
 
-  /** Checks that need no chain state: a linked run, no known-bad ancestry, protocol, clock, size, body. */
-  private checkContents(fresh: readonly Block[]): void {
-    const maxSlot = slotAt(this.genesis, this.platform.clock.now() + this.config.clockSkewMs)
-    for (const [i, block] of fresh.entries()) {
-      const { header, hash } = block
-      const id = `block ${header.index} ${toHex(hash).slice(0, 12)}`
-      if (i > 0 && !equalBytes(header.prevHash, fresh[i - 1].hash))
-        throw new BadParentError(`${id} does not follow the block before it`)
-      if (this.invalid.has(hash)) throw new InvalidAncestorError(`${id} was already found invalid`)
-      if (this.invalid.has(header.prevHash)) {
-        this.invalid.add(hash)
-        throw new InvalidAncestorError(`${id} descends from an invalid block`)
-      }
-      if (header.protocolVersion !== this.genesis.protocolVersion) {
-        throw new ProtocolVersionError(
-          `block ${header.index}: protocol version ${header.protocolVersion}, expected ${this.genesis.protocolVersion}`,
-        )
-      }
-      if (header.slot > maxSlot)
-        throw new FutureSlotError(
-          `block ${header.index}: slot ${header.slot} is in the future (now ≤ ${maxSlot})`,
-        )
-      checkBlockContents(block, this.genesis)
-    }
-  }
-
-  /**
-   * Applies leadership and ledger rules along `branch` (its first block's parent is on the best
-   * chain) and returns the state after each block. Stored side blocks were checked when they came
-   * and start from their remembered states; a new block that breaks a rule is remembered as
-   * invalid, since its hash fixes its header and (through the body hash) its transactions.
-   */
-  private validateBranch(branch: readonly Block[], freshCount: number, chain: ChainStore): LedgerState[] {
-    const stored = branch.length - freshCount
-    const remembered = branch.slice(0, stored).map((block) => this.sideStates.get(block.hash))
-    const complete = remembered.every((state) => state !== undefined)
-    const states: LedgerState[] = complete ? (remembered as LedgerState[]) : []
-    let state = states.at(-1) ?? chain.parentState(branch[0])
-    for (const [i, block] of branch.entries()) {
-      if (i < states.length) continue
-      try {
-        verifyLeadership(state, block.header, this.genesis)
-        state = applyBlock(state, block, this.genesis)
-      } catch (err) {
-        if (i >= stored && err instanceof ValidationError) this.invalid.add(block.hash)
-        throw err
-      }
-      states.push(state)
-    }
-    return states
-  }
-
-  /** The chain from the best chain to `block`: its stored ancestors off the best chain, then itself. */
-  private async branchOf(block: Block, chain: ChainStore): Promise<Block[]> {
-    const branch = [block]
-    for (;;) {
-      const { prevHash, index } = branch[0].header
-      const onChain = await chain.hashAt(index - 1)
-      if (onChain !== undefined && equalBytes(onChain, prevHash)) return branch
-      if (index - 1 <= chain.tip.index - this.genesis.k) {
-        throw new ForkTooDeepError(
-          `block ${block.header.index} is on a fork more than k = ${this.genesis.k} blocks deep`,
-        )
-      }
-      const parent = await chain.getBlock(prevHash)
-      if (parent === undefined) {
-        throw new UnknownParentError(
-          `block ${block.header.index}: ancestor ${toHex(prevHash).slice(0, 12)} (index ${index - 1}) is unknown`,
-        )
-      }
-      branch.unshift(parent)
-    }
-  }
-
-  /**
-   * Remembers the first valid block of each (issuer, slot). A second one is still a valid candidate
-   * for chain selection (Ouroboros), but it is reported and not relayed.
-   */
-  private recordIssued(block: Block, from?: string): void {
-    const key = `${toHex(block.header.issuer)}:${block.header.slot}`
-    const first = this.issued.get(key)
-    const hash = toHex(block.hash)
-    if (first === undefined) {
-      this.issued.set(key, hash)
-      if (this.issued.size > 10_000) this.issued.delete(this.issued.keys().next().value as string)
-    } else if (first !== hash) {
-      this.safeDispatchEvent('block:equivocation', {
-        detail: {
-          issuer: toHex(block.header.issuer),
-          slot: block.header.slot,
-          hashes: [first, hash],
-          ...(from && { from }),
-        },
-      })
-    }
-  }
-
   /** True when the issuer of `block` signed another valid block for its slot first (not to be relayed). */
   isEquivocation(block: Block): boolean {
-    const first = this.issued.get(`${toHex(block.header.issuer)}:${block.header.slot}`)
-    return first !== undefined && first !== toHex(block.hash)
+    return this.validator.isEquivocation(block)
+  }
+
+  /** Remembers the first valid block of each (issuer, slot); reports a second one (kept as a fork candidate). */
+  private recordIssued(block: Block, from?: string): void {
+    const first = this.validator.recordIssued(block)
+    if (first === undefined) return
+    this.safeDispatchEvent('block:equivocation', {
+      detail: {
+        issuer: toHex(block.header.issuer),
+        slot: block.header.slot,
+        hashes: [first, toHex(block.hash)],
+        ...(from && { from }),
+      },
+    })
   }
 
   private applyAdoption(adoption: Adoption, produced: boolean, from?: string): void {

@@ -1,0 +1,135 @@
+import { equalBytes, toHex } from '../encoding/hash.ts'
+import { HashCache, HashSet } from '../encoding/hash-cache.ts'
+import type { Genesis } from '../genesis.ts'
+import { applyBlock, checkBlockContents } from '../ledger/apply-block.ts'
+import type { Block } from '../ledger/block.ts'
+import type { ChainStore } from '../ledger/chain-store.ts'
+import {
+  BadParentError,
+  ForkTooDeepError,
+  InvalidAncestorError,
+  UnknownParentError,
+  ValidationError,
+} from '../ledger/errors.ts'
+import type { LedgerState } from '../ledger/ledger-state.ts'
+import { FutureSlotError, ProtocolVersionError } from './errors.ts'
+import { verifyLeadership } from './leader-check.ts'
+import { slotAt } from './slot-clock.ts'
+
+/**
+ * Full validation of received blocks, on every branch, and what it remembers between blocks:
+ * hashes found invalid (their descendants are refused at once), the states after recent side
+ * blocks (a growing fork is not re-applied from its root) and the first valid block of each
+ * (issuer, slot) (a second one is an equivocation). Signatures are checked by the caller, between
+ * checkContents and validateBranch.
+ */
+export class BlockValidator {
+  private readonly genesis: Genesis
+  private readonly invalid = new HashSet(10_000)
+  private readonly sideStates = new HashCache<LedgerState>(64)
+  private readonly issued = new Map<string, string>()
+
+  constructor(genesis: Genesis) {
+    this.genesis = genesis
+  }
+
+  /**
+   * Checks that need no chain state, cheapest first: a linked run, no known-bad ancestry,
+   * protocol version, no slot past `latestMs` (now plus the allowed skew), size, count, body.
+   */
+  checkContents(fresh: readonly Block[], latestMs: number): void {
+    const maxSlot = slotAt(this.genesis, latestMs)
+    for (const [i, block] of fresh.entries()) {
+      const { header, hash } = block
+      const id = `block ${header.index} ${toHex(hash).slice(0, 12)}`
+      if (i > 0 && !equalBytes(header.prevHash, fresh[i - 1].hash))
+        throw new BadParentError(`${id} does not follow the block before it`)
+      if (this.invalid.has(hash)) throw new InvalidAncestorError(`${id} was already found invalid`)
+      if (this.invalid.has(header.prevHash)) {
+        this.invalid.add(hash)
+        throw new InvalidAncestorError(`${id} descends from an invalid block`)
+      }
+      if (header.protocolVersion !== this.genesis.protocolVersion) {
+        throw new ProtocolVersionError(
+          `block ${header.index}: protocol version ${header.protocolVersion}, expected ${this.genesis.protocolVersion}`,
+        )
+      }
+      if (header.slot > maxSlot)
+        throw new FutureSlotError(
+          `block ${header.index}: slot ${header.slot} is in the future (now ≤ ${maxSlot})`,
+        )
+      checkBlockContents(block, this.genesis)
+    }
+  }
+
+  /** The chain from the best chain to `block`: its stored ancestors off the best chain, then itself. */
+  async branchOf(block: Block, chain: ChainStore): Promise<Block[]> {
+    const branch = [block]
+    for (;;) {
+      const { prevHash, index } = branch[0].header
+      const onChain = await chain.hashAt(index - 1)
+      if (onChain !== undefined && equalBytes(onChain, prevHash)) return branch
+      if (index - 1 <= chain.tip.index - this.genesis.k) {
+        throw new ForkTooDeepError(
+          `block ${block.header.index} is on a fork more than k = ${this.genesis.k} blocks deep`,
+        )
+      }
+      const parent = await chain.getBlock(prevHash)
+      if (parent === undefined) {
+        throw new UnknownParentError(
+          `block ${block.header.index}: ancestor ${toHex(prevHash).slice(0, 12)} (index ${index - 1}) is unknown`,
+        )
+      }
+      branch.unshift(parent)
+    }
+  }
+
+  /**
+   * Applies leadership and ledger rules along `branch` (its first block's parent is on the best
+   * chain; its last `freshCount` blocks are new) and returns the state after each block. A new
+   * block that breaks a rule is remembered as invalid: its hash fixes its header and, through the
+   * body hash, its transactions.
+   */
+  validateBranch(branch: readonly Block[], freshCount: number, chain: ChainStore): LedgerState[] {
+    const stored = branch.length - freshCount
+    const remembered = branch.slice(0, stored).map((block) => this.sideStates.get(block.hash))
+    const complete = remembered.every((state) => state !== undefined)
+    const states: LedgerState[] = complete ? (remembered as LedgerState[]) : []
+    let state = states.at(-1) ?? chain.parentState(branch[0])
+    for (const [i, block] of branch.entries()) {
+      if (i < states.length) continue
+      try {
+        verifyLeadership(state, block.header, this.genesis)
+        state = applyBlock(state, block, this.genesis)
+      } catch (err) {
+        if (i >= stored && err instanceof ValidationError) this.invalid.add(block.hash)
+        throw err
+      }
+      states.push(state)
+    }
+    return states
+  }
+
+  /** Keeps the states after side blocks just stored, for the blocks that will extend them. */
+  rememberSide(blocks: readonly Block[], states: readonly LedgerState[]): void {
+    for (const [i, block] of blocks.entries()) this.sideStates.remember(block.hash, states[i])
+  }
+
+  /** Records a valid block; returns the hash of the issuer's first block for its slot when this one differs. */
+  recordIssued(block: Block): string | undefined {
+    const key = `${toHex(block.header.issuer)}:${block.header.slot}`
+    const first = this.issued.get(key)
+    const hash = toHex(block.hash)
+    if (first === undefined) {
+      this.issued.set(key, hash)
+      if (this.issued.size > 10_000) this.issued.delete(this.issued.keys().next().value as string)
+    }
+    return first !== undefined && first !== hash ? first : undefined
+  }
+
+  /** True when the issuer of `block` signed another valid block for its slot first. */
+  isEquivocation(block: Block): boolean {
+    const first = this.issued.get(`${toHex(block.header.issuer)}:${block.header.slot}`)
+    return first !== undefined && first !== toHex(block.hash)
+  }
+}
