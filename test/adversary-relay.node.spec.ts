@@ -17,7 +17,7 @@ import { createHost } from '../src/net/host.ts'
 import { decodeNewBlock, encodeNewBlock } from '../src/net/messages.ts'
 import { bftGenesis, nextBlock, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
 import { waitFor } from './support/network-fixtures.ts'
-import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
+import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 // The identity point: a "public key" under which R = identity, S = 0 verifies for any message on
 // engines without the small-order rule (Chromium's WebCrypto among them).
@@ -70,12 +70,7 @@ describe('attacks by well-formed lies against a real relay process (plain libp2p
       join(dir, 'data'),
       '--genesis',
       join(dir, 'genesis.json'),
-      '--tcp-port',
-      '0',
-      '--ws-port',
-      '0',
-      '--http-port',
-      '0',
+      ...ANY_PORTS,
       // A local test: peers share 127.0.0.1, so offences count per peer id, not per network.
       '--allow-private',
     ])

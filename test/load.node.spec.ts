@@ -19,7 +19,7 @@ import { sendRequest } from '../src/net/request-response.ts'
 import type { NetworkPort } from '../src/ports.ts'
 import { bftGenesis, nextBlock, testKeys, transfer } from './support/chain-fixtures.ts'
 import { waitFor } from './support/network-fixtures.ts'
-import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
+import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 const ATTACKERS = 50
 const SECONDS = 30
@@ -55,7 +55,7 @@ describe('load: 50 attacking peers with fresh ids flood a producing relay for 30
     // No --allow-private: loopback peers are scored and limited per network like public ones.
     relay = await startRelayProcess([
       ...['--data-dir', join(dir, 'data'), '--genesis', join(dir, 'genesis.json')],
-      ...['--producer-key', join(dir, 'key.json'), '--tcp-port', '0', '--ws-port', '0', '--http-port', '0'],
+      ...['--producer-key', join(dir, 'key.json'), ...ANY_PORTS],
     ])
     const target = multiaddr(relay.multiaddrs.find((a) => !a.includes('/ws'))!)
     const metric = async (name: string) =>

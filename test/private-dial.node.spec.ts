@@ -8,7 +8,7 @@ import { expect } from 'chai'
 import { nodeNetwork } from '../platform/node/network.ts'
 import { createHost } from '../src/net/host.ts'
 import { waitFor } from './support/network-fixtures.ts'
-import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
+import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 /** A protobuf length-delimited field (pubsub-peer-discovery's `Peer { bytes publicKey = 1; repeated bytes addrs = 2 }`). */
 function field(tag: number, bytes: Uint8Array): number[] {
@@ -40,17 +40,7 @@ describe('a relay dials private addresses that strangers announce only with --al
   async function relayDialsAnnouncedPeer(flags: string[], ms: number): Promise<boolean> {
     const dir = await mkdtemp(join(tmpdir(), 'pp-private-dial-'))
     dirs.push(dir)
-    relay = await startRelayProcess([
-      '--data-dir',
-      dir,
-      '--tcp-port',
-      '0',
-      '--ws-port',
-      '0',
-      '--http-port',
-      '0',
-      ...flags,
-    ])
+    relay = await startRelayProcess(['--data-dir', dir, ...ANY_PORTS, ...flags])
     const { chainId } = await (await fetch(`${relay.httpUrl}/status`)).json()
     const topic = `/pp/${chainId}/peers/1`
     // The target: a peer on a loopback address that never dials the relay itself.

@@ -2,6 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 
 const RELAY = new URL('../../relay.js', import.meta.url).pathname
 
+/** Flags that let the OS pick every port of a test relay (TCP, WebSocket, HTTP). */
+export const ANY_PORTS = ['--tcp-port', '0', '--ws-port', '0', '--http-port', '0']
+
 /** A `node relay.js` child process and what it printed at start. */
 export interface RelayProcess {
   child: ChildProcess
