@@ -1,10 +1,12 @@
-// Browser half of `npm test`: every *.spec.ts and *.browser.spec.ts in Debian's Chromium.
+// Browser half of `npm test`: every *.spec.ts and *.browser.spec.ts in Debian's Chromium, or with
+// PP_BROWSER=firefox in Debian's firefox-esr (puppeteer-core over WebDriver BiDi).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromeLauncher } from '@web/test-runner-chrome'
 import * as esbuild from 'esbuild'
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts'
+import puppeteer from 'puppeteer-core'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from './scripts/browsers.ts'
 import { browserOptions } from './scripts/esbuild-browser.ts'
 import { relayPlugin } from './test/support/relay-plugin.js'
 
@@ -39,13 +41,23 @@ export default {
   browserStartTimeout: 60_000,
   plugins: [bundleTests, relayPlugin()],
   browsers: [
-    chromeLauncher({
-      launchOptions: {
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        userDataDir,
-        args: CHROMIUM_ARGS,
-      },
-    }),
+    process.env.PP_BROWSER === 'firefox'
+      ? chromeLauncher({
+          puppeteer,
+          launchOptions: {
+            browser: 'firefox',
+            executablePath: FIREFOX_PATH,
+            headless: true,
+            extraPrefsFirefox: FIREFOX_PREFS,
+          },
+        })
+      : chromeLauncher({
+          launchOptions: {
+            executablePath: CHROMIUM_PATH,
+            headless: true,
+            userDataDir,
+            args: CHROMIUM_ARGS,
+          },
+        }),
   ],
 }

@@ -9,7 +9,7 @@ import { parseArgs, promisify } from 'node:util'
 import * as esbuild from 'esbuild'
 import puppeteer from 'puppeteer-core'
 import { nodePlatform } from '../platform/node/index.ts'
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.ts'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from '../scripts/browsers.ts'
 import { browserOptions } from '../scripts/esbuild-browser.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { type Figure, importRate, verifyRate, vrfRates } from './cases.ts'
@@ -61,7 +61,11 @@ async function nodeFigures(): Promise<Figure[]> {
 /** A Node peer serving a chain for the Chromium sync figure. */
 type SyncSource = Awaited<ReturnType<Awaited<ReturnType<typeof syncRate>>['serve']>>
 
-async function browserFigures(source?: SyncSource): Promise<{ figures: Figure[]; version: string }> {
+/** The browser figures in Chromium or Firefox; Firefox's are named so (Chromium's keep "browser"). */
+async function browserFigures(
+  kind: 'chromium' | 'firefox',
+  source?: SyncSource,
+): Promise<{ figures: Figure[]; version: string }> {
   const bundle = await esbuild.build({
     ...browserOptions,
     entryPoints: ['bench/browser-entry.ts'],
@@ -77,13 +81,28 @@ async function browserFigures(source?: SyncSource): Promise<{ figures: Figure[];
         .end('<!doctype html><script type="module" src="/bench.js"></script>')
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const userDataDir = await mkdtemp(join(tmpdir(), 'pp-bench-chromium-'))
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    userDataDir,
-    args: CHROMIUM_ARGS,
-  })
+  const userDataDir = await mkdtemp(join(tmpdir(), `pp-bench-${kind}-`))
+  const browser =
+    kind === 'firefox'
+      ? await puppeteer.launch({
+          browser: 'firefox',
+          executablePath: FIREFOX_PATH,
+          headless: true,
+          extraPrefsFirefox: FIREFOX_PREFS,
+        })
+      : await puppeteer.launch({
+          executablePath: CHROMIUM_PATH,
+          headless: true,
+          userDataDir,
+          args: CHROMIUM_ARGS,
+        })
+  const named = (figures: Figure[]): Figure[] =>
+    kind === 'firefox'
+      ? figures.map((f) => ({
+          ...f,
+          name: f.name.replace('browser', 'firefox').replace('Chromium', 'Firefox'),
+        }))
+      : figures
   try {
     const page = await browser.newPage()
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
@@ -95,7 +114,7 @@ async function browserFigures(source?: SyncSource): Promise<{ figures: Figure[];
       figures.push(
         ...((await page.evaluate(([n, b]) => window.scaleBench(n, b), [accounts, SCALE_BLOCKS])) as Figure[]),
       )
-    if (source === undefined) return { figures, version: await browser.version() }
+    if (source === undefined) return { figures: named(figures), version: await browser.version() }
     const syncSeconds = await page.evaluate(
       ([genesis, ws, count]) => window.syncBench(genesis as never, ws as string, count as number),
       [genesisToJson(source.genesis), source.ws, source.count] as const,
@@ -105,7 +124,7 @@ async function browserFigures(source?: SyncSource): Promise<{ figures: Figure[];
       value: source.count / syncSeconds,
       unit: 'blocks/s',
     })
-    return { figures, version: await browser.version() }
+    return { figures: named(figures), version: await browser.version() }
   } finally {
     await browser.close()
     server.close()
@@ -117,7 +136,7 @@ async function browserFigures(source?: SyncSource): Promise<{ figures: Figure[];
 function addRatios(figures: Figure[]): void {
   const find = (pattern: RegExp, unit: string) =>
     figures.find((f) => pattern.test(f.name) && f.unit === unit)?.value
-  for (const env of ['node', 'browser']) {
+  for (const env of ['node', 'browser', 'firefox']) {
     const verify = find(new RegExp(`verify \\(${env}`), 'verify/s')
     const imported = find(new RegExp(`import, 100 transfers/block \\(${env}`), 'tx/s')
     if (verify && imported) {
@@ -168,16 +187,21 @@ const started = performance.now()
 const scaleOnly = values['scale-only'] === true
 const node = scaleOnly ? [] : await nodeFigures()
 const scale = await nodeScaleFigures()
-let browser: { figures: Figure[]; version: string } = { figures: [], version: 'skipped' }
+const skipped = { figures: [] as Figure[], version: 'skipped' }
+let browser = skipped
+let firefox = skipped
 const network: Figure[] = []
 if (scaleOnly) {
-  if (!values['no-browser']) browser = await browserFigures()
+  if (!values['no-browser']) browser = await browserFigures('chromium')
 } else {
   const emptySync = await syncRate(quick ? 500 : 10_000, 0)
   const fullSync = await syncRate(quick ? 50 : 2_000, 100)
   await (await fullSync.serve()).stop()
   const source = await emptySync.serve()
-  if (!values['no-browser']) browser = await browserFigures(source)
+  if (!values['no-browser']) {
+    browser = await browserFigures('chromium', source)
+    firefox = await browserFigures('firefox', source)
+  }
   await source.stop()
   network.push(
     ...emptySync.figures,
@@ -187,7 +211,7 @@ if (scaleOnly) {
     ...(await footprint(quick ? 10 : 50)),
   )
 }
-const figures = [...node, ...scale, ...network, ...browser.figures]
+const figures = [...node, ...scale, ...network, ...browser.figures, ...firefox.figures]
 addScaleTargets(figures)
 addRatios(figures)
 const machine = {
@@ -195,10 +219,11 @@ const machine = {
   cores: cpus().length,
   node: process.version,
   chromium: browser.version,
+  firefox: firefox.version,
 }
 const nameWidth = Math.max(...figures.map((f) => f.name.length))
 console.log(
-  `\npp-node benchmarks${quick ? ' (quick)' : ''} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.chromium}\n`,
+  `\npp-node benchmarks${quick ? ' (quick)' : ''} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.chromium}, ${machine.firefox}\n`,
 )
 console.log(
   `${'figure'.padEnd(nameWidth)}  ${'value'.padStart(12)}  ${'unit'.padEnd(10)}  limit or target (value ÷ it)`,

@@ -85,8 +85,11 @@ async function main(): Promise<void> {
     await refreshing
     refreshing = undefined
   }
-  node.addEventListener('block:added', ({ detail: { block, produced: mine } }) => {
+  /** Blocks each peer was first to bring us (a tab's own blocks reach its WebRTC peers directly). */
+  const blocksFrom = new Map<string, number>()
+  node.addEventListener('block:added', ({ detail: { block, produced: mine, from } }) => {
     timeline.add(block)
+    if (from !== undefined) blocksFrom.set(from, (blocksFrom.get(from) ?? 0) + 1)
     if (mine) {
       produced++
       log(`produced block ${block.header.index} in slot ${block.header.slot}`)
@@ -153,7 +156,10 @@ async function main(): Promise<void> {
     for (const p of peers) counts.set(p.transport, (counts.get(p.transport) ?? 0) + 1)
     $('peer-counts').textContent = [...counts].map(([t, n]) => `${n} ${t}`).join(' · ')
     $('peers').innerHTML = peers
-      .map((p) => `<li data-transport="${p.transport}">${p.transport} ${p.direction} ${p.id}</li>`)
+      .map((p) => {
+        const blocks = blocksFrom.get(p.id) ?? 0
+        return `<li data-transport="${p.transport}" data-blocks="${blocks}">${p.transport} ${p.direction} ${p.id} · ${blocks} blocks</li>`
+      })
       .join('')
     timeline.render(s.slot, onChain, knownTip)
   }

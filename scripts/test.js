@@ -1,6 +1,6 @@
 // `npm test`: typecheck, lint, the Node tests (mocha), the Chromium tests (web-test-runner), then one summary line.
 //   npm test                          everything
-//   npm test -- --only node|browser   one environment (still typechecks and lints unless --fast)
+//   npm test -- --only node|browser|chromium|firefox   one environment or both browsers (still typechecks and lints unless --fast)
 //   npm test -- test/store.spec.ts    chosen files, in every environment they belong to
 import { spawn } from 'node:child_process'
 import { parseArgs, stripVTControlCharacters } from 'node:util'
@@ -9,8 +9,8 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { only: { type: 'string' }, fast: { type: 'boolean' } },
 })
-if (values.only !== undefined && !['node', 'browser'].includes(values.only)) {
-  console.error(`--only must be "node" or "browser", got "${values.only}"`)
+if (values.only !== undefined && !['node', 'browser', 'chromium', 'firefox'].includes(values.only)) {
+  console.error(`--only must be "node", "browser", "chromium" or "firefox", got "${values.only}"`)
   process.exit(2)
 }
 
@@ -58,7 +58,7 @@ if (!values.fast) {
   if (code !== 0) failedStages++
 }
 
-if (values.only !== 'browser') {
+if (values.only === undefined || values.only === 'node') {
   const files = positionals.length > 0 ? positionals.filter(forNode) : ['test/**/*.spec.ts']
   if (files.length > 0) {
     const { code, output } = await run('node tests', 'mocha', [
@@ -72,18 +72,20 @@ if (values.only !== 'browser') {
   }
 }
 
-if (values.only !== 'node') {
+for (const browser of ['chromium', 'firefox']) {
+  if (values.only !== undefined && values.only !== 'browser' && values.only !== browser) continue
   const files = positionals.filter(forBrowser)
-  if (positionals.length === 0 || files.length > 0) {
-    const { code, output } = await run('browser tests (Chromium)', 'wtr', [], {
-      PP_BROWSER_FILES: files.join(','),
-    })
-    const summaries = [...output.matchAll(/(\d+) passed, (\d+) failed/g)]
-    const last = summaries.at(-1)
-    const passed = Number(last?.[1] ?? 0)
-    const failed = Number(last?.[2] ?? 0)
-    results.push({ env: 'chromium', passed, failed: failed || (code !== 0 ? 1 : 0) })
-  }
+  if (positionals.length > 0 && files.length === 0) continue
+  const label = browser === 'firefox' ? 'Firefox' : 'Chromium'
+  const { code, output } = await run(`browser tests (${label})`, 'wtr', [], {
+    PP_BROWSER: browser,
+    PP_BROWSER_FILES: files.join(','),
+  })
+  const summaries = [...output.matchAll(/(\d+) passed, (\d+) failed/g)]
+  const last = summaries.at(-1)
+  const passed = Number(last?.[1] ?? 0)
+  const failed = Number(last?.[2] ?? 0)
+  results.push({ env: browser, passed, failed: failed || (code !== 0 ? 1 : 0) })
 }
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1)

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { type Browser, chromium, type Page } from 'playwright-core'
+import puppeteer from 'puppeteer-core'
 import { nodeCrypto } from '../platform/node/crypto.ts'
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.ts'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from '../scripts/browsers.ts'
 import { addressOf } from '../src/ledger/address.ts'
 import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
@@ -71,7 +72,7 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
     await rm(dataDir, { recursive: true, force: true })
   })
 
-  it('the tab becomes a node: syncs, gets coins, registers, produces, sends, survives a reload; a second tab is another node over WebRTC', async () => {
+  it('the tab becomes a node: syncs, gets coins, registers, produces, sends, survives a reload; a second tab is another node over WebRTC; a Firefox tab gets blocks straight from them', async () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
     const page = watch(await context.newPage(), 'tab 1')
     const opened = performance.now()
@@ -177,6 +178,35 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
     expect(Number(await text(second, 'tip-index'))).to.be.greaterThan(0)
     await second.screenshot({ path: `${SHOTS}7-second-tab.png` })
     await page.screenshot({ path: `${SHOTS}8-first-tab-with-webrtc-peer.png` })
+
+    // A Firefox tab beside them: it syncs, reaches the Chromium tabs over WebRTC and gets blocks
+    // straight from one of them (the producing tab's blocks come first over the direct connection).
+    const firefox = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX_PATH,
+      headless: true,
+      extraPrefsFirefox: FIREFOX_PREFS,
+    })
+    try {
+      const fx = await firefox.newPage()
+      fx.on('pageerror', (e) => errors.push(`firefox tab: ${(e as Error).message}`))
+      await fx.goto(relay.httpUrl)
+      await fx.waitForFunction(() => document.getElementById('status')?.dataset.state === 'synced', {
+        timeout: 60_000,
+      })
+      await fx.waitForFunction(
+        () =>
+          [...document.querySelectorAll('#peers li[data-transport="webrtc"]')].some(
+            (li) => Number((li as HTMLElement).dataset.blocks) > 0,
+          ),
+        { timeout: 90_000 },
+      )
+      const fxTip = await fx.$eval('#tip-index', (e) => Number(e.textContent))
+      expect(fxTip).to.be.greaterThan(0)
+      await fx.screenshot({ path: `${SHOTS}8b-firefox-tab.png` })
+    } finally {
+      await firefox.close()
+    }
     await page.setViewportSize({ width: 360, height: 800 })
     await page.screenshot({ path: `${SHOTS}9-narrow.png`, fullPage: true })
     const dark = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1100, height: 900 } })
