@@ -42,11 +42,6 @@ export class IntakeQueue {
     this.ownWaitsFor = options.ownWaitsFor ?? 4
   }
 
-  /** Peer tasks waiting now. */
-  get size(): number {
-    return this.waiting
-  }
-
   /** Queues `task` and resolves with its result once it ran; peer input may be refused with IntakeFullError. */
   run<T>(task: () => Promise<T>, source: IntakeSource): Promise<T> {
     return new Promise<T>((resolve, reject) => {

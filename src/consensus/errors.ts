@@ -21,13 +21,6 @@ export class FutureSlotError extends ValidationError {
   }
 }
 
-/** Thrown when an issuer signs a second, different block for a slot it already produced in. */
-export class EquivocationError extends ValidationError {
-  constructor(message: string) {
-    super('EQUIVOCATION', message)
-  }
-}
-
 /** Thrown when a block's protocol version is not the chain's. */
 export class ProtocolVersionError extends ValidationError {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
-import { equalBytes, toHex } from '../encoding/hash.ts'
+import { equalBytes, fromHex, toHex } from '../encoding/hash.ts'
 import { StoreCorruptError } from '../errors.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
 import type { BatchOp, Store } from '../ports.ts'
@@ -105,12 +105,13 @@ export class ChainStore {
     if (equalBytes(hash, genesisHash(this.genesis))) return 0
     const bytes = await this.store.get(heightKey(hash))
     if (bytes === undefined) return undefined
-    let index: unknown
-    try {
-      index = decodeCbor(bytes, 16, 'block height')
-    } catch {
-      throw new StoreCorruptError(`the height of block ${toHex(hash).slice(0, 12)} is damaged`)
-    }
+    const index = (() => {
+      try {
+        return decodeCbor(bytes, 16, 'block height')
+      } catch {
+        return undefined
+      }
+    })()
     if (typeof index !== 'number')
       throw new StoreCorruptError(`the height of block ${toHex(hash).slice(0, 12)} is damaged`)
     const onChain = await this.hashAt(index)
@@ -158,16 +159,14 @@ export class ChainStore {
 
   /**
    * Makes `blocks` (a chain whose first block's parent is on the best chain, at most k below the
-   * tip) the new best chain end, applying the ledger rules to each, in one atomic write.
-   * `beforeApply` adds checks that need the parent state (consensus). Throws the first broken
-   * rule, leaving the chain unchanged.
+   * tip) the new best chain end, applying the ledger rules to each, in one atomic write (consensus
+   * rules are checked before, by the caller). Throws the first broken rule, leaving the chain unchanged.
    */
-  async adopt(blocks: Block[], beforeApply?: (parent: LedgerState, block: Block) => void): Promise<Adoption> {
+  async adopt(blocks: Block[]): Promise<Adoption> {
     if (blocks.length === 0) return { rolledBack: [], applied: [] }
     const states: LedgerState[] = []
     let state = this.parentState(blocks[0])
     for (const block of blocks) {
-      beforeApply?.(state, block)
       state = applyBlock(state, block, this.genesis)
       states.push(state)
     }
@@ -230,7 +229,10 @@ export class ChainStore {
     const end = tipIndex - this.genesis.k + 1
     if (end < 1) return ops
     for await (const [key] of this.store.entries({ gte: 's/', lt: sideKey(end) })) {
-      ops.push({ type: 'del', key }, { type: 'del', key: `b/${key.slice(key.lastIndexOf('/') + 1)}` })
+      ops.push(
+        { type: 'del', key },
+        { type: 'del', key: blockKey(fromHex(key.slice(key.lastIndexOf('/') + 1))!) },
+      )
     }
     return ops
   }

@@ -177,7 +177,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
 
   /** How a peer stands in this node's scoring: its score (0 is clean) and whether it is banned. */
   peerStanding(peer: string): { score: number; banned: boolean } {
-    return { score: this.scores.score(peer), banned: this.scores.isBanned(peer) }
+    return { score: this.scores.score(peer), banned: this.scores.isBanned(peer, this.networks.get(peer)) }
   }
 
   bestPeerTip(): number | undefined {
