@@ -81,10 +81,13 @@ async function devnetOf(
   try {
     const genesis = parseGenesis(JSON.parse(await readFile(genesisPath, 'utf8')))
     const producer = parseKeyFile(await readJson(keyPath), keyPath)
-    // A devnet made before the faucet had an account of its own has none.
-    const faucet = await readJson(faucetPath).then(
-      (json) => parseKeyFile(json, faucetPath).secret,
-      () => undefined,
+    // A devnet made before the faucet had an account of its own has none; a damaged key file is an error.
+    const faucet = await readFile(faucetPath, 'utf8').then(
+      async () => parseKeyFile(await readJson(faucetPath), faucetPath).secret,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined
+        throw err
+      },
     )
     return { genesis, producer, ...(faucet && { faucet }) }
   } catch (err) {
