@@ -1,5 +1,6 @@
 // Runs the shared benchmark cases inside Chromium; the runner calls window.runBench and reads the figures.
 import { browserPlatform } from '../platform/browser/index.ts'
+import { libp2pNetwork } from '../platform/browser/network.ts'
 import type { GenesisJson } from '../src/genesis.ts'
 import { createNode } from '../src/node.ts'
 import { importRate, verifyRate, vrfRates } from './cases.ts'
@@ -19,6 +20,7 @@ window.syncBench = async (genesis, ws, count) => {
   const node = createNode(
     { genesis, network: { enableP2P: true, bootstrapPeers: [ws], allowPrivateAddresses: true } },
     platform,
+    { network: libp2pNetwork() },
   )
   const start = performance.now()
   await node.start()

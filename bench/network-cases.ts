@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { multiaddr } from '@multiformats/multiaddr'
 import { nodePlatform } from '../platform/node/index.ts'
-import { nodeNetwork } from '../platform/node/network.ts'
+import { libp2pNetwork, nodeTransports } from '../platform/node/network.ts'
 import { startRelayNode } from '../relay/relay-node.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
@@ -83,6 +83,7 @@ function netNode(
       },
     },
     platform,
+    { network: libp2pNetwork() },
   )
 }
 
@@ -291,7 +292,7 @@ export async function footprint(peers: number): Promise<Figure[]> {
   const hosts = []
   for (let i = 0; i < peers; i++) {
     const host = await createHost({
-      network: nodeNetwork,
+      transports: nodeTransports,
       settings: { listen: [], allowPrivateAddresses: true },
     })
     await host.dial(multiaddr(ws))
@@ -311,6 +312,7 @@ export async function footprint(peers: number): Promise<Figure[]> {
   const node = createNode(
     { genesis, network: { enableP2P: true, bootstrapPeers: [ws], allowPrivateAddresses: true } },
     env.platform,
+    { network: libp2pNetwork() },
   )
   let connected = 0
   node.addEventListener('peer:connect', () => {

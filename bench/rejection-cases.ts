@@ -50,10 +50,12 @@ export async function rejectionCosts(platform: Platform, n: number): Promise<Fig
   }
   const figures = [
     await time('undecodable block bytes', async (i) => decodeBlock(garbage[i])),
-    await time('a block far in the future', (i) => node.receiveBlock(future[i], 'bench')),
-    await time('a block with a swapped body', (i) => node.receiveBlock(swapped[i], 'bench')),
-    await time('a block with a bad signature', (i) => node.receiveBlock(badSignature[i], 'bench')),
-    await time('a block from a key that leads no slot', (i) => node.receiveBlock(stranger[i], 'bench')),
+    await time('a block far in the future', (i) => node.receiveBlock(future[i], { from: 'bench' })),
+    await time('a block with a swapped body', (i) => node.receiveBlock(swapped[i], { from: 'bench' })),
+    await time('a block with a bad signature', (i) => node.receiveBlock(badSignature[i], { from: 'bench' })),
+    await time('a block from a key that leads no slot', (i) =>
+      node.receiveBlock(stranger[i], { from: 'bench' }),
+    ),
     await time('a transaction with a bad nonce', (i) => node.submitTransaction(txs[i], { broadcast: false })),
     await time('a transaction with a bad signature', (i) =>
       node.submitTransaction(forged[i], { broadcast: false }),

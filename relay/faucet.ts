@@ -1,22 +1,8 @@
-import { PPError } from '../src/errors.ts'
 import { addressOf, parseAddress } from '../src/ledger/address.ts'
 import { InsufficientBalanceError } from '../src/ledger/errors.ts'
 import { signTransaction, type Transaction } from '../src/ledger/transaction.ts'
 import type { PPNode } from '../src/node.ts'
-
-/** Thrown when an address or client asks the faucet again too soon. */
-export class FaucetRateLimitError extends PPError {
-  constructor(message: string) {
-    super('FAUCET_RATE_LIMITED', message)
-  }
-}
-
-/** Thrown when the faucet account has less left than one grant. */
-export class FaucetEmptyError extends PPError {
-  constructor(message: string) {
-    super('FAUCET_EMPTY', message)
-  }
-}
+import { FaucetEmptyError, FaucetRateLimitError } from './errors.ts'
 
 /**
  * Devnet coins for new accounts: a fixed grant from a faucet account that is not a pool, at most

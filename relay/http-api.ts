@@ -6,8 +6,9 @@ import { PPError } from '../src/errors.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
+import { HttpError } from './errors.ts'
 import type { Faucet } from './faucet.ts'
-import { HttpError, httpStatusOf } from './http-status.ts'
+import { httpStatusOf } from './http-status.ts'
 import type { RelayMetrics } from './metrics.ts'
 
 /** Largest request body accepted. */

@@ -1,13 +1,5 @@
 import { PPError } from '../src/errors.ts'
-
-/** Thrown for a request the API cannot serve; becomes `{error: {code, message}}` with its status. */
-export class HttpError extends PPError {
-  readonly status: number
-  constructor(status: number, code: string, message: string) {
-    super(code, message)
-    this.status = status
-  }
-}
+import { HttpError } from './errors.ts'
 
 /** Conditions of the node, not of the request: retrying later may work. */
 const UNAVAILABLE = new Set([

@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { nodePlatform } from '../platform/node/index.ts'
+import { libp2pNetwork } from '../platform/node/network.ts'
 import type { ProducerSecrets } from '../src/config.ts'
 import { type DevnetOptions, makeDevnet } from '../src/devnet.ts'
 import { fromHex, toHex } from '../src/encoding/hash.ts'
 import { ConfigError } from '../src/errors.ts'
 import { type Genesis, genesisToJson, parseGenesis } from '../src/genesis.ts'
-import { Libp2pNetwork } from '../src/net/chain-network.ts'
+import type { Libp2pNetwork } from '../src/net/chain-network.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { Faucet } from './faucet.ts'
 import { createHttpApi } from './http-api.ts'
@@ -162,11 +163,13 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
       },
     },
     platform,
+    {
+      network: libp2pNetwork({
+        services: { relay: circuitRelayServer({ reservations: { ...RELAY_LIMITS } }) },
+      }),
+    },
   )
-  const network = new Libp2pNetwork({
-    services: { relay: circuitRelayServer({ reservations: { ...RELAY_LIMITS } }) },
-  })
-  node.network = network
+  const network = node.network as Libp2pNetwork
   await node.start()
   const multiaddrs = (): string[] => (network.libp2p?.getMultiaddrs() ?? []).map((a) => a.toString())
   const metrics = new RelayMetrics(node)

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { nodePlatform } from '../platform/node/index.ts'
+import { libp2pNetwork } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { makeDevnet } from '../src/devnet.ts'
 import { hash, toHex } from '../src/encoding/hash.ts'
 import type { Genesis } from '../src/genesis.ts'
 import { addressOf } from '../src/ledger/address.ts'
-import { Libp2pNetwork } from '../src/net/chain-network.ts'
+import type { Libp2pNetwork } from '../src/net/chain-network.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { type AdversaryCounts, attachAdversary } from './adversary.ts'
 
@@ -149,8 +150,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     return b !== undefined && b.group !== a.group
   }
   const start = async (sim: SimNode, bootstrap: string[]): Promise<void> => {
-    const network = new Libp2pNetwork({
-      identityStore: 'identity',
+    const network = libp2pNetwork({
       conditions: {
         latencyMs: () => random() * options.latencyMs,
         drop: () => random() < lossNow,
@@ -163,14 +163,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         producer: producers[sim.index],
         network: {
           enableP2P: true,
+          nodeId: `node-${sim.index}`,
           listenAddr: ['/ip4/127.0.0.1/tcp/0'],
           bootstrapPeers: bootstrap,
           allowPrivateAddresses: true,
         },
       },
       { ...nodePlatform({ dataDir: sim.dataDir }), clock },
+      { network },
     )
-    node.network = network
     if (!sim.adversarial) {
       node.addEventListener('block:rejected', () => rejectedByHonest++)
       node.addEventListener('block:equivocation', () => equivocationsSeen++)
@@ -197,7 +198,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       attachAdversary(node, producers[sim.index], sim.counts)
     }
     sim.node = node
-    sim.peerId = network.libp2p!.peerId.toString()
+    sim.peerId = (node.network as Libp2pNetwork).libp2p!.peerId.toString()
     byPeer.set(sim.peerId, sim)
   }
   const addrOf = (sim: SimNode): string =>

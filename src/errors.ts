@@ -36,3 +36,31 @@ export class ConfigError extends PPError {
     super('CONFIG_INVALID', message)
   }
 }
+
+/** Thrown when bytes are not valid canonical DAG-CBOR or do not have the expected shape. */
+export class DecodeError extends PPError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DECODE_FAILED', message, options)
+  }
+}
+
+/** Thrown when peer input is dropped because the intake queue is full (the sender is the heaviest). */
+export class IntakeFullError extends PPError {
+  constructor(message: string) {
+    super('INTAKE_FULL', message)
+  }
+}
+
+/** Thrown when a method needs a started node. */
+export class NodeNotRunningError extends PPError {
+  constructor(what: string) {
+    super('NODE_NOT_RUNNING', `${what}: the node is not running (call start() first)`)
+  }
+}
+
+/** Thrown when the mempool has no room left for a transaction. */
+export class MempoolFullError extends PPError {
+  constructor(message: string) {
+    super('MEMPOOL_FULL', message)
+  }
+}

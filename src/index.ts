@@ -1,9 +1,10 @@
 /**
- * pp-node's isomorphic core. Pair it with a platform (`nodePlatform` or `browserPlatform`).
+ * pp-node's isomorphic core, without any network code: pair it with a platform and, to join a
+ * network, a network component (the package entries add `createPlatform` and `libp2pNetwork`).
  *
  * @example
- * import { createNode, nodePlatform } from 'pp-node'
- * const node = createNode({ genesis, producer: { secret } }, nodePlatform({ dataDir: './.data' }))
+ * import { createNode, createPlatform } from 'pp-node'
+ * const node = createNode({ genesis, producer: { secret } }, await createPlatform({ dataDir: './.data' }))
  * await node.start()
  * node.addEventListener('block:added', (e) => console.log(e.detail.block.header.index))
  */
@@ -20,6 +21,15 @@ export type { Block, BlockHeader } from './ledger/block.ts'
 export * from './ledger/errors.ts'
 export { blockToJson, txFromJson, txToJson } from './ledger/json.ts'
 export { signTransaction, type Transaction, type TxBody } from './ledger/transaction.ts'
-export { createHost } from './net/host.ts'
-export { createNode, type NodeStatus, type PeerInfo, PPNode, type PPNodeEvents } from './node.ts'
+export type {
+  BlockOutcome,
+  ChainIntake,
+  ChainNetwork,
+  ChainNetworkEvents,
+  IntakeOptions,
+  NetworkComponents,
+  NetworkFactory,
+  PeerInfo,
+} from './net/network-components.ts'
+export { createNode, type NodeComponents, type NodeStatus, PPNode, type PPNodeEvents } from './node.ts'
 export type * from './ports.ts'

@@ -1,11 +1,4 @@
-import { PPError } from './errors.ts'
-
-/** Thrown when peer input is dropped because the intake queue is full (the sender is the heaviest). */
-export class IntakeFullError extends PPError {
-  constructor(message: string) {
-    super('INTAKE_FULL', message)
-  }
-}
+import { IntakeFullError } from './errors.ts'
 
 /** Who a task is for: the node's own slot work, or input from a peer (by id). */
 export type IntakeSource = { own: true } | { peer: string }
@@ -42,10 +35,26 @@ export class IntakeQueue {
     this.ownWaitsFor = options.ownWaitsFor ?? 4
   }
 
-  /** Queues `task` and resolves with its result once it ran; peer input may be refused with IntakeFullError. */
-  run<T>(task: () => Promise<T>, source: IntakeSource): Promise<T> {
+  /**
+   * Queues `task` and resolves with its result once it ran; peer input may be refused with
+   * IntakeFullError, and is withdrawn (rejecting with the reason) when `signal` aborts before it runs.
+   */
+  run<T>(task: () => Promise<T>, source: IntakeSource, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason)
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = { run: task, resolve: resolve as (value: unknown) => void, reject }
+      if (signal !== undefined && 'peer' in source) {
+        const withdraw = (): void => this.withdraw(source.peer, pending, signal.reason)
+        signal.addEventListener('abort', withdraw, { once: true })
+        pending.resolve = (value) => {
+          signal.removeEventListener('abort', withdraw)
+          resolve(value as T)
+        }
+        pending.reject = (error) => {
+          signal.removeEventListener('abort', withdraw)
+          reject(error)
+        }
+      }
       if ('own' in source) {
         if (this.own.length === 0) this.peerTurnsBeforeOwn = Math.min(this.waiting, this.ownWaitsFor)
         this.own.push(pending)
@@ -60,6 +69,17 @@ export class IntakeQueue {
   /** Resolves once every queued task has run. */
   idle(): Promise<void> {
     return this.current
+  }
+
+  /** Takes a waiting input out of its peer's queue (it no longer wants to run) and rejects it. */
+  private withdraw(peer: string, pending: Pending, reason: unknown): void {
+    const queue = this.peers.get(peer)
+    const at = queue?.indexOf(pending) ?? -1
+    if (at < 0) return // running or done already
+    queue!.splice(at, 1)
+    if (queue!.length === 0) this.peers.delete(peer)
+    this.waiting--
+    pending.reject(reason)
   }
 
   private admit(peer: string, pending: Pending): boolean {

@@ -1,18 +1,11 @@
 import { toHex } from './encoding/hash.ts'
-import { PPError } from './errors.ts'
+import { MempoolFullError } from './errors.ts'
 import type { Genesis } from './genesis.ts'
 import type { Address } from './ledger/address.ts'
 import { applyTransaction } from './ledger/apply-block.ts'
 import { DuplicateTxError } from './ledger/errors.ts'
 import type { Account, LedgerState } from './ledger/ledger-state.ts'
 import { encodeTransaction, type Transaction } from './ledger/transaction.ts'
-
-/** Thrown when the mempool has no room left for a transaction. */
-export class MempoolFullError extends PPError {
-  constructor(message: string) {
-    super('MEMPOOL_FULL', message)
-  }
-}
 
 interface Entry {
   tx: Transaction

@@ -1,32 +1,10 @@
-// The types the node shows the world: its events, its status, its peers, and the network it plugs in.
+// The types the node shows the world: its events and its status.
 import type { PPError } from './errors.ts'
 import type { Address } from './ledger/address.ts'
 import type { Block } from './ledger/block.ts'
 import type { ValidationError } from './ledger/errors.ts'
 import type { Transaction } from './ledger/transaction.ts'
-import type { PPNode } from './node.ts'
-
-/** What happened to a block handed to the node. */
-export type BlockOutcome = 'added' | 'side' | 'duplicate'
-
-/** A peer as `getPeers()` reports it. */
-export interface PeerInfo {
-  id: string
-  addr: string
-  transport: 'tcp' | 'ws' | 'webrtc' | 'circuit' | 'memory' | 'other'
-  direction: 'inbound' | 'outbound'
-}
-
-/** The network as the node sees it: implemented by the libp2p layer, absent when enableP2P is false. */
-export interface ChainNetwork {
-  start(node: PPNode): Promise<void>
-  stop(): Promise<void>
-  broadcastBlock(block: Block): void
-  broadcastTransaction(tx: Transaction): void
-  peers(): PeerInfo[]
-  /** The highest tip index any peer reported, once one has (tells whether we are behind). */
-  bestPeerTip(): number | undefined
-}
+import type { PeerInfo } from './net/network-components.ts'
 
 /** The node's events and their details. */
 export interface PPNodeEvents {

@@ -1,4 +1,5 @@
-import { logger } from '@libp2p/logger'
+import type { ComponentLogger, Logger } from '@libp2p/interface'
+import { prefixLogger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
 import { type NodeConfig, type ResolvedConfig, resolveConfig } from './config.ts'
 import { produceBlock } from './consensus/block-producer.ts'
@@ -8,8 +9,8 @@ import type { ProducerKeys } from './consensus/leader-check.ts'
 import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
 import { vrfPublicKey } from './crypto/vrf.ts'
 import { toHex } from './encoding/hash.ts'
-import { PPError } from './errors.ts'
-import { IntakeFullError, IntakeQueue } from './intake-queue.ts'
+import { ConfigError, IntakeFullError, NodeNotRunningError, PPError } from './errors.ts'
+import { IntakeQueue } from './intake-queue.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
 import type { Block } from './ledger/block.ts'
 import { type Adoption, ChainStore } from './ledger/chain-store.ts'
@@ -18,33 +19,46 @@ import { type Account, accountOf } from './ledger/ledger-state.ts'
 import type { Transaction } from './ledger/transaction.ts'
 import { verifyBlocksSignatures, verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
-import { Libp2pNetwork } from './net/chain-network.ts'
-import type { BlockOutcome, ChainNetwork, NodeStatus, PeerInfo, PPNodeEvents } from './node-api.ts'
-
-export type { BlockOutcome, ChainNetwork, NodeStatus, PeerInfo, PPNodeEvents } from './node-api.ts'
-
+import type {
+  BlockOutcome,
+  ChainIntake,
+  ChainNetwork,
+  ChainNetworkEvents,
+  IntakeOptions,
+  NetworkFactory,
+  PeerInfo,
+} from './net/network-components.ts'
+import type { NodeStatus, PPNodeEvents } from './node-api.ts'
 import type { Platform } from './ports.ts'
 
-const log = logger('pp:node')
+export type { BlockOutcome, NetworkFactory, PeerInfo } from './net/network-components.ts'
+export type { NodeStatus, PPNodeEvents } from './node-api.ts'
+
+/** The parts a node is built from besides its configuration and platform. */
+export interface NodeComponents {
+  /** The network to join when `network.enableP2P` is true, e.g. `libp2pNetwork()`. */
+  network?: NetworkFactory
+  /** Where the node and its network log (default: `pp:<nodeId>:<component>` debug namespaces). */
+  logger?: ComponentLogger
+}
+
+/** The network events a node passes on as its own. */
+const NETWORK_EVENTS: Array<keyof ChainNetworkEvents> = ['peer:connect', 'peer:disconnect', 'sync:progress']
 /** Early blocks held at most at once. */
 const MAX_HELD = 256
 
-/** Thrown when a method needs a started node. */
-export class NodeNotRunningError extends PPError {
-  constructor(what: string) {
-    super('NODE_NOT_RUNNING', `${what}: the node is not running (call start() first)`)
-  }
-}
-
 /**
- * The seed's pp::Server: a ledger, Ouroboros consensus, a transaction queue and (optionally) the
- * network. `start()` opens the chain and runs the slot loop; blocks, produced or received, go
- * through one queue so the chain changes one block at a time.
+ * A full node: a ledger, Ouroboros consensus, a transaction queue and (optionally) the network.
+ * `start()` opens the chain and runs the slot loop; blocks, produced or received, go through one
+ * queue so the chain changes one block at a time.
  */
-export class PPNode extends TypedEventEmitter<PPNodeEvents> {
+export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainIntake {
   readonly config: ResolvedConfig
   readonly platform: Platform
-  network?: ChainNetwork
+  readonly network?: ChainNetwork
+  /** The node's logger; its components log under `pp:<nodeId>:<component>`. */
+  readonly logger: ComponentLogger
+  private readonly log: Logger
   private chain?: ChainStore
   private mempool?: Mempool
   private keys?: ProducerKeys
@@ -58,11 +72,31 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
   /** Full validation of received blocks, with what it remembers between them. */
   private readonly validator: BlockValidator
 
-  constructor(config: NodeConfig, platform: Platform) {
+  constructor(config: NodeConfig, platform: Platform, components: NodeComponents = {}) {
     super()
     this.config = resolveConfig(config)
     this.platform = platform
     this.validator = new BlockValidator(this.config.genesis)
+    this.logger = components.logger ?? prefixLogger(`pp:${this.config.network.nodeId}`)
+    this.log = this.logger.forComponent('node')
+    if (!this.config.network.enableP2P) return
+    if (components.network === undefined)
+      throw new ConfigError(
+        'network.enableP2P needs a network: createNode(config, platform, { network: libp2pNetwork() })',
+      )
+    const network = components.network({
+      genesis: this.genesis,
+      config: this.config.network,
+      chain: () => this.chainStore,
+      intake: this,
+      records: platform.records,
+      logger: this.logger,
+    })
+    for (const type of NETWORK_EVENTS)
+      network.addEventListener(type, (event) =>
+        this.safeDispatchEvent(type, { detail: (event as CustomEvent).detail }),
+      )
+    this.network = network
   }
 
   /** The chain's parameters. */
@@ -75,15 +109,25 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     return this.loop !== undefined
   }
 
-  /** Opens the chain store, starts the network (if enabled) and the slot loop. */
-  async start(_options: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Opens the chain store, starts the network (if enabled) and the slot loop. When `signal`
+   * aborts before it is done, everything opened so far is closed and it rejects with the reason.
+   */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.loop !== undefined) return
     await this.stopping
+    const { signal } = options
+    signal?.throwIfAborted()
     const store = await this.platform.openStore(this.config.storeName)
-    this.chain = await ChainStore.open(store, this.genesis).catch(async (err) => {
-      await store.close()
-      throw err
-    })
+    this.chain = await ChainStore.open(store, this.genesis)
+      .then((chain) => {
+        signal?.throwIfAborted()
+        return chain
+      })
+      .catch(async (err) => {
+        await store.close()
+        throw err
+      })
     this.mempool = new Mempool(this.genesis, this.chain.state, this.config.mempoolBytes)
     const tip = await this.chain.getBlock(this.chain.tip.hash)
     if (tip !== undefined) this.tipSummary = tipOf(tip.header)
@@ -98,7 +142,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     const controller = new AbortController()
     this.loop = { controller, done: Promise.resolve() }
     try {
-      await this.network?.start(this)
+      await this.network?.start(signal === undefined ? {} : { signal })
+      signal?.throwIfAborted()
     } catch (err) {
       // A network that cannot start (a port in use, a bad address) leaves nothing open behind it.
       await this.network?.stop().catch(() => {})
@@ -108,7 +153,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       throw err
     }
     this.loop.done = this.runSlots(controller.signal)
-    log('started at tip %d %s', this.chain.tip.index, toHex(this.chain.tip.hash).slice(0, 12))
+    this.log('started at tip %d %s', this.chain.tip.index, toHex(this.chain.tip.hash).slice(0, 12))
   }
 
   /** Stops the slot loop and the network, waits for the block in progress, closes the store. Idempotent. */
@@ -157,9 +202,10 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
    * to its branch when chain selection prefers it. Throws the broken rule, or UnknownParentError
    * when its ancestors must be fetched first.
    */
-  async receiveBlock(block: Block, from?: string): Promise<BlockOutcome> {
-    await this.whenDue(block.header.slot)
-    return this.intakeQueue.run(() => this.intake([block], from), { peer: from ?? 'local' })
+  async receiveBlock(block: Block, options: IntakeOptions = {}): Promise<BlockOutcome> {
+    const { from, signal } = options
+    await this.whenDue(block.header.slot, signal)
+    return this.intakeQueue.run(() => this.intake([block], from), { peer: from ?? 'local' }, signal)
   }
 
   /**
@@ -167,8 +213,9 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
    * signature batch and adds it with one write. When a block in it is invalid, the run is retried
    * block by block so the valid ones before it are kept and the bad one is reported.
    */
-  async receiveBlocks(blocks: Block[], from?: string): Promise<BlockOutcome> {
-    await this.whenDue(blocks[blocks.length - 1]?.header.slot ?? 0)
+  async receiveBlocks(blocks: Block[], options: IntakeOptions = {}): Promise<BlockOutcome> {
+    const { from, signal } = options
+    await this.whenDue(blocks[blocks.length - 1]?.header.slot ?? 0, signal)
     return this.intakeQueue.run(
       async () => {
         try {
@@ -182,6 +229,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
         }
       },
       { peer: from ?? 'local' },
+      signal,
     )
   }
 
@@ -190,15 +238,17 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
    * by at most holdAheadMs: a peer whose clock runs a little fast is not punished for it. Blocks
    * further ahead pass at once (and are refused as FUTURE_SLOT); at most MAX_HELD wait at a time.
    */
-  private async whenDue(slot: number): Promise<void> {
+  private async whenDue(slot: number, abort?: AbortSignal): Promise<void> {
+    abort?.throwIfAborted()
     const { clock } = this.platform
     const due = slotStart(this.genesis, slot) - this.config.clockSkewMs
     const ahead = due - clock.now()
     if (ahead <= 0 || ahead > this.config.holdAheadMs - this.config.clockSkewMs) return
     if (this.held >= MAX_HELD)
       throw new IntakeFullError(`${this.held} early blocks are waiting for their slot`)
-    const signal = this.loop?.controller.signal
-    if (signal === undefined) throw new NodeNotRunningError('receiveBlock')
+    const running = this.loop?.controller.signal
+    if (running === undefined) throw new NodeNotRunningError('receiveBlock')
+    const signal = abort === undefined ? running : AbortSignal.any([running, abort])
     this.held++
     try {
       await clock.sleepUntil(due, signal)
@@ -284,6 +334,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
       const produced = await this.intakeQueue
         .run(() => this.produce(slot), { own: true })
         .catch((error: Error) => {
+          this.log.error('slot %d failed: %s', slot, error.message)
           this.safeDispatchEvent('error', { detail: { error } })
           return false
         })
@@ -306,7 +357,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
     this.recordIssued(block)
     this.applyAdoption(await chain.adopt([block]), true)
     this.network?.broadcastBlock(block)
-    log('produced block %d in slot %d', block.header.index, slot)
+    this.log('produced block %d in slot %d', block.header.index, slot)
     return true
   }
 
@@ -388,11 +439,9 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> {
 }
 
 /**
- * Creates a node from a configuration and a platform (`nodePlatform(...)` or `await
- * browserPlatform()`); with `network.enableP2P` it joins the libp2p network when started.
+ * Creates a node from a configuration, a platform (`await createPlatform(...)`) and, to join a
+ * network (`network.enableP2P`), a network component such as `libp2pNetwork()`.
  */
-export function createNode(config: NodeConfig, platform: Platform): PPNode {
-  const node = new PPNode(config, platform)
-  if (node.config.network.enableP2P) node.network = new Libp2pNetwork()
-  return node
+export function createNode(config: NodeConfig, platform: Platform, components: NodeComponents = {}): PPNode {
+  return new PPNode(config, platform, components)
 }

@@ -1,5 +1,3 @@
-import type { Libp2pOptions } from 'libp2p'
-
 /** One write of an atomic batch: put a value or delete a key. */
 export type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
 
@@ -53,22 +51,12 @@ export interface Clock {
   sleepUntil(at: number, signal?: AbortSignal): Promise<void>
 }
 
-/** The libp2p pieces that differ between environments. */
-export interface NetworkPort {
-  /** Transports, listen addresses and connection gater for a libp2p node in this environment. */
-  libp2pOptions(
-    settings: NetworkSettings,
-  ): Pick<Libp2pOptions, 'transports' | 'addresses' | 'connectionGater'>
-  /** Called once after every libp2p node of the process stopped (frees native WebRTC threads in Node). */
-  cleanup?(): void
-}
-
-/** What the platform needs to know to build its libp2p transports. */
-export interface NetworkSettings {
-  /** Multiaddrs to listen on (Node); browsers listen on circuit relay + WebRTC instead. */
-  listen: string[]
-  /** Allow dialing private and loopback addresses and plain ws:// (local devnets and tests). */
-  allowPrivateAddresses: boolean
+/** A few small values kept across restarts (keys, identities): atomic, async, no ordering. */
+export interface RecordStore {
+  /** Reads a record, or undefined when it was never written. */
+  get(key: string): Promise<Uint8Array | undefined>
+  /** Writes a record atomically: after a crash the old or the new value is there, whole. */
+  set(key: string, value: Uint8Array): Promise<void>
 }
 
 /** Everything environment-specific the core needs, handed to `createNode`. */
@@ -76,7 +64,16 @@ export interface Platform {
   readonly name: 'node' | 'browser'
   /** Opens (creating if needed) the named store: a directory in Node, an IndexedDB database in browsers. */
   openStore(name: string): Promise<Store>
+  /** Small records (the peer identity): IndexedDB through idb-keyval in browsers, a store in Node. */
+  readonly records: RecordStore
   readonly crypto: CryptoPort
   readonly clock: Clock
-  readonly network: NetworkPort
+}
+
+/** Where a platform keeps its data: `dataDir` in Node, an IndexedDB name `prefix` in browsers. */
+export interface PlatformOptions {
+  /** Node: the directory holding the stores (default `.pp-node` in the working directory). */
+  dataDir?: string
+  /** Browsers: prepended to every IndexedDB database name (default `pp-node-`). */
+  prefix?: string
 }

@@ -5,7 +5,7 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import { nodeCrypto } from '../platform/node/crypto.ts'
-import { nodeNetwork } from '../platform/node/network.ts'
+import { nodeTransports } from '../platform/node/network.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { addressOf } from '../src/ledger/address.ts'
@@ -83,7 +83,7 @@ describe('attacks by well-formed lies against a real relay process (plain libp2p
     const relayAddr = relay.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))!
     const peer = async () => {
       const host = await createHost({
-        network: nodeNetwork,
+        transports: nodeTransports,
         settings: { listen: [], allowPrivateAddresses: true },
         services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
       })

@@ -1,7 +1,7 @@
 import { gossipsub } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
-import { nodeNetwork } from '../platform/node/network.ts'
+import { libp2pNetwork, nodeTransports } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { encodeCbor } from '../src/encoding/cbor.ts'
@@ -39,6 +39,7 @@ describe('hostile peer against a real node (Node, TCP)', function () {
         network: { enableP2P: true, listenAddr: ['/ip4/127.0.0.1/tcp/0'], allowPrivateAddresses: true },
       },
       { ...env.platform, clock },
+      { network: libp2pNetwork() },
     )
     await node.start()
   })
@@ -50,7 +51,7 @@ describe('hostile peer against a real node (Node, TCP)', function () {
 
   async function attacker() {
     const host = await createHost({
-      network: nodeNetwork,
+      transports: nodeTransports,
       settings: { listen: [], allowPrivateAddresses: true },
       services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
     })
@@ -184,7 +185,7 @@ describe('hostile peer against a real node (Node, TCP)', function () {
     for (let s = 0; s < 6; s += 2) await stepSlot(clock, genesis, [node], s)
     const plainHost = async () => {
       const host = await createHost({
-        network: nodeNetwork,
+        transports: nodeTransports,
         settings: { listen: [], allowPrivateAddresses: true },
       })
       hosts.push(host)

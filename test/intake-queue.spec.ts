@@ -85,7 +85,7 @@ describe('a node under a flood of peer blocks still makes its own block in its s
       ),
     )
     const handled = flood.map((block) =>
-      node.receiveBlock(block, 'flooder').then(
+      node.receiveBlock(block, { from: 'flooder' }).then(
         () => events.push('flood-ok'),
         () => events.push('flood-refused'),
       ),

@@ -6,17 +6,16 @@ import { type TCPSocketOptions, tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import { nodeCrypto } from '../platform/node/crypto.ts'
-import { nodeNetwork } from '../platform/node/network.ts'
+import { nodeTransports } from '../platform/node/network.ts'
 import { hash, toHex } from '../src/encoding/hash.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { encodeBlock } from '../src/ledger/block.ts'
 import { genesisState } from '../src/ledger/ledger-state.ts'
 import { encodeTransaction } from '../src/ledger/transaction.ts'
-import { createHost } from '../src/net/host.ts'
+import { createHost, type Libp2pTransports } from '../src/net/host.ts'
 import { encodeGetBlocks, encodeLocate, encodeNewBlock, encodeNewTx } from '../src/net/messages.ts'
 import { protocolId } from '../src/net/protocol-id.ts'
 import { sendRequest } from '../src/net/request-response.ts'
-import type { NetworkPort } from '../src/ports.ts'
 import { bftGenesis, nextBlock, testKeys, transfer } from './support/chain-fixtures.ts'
 import { waitFor } from './support/network-fixtures.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
@@ -26,13 +25,13 @@ const SECONDS = 30
 const SLOT_MS = 250
 
 /** TCP dialling from a chosen loopback address, so the relay sees attackers on other networks. */
-const fromAddress = (localAddress: string): NetworkPort => ({
-  libp2pOptions: () => ({
+const fromAddress =
+  (localAddress: string): Libp2pTransports =>
+  () => ({
     // net.connect's localAddress (not in @libp2p/tcp's option type, passed through to it).
     transports: [tcp({ dialOpts: { localAddress } as TCPSocketOptions })],
     connectionGater: { denyDialMultiaddr: () => false },
-  }),
-})
+  })
 
 describe('load: 50 attacking peers with fresh ids flood a producing relay for 30 s', function () {
   this.timeout(180_000)
@@ -66,7 +65,7 @@ describe('load: 50 attacking peers with fresh ids flood a producing relay for 30
 
     // The honest peer, on 127.0.0.1: follows the blocks the whole time.
     const honest = await createHost({
-      network: nodeNetwork,
+      transports: nodeTransports,
       settings: { listen: [], allowPrivateAddresses: true },
       services: { pubsub: gossipsub() },
     })
@@ -100,7 +99,7 @@ describe('load: 50 attacking peers with fresh ids flood a producing relay for 30
       const localAddress = `127.0.${1 + (i % 3)}.${2 + i}`
       while (Date.now() < deadline) {
         const host = await createHost({
-          network: fromAddress(localAddress),
+          transports: fromAddress(localAddress),
           settings: { listen: [], allowPrivateAddresses: true },
           services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
         })
@@ -147,7 +146,7 @@ describe('load: 50 attacking peers with fresh ids flood a producing relay for 30
     // The attackers' networks end up refused: the last fresh ids could not even connect.
     expect(refused, JSON.stringify(summary)).to.be.greaterThan(connected)
     const late = await createHost({
-      network: fromAddress('127.0.1.200'),
+      transports: fromAddress('127.0.1.200'),
       settings: { listen: [], allowPrivateAddresses: true },
     })
     hosts.push(late)

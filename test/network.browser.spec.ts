@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { browserPlatform } from '../platform/browser/index.ts'
+import { libp2pNetwork } from '../platform/browser/network.ts'
 import { fromHex, toHex } from '../src/encoding/hash.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { waitFor } from './support/network-fixtures.ts'
@@ -30,6 +31,7 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
           network: { enableP2P: true, bootstrapPeers: [ws], allowPrivateAddresses: true },
         },
         await browserPlatform({ prefix }),
+        { network: libp2pNetwork() },
       )
       await tab.start()
       tabs.push(tab)

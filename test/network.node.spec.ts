@@ -1,5 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
+import { libp2pNetwork } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { toHex } from '../src/encoding/hash.ts'
@@ -37,6 +38,7 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
         },
       },
       { ...e.platform, clock },
+      { network: libp2pNetwork() },
     )
     await node.start()
     nodes.push(node)
@@ -116,6 +118,7 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
         },
       },
       { ...joinerEnv.platform, clock },
+      { network: libp2pNetwork() },
     )
     d.addEventListener('sync:progress', (e) => progress.push([e.detail.done, e.detail.total]))
     await d.start()

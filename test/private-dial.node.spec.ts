@@ -5,7 +5,7 @@ import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { gossipsub } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
-import { nodeNetwork } from '../platform/node/network.ts'
+import { nodeTransports } from '../platform/node/network.ts'
 import { createHost } from '../src/net/host.ts'
 import { waitFor } from './support/network-fixtures.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
@@ -45,7 +45,7 @@ describe('a relay dials private addresses that strangers announce only with --al
     const topic = `/pp/${chainId}/peers/1`
     // The target: a peer on a loopback address that never dials the relay itself.
     const target = await createHost({
-      network: nodeNetwork,
+      transports: nodeTransports,
       settings: { listen: ['/ip4/127.0.0.1/tcp/0'], allowPrivateAddresses: true },
     })
     hosts.push(target)
@@ -55,7 +55,7 @@ describe('a relay dials private addresses that strangers announce only with --al
     })
     // The stranger: connected to the relay, announcing the target's address as a discovered peer.
     const stranger = await createHost({
-      network: nodeNetwork,
+      transports: nodeTransports,
       settings: { listen: [], allowPrivateAddresses: true },
       services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
     })

@@ -1,13 +1,13 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
-import { browserNetwork } from '../platform/browser/network.ts'
+import { browserTransports } from '../platform/browser/network.ts'
 import { createHost } from '../src/net/host.ts'
 import { relayWebSocketAddr } from './support/relay-info.ts'
 
 describe('browser node and Node relay', () => {
   it('dials the relay over WebSocket and exchanges a ping on a protocol stream', async () => {
     const host = await createHost({
-      network: browserNetwork,
+      transports: browserTransports,
       settings: { listen: [], allowPrivateAddresses: true },
     })
     try {

@@ -2,17 +2,11 @@ import { isPrivate } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { offsetClock } from '../../src/clock/offset-clock.ts'
 import type { ProducerSecrets } from '../../src/config.ts'
-import { PPError } from '../../src/errors.ts'
 import type { GenesisJson } from '../../src/genesis.ts'
 import { createNode, type PPNode } from '../../src/node.ts'
+import { RelayUnreachableError } from './errors.ts'
 import { browserPlatform } from './index.ts'
-
-/** Thrown when the relay's HTTP API cannot be reached or answers nonsense. */
-export class RelayUnreachableError extends PPError {
-  constructor(message: string) {
-    super('RELAY_UNREACHABLE', message)
-  }
-}
+import { libp2pNetwork } from './network.ts'
 
 /** How a tab joins the network of a relay. */
 export interface JoinRelayOptions {
@@ -99,5 +93,6 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
       },
     },
     platform,
+    { network: libp2pNetwork() },
   )
 }

@@ -1,4 +1,7 @@
-/** The package's browser entry: the core plus the browser platform. */
+/** The package's browser entry: the core, the browser platform and the libp2p network of a tab. */
 export * from '../../src/index.ts'
-export { browserPlatform } from './index.ts'
-export { type JoinRelayOptions, joinRelay, RelayUnreachableError } from './join-relay.ts'
+export * from '../../src/net/index.ts'
+export { RelayUnreachableError } from './errors.ts'
+export { type BrowserPlatformOptions, browserPlatform, createPlatform } from './index.ts'
+export { type JoinRelayOptions, joinRelay } from './join-relay.ts'
+export { browserTransports, libp2pNetwork } from './network.ts'

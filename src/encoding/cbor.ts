@@ -1,12 +1,5 @@
 import * as dagCbor from '@ipld/dag-cbor'
-import { PPError } from '../errors.ts'
-
-/** Thrown when bytes are not valid canonical DAG-CBOR or do not have the expected shape. */
-export class DecodeError extends PPError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('DECODE_FAILED', message, options)
-  }
-}
+import { DecodeError } from '../errors.ts'
 
 /** Deterministic encoding (DAG-CBOR: sorted map keys, minimal integers) of plain data. */
 export function encodeCbor(value: unknown): Uint8Array {

@@ -1,18 +1,11 @@
 import { fromHex, hash, toHex } from '../encoding/hash.ts'
-import { PPError } from '../errors.ts'
+import { InvalidAddressError } from './errors.ts'
 
 /**
  * An account address: "pp" + hex(first 20 bytes of SHA-256(ed25519 public key)) + hex(4-byte
  * checksum = first 4 bytes of SHA-256 of those 20 bytes). 50 characters; the checksum catches typos.
  */
 export type Address = string
-
-/** Thrown when a string is not a well-formed pp-node address or its checksum does not match. */
-export class InvalidAddressError extends PPError {
-  constructor(message: string) {
-    super('INVALID_ADDRESS', message)
-  }
-}
 
 function checksum(id: Uint8Array): string {
   return toHex(hash(id).subarray(0, 4))

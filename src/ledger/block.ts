@@ -1,7 +1,8 @@
 import { concatBytes } from '@noble/hashes/utils.js'
 import * as v from 'valibot'
-import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { hash } from '../encoding/hash.ts'
+import { DecodeError } from '../errors.ts'
 import type { CryptoPort } from '../ports.ts'
 import { type Transaction, txFromWire, txToWire } from './transaction.ts'
 

@@ -1,6 +1,6 @@
-import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { equalBytes, fromHex, toHex } from '../encoding/hash.ts'
-import { StoreCorruptError } from '../errors.ts'
+import { DecodeError, StoreCorruptError } from '../errors.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
 import type { BatchOp, Store } from '../ports.ts'
 import { type Account, AccountLayer } from './account-layers.ts'

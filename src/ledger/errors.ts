@@ -128,3 +128,10 @@ export class InvalidAncestorError extends ValidationError {
     super('INVALID_ANCESTOR', message)
   }
 }
+
+/** Thrown when a string is not a well-formed pp-node address or its checksum does not match. */
+export class InvalidAddressError extends PPError {
+  constructor(message: string) {
+    super('INVALID_ADDRESS', message)
+  }
+}

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
-import { DecodeError } from '../encoding/cbor.ts'
 import { fromHex, toHex } from '../encoding/hash.ts'
+import { DecodeError } from '../errors.ts'
 import type { Block } from './block.ts'
 import { type Transaction, txFromWire } from './transaction.ts'
 

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
-import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { DecodeError } from '../errors.ts'
 import type { Account } from './account-layers.ts'
 import type { Address } from './address.ts'
 import type { ChainTip, EpochEnd, LedgerState, StakeSnapshot } from './ledger-state.ts'

@@ -1,31 +1,38 @@
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
-import type { Connection, PeerId, ServiceMap } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Logger, PeerId, ServiceMap } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, Libp2pOptions } from 'libp2p'
-import { DecodeError } from '../encoding/cbor.ts'
+import { TypedEventEmitter } from 'main-event'
+import { DecodeError } from '../errors.ts'
 import type { Block } from '../ledger/block.ts'
 import { ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
 import type { Transaction } from '../ledger/transaction.ts'
-import type { ChainNetwork, PeerInfo, PPNode } from '../node.ts'
-import { syncFromPeer, WrongChainPeerError } from './chain-sync.ts'
+import { syncFromPeer } from './chain-sync.ts'
 import { dialWithRetry } from './dial-retry.ts'
+import { WrongChainPeerError } from './errors.ts'
 import { publishBlock, publishTransaction, startGossip } from './gossip.ts'
-import { type BaseServices, createHost } from './host.ts'
+import { type BaseServices, createHost, type Libp2pTransports } from './host.ts'
 import { loadIdentity } from './identity.ts'
+import type {
+  ChainNetwork,
+  ChainNetworkEvents,
+  NetworkComponents,
+  NetworkFactory,
+  PeerInfo,
+} from './network-components.ts'
 import { networkOf } from './network-prefix.ts'
 import { peerInfoOf } from './peer-info.ts'
 import { PeerScores } from './peer-scores.ts'
 import { serveSync } from './sync-server.ts'
 
-const log = logger('pp:net')
-
-/** Extra libp2p services (the relay adds its circuit relay server). */
-export interface Libp2pNetworkOptions<T extends ServiceMap> {
+/** How a libp2p network is built: the environment's transports, extra services, injected faults. */
+export interface Libp2pNetworkOptions<T extends ServiceMap = ServiceMap> {
+  /** Transports, listen addresses and gater of this environment (each platform entry supplies its own). */
+  transports: Libp2pTransports
+  /** Extra libp2p services (the relay adds its circuit relay server). */
   services?: Libp2pOptions<T>['services']
-  /** Name of the store holding the peer identity (default "identity"). */
-  identityStore?: string
   /** Injected network faults, for the simulator and tests. */
   conditions?: NetworkConditions
 }
@@ -50,14 +57,25 @@ const ANTI_ENTROPY_MS = 5_000
 /** How often a node announces its addresses on the chain's discovery topic. */
 const DISCOVERY_INTERVAL_MS = 2_000
 
+/** A libp2p network for `createNode(config, platform, { network: libp2pNetwork({ transports }) })`. */
+export function libp2pNetwork<T extends ServiceMap = ServiceMap>(
+  options: Libp2pNetworkOptions<T>,
+): NetworkFactory {
+  return (components) => new Libp2pNetwork(components, options)
+}
+
 /**
- * The seed's network layer on js-libp2p: a host from the platform's transports, gossipsub for
+ * The node's network layer on js-libp2p: a host from the environment's transports, gossipsub for
  * blocks and transactions, the sync protocols, peer scoring, and bootstrap peers kept connected.
  */
-export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNetwork {
+export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
+  extends TypedEventEmitter<ChainNetworkEvents>
+  implements ChainNetwork
+{
   libp2p?: Libp2p<BaseServices & { pubsub: GossipSub } & T>
+  private readonly components: NetworkComponents
   private readonly options: Libp2pNetworkOptions<T>
-  private node?: PPNode
+  private readonly log: Logger
   private readonly scores = new PeerScores()
   private readonly syncing = new Set<string>()
   /** The network (/24, /48) of each peer seen, for per-network scores and limits. */
@@ -67,19 +85,23 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
   private controller = new AbortController()
   private stops: Array<() => unknown> = []
 
-  constructor(options: Libp2pNetworkOptions<T> = {}) {
+  constructor(components: NetworkComponents, options: Libp2pNetworkOptions<T>) {
+    super()
+    this.components = components
     this.options = options
+    this.log = components.logger.forComponent('net')
   }
 
-  async start(node: PPNode): Promise<void> {
-    this.node = node
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.controller = new AbortController()
-    const { network } = node.config
-    const privateKey = await loadIdentity(node.platform, this.options.identityStore)
+    const { config: network, genesis, intake } = this.components
+    const privateKey = await loadIdentity(this.components.records)
+    options.signal?.throwIfAborted()
     const libp2p = await createHost<{ pubsub: GossipSub } & T>({
-      network: node.platform.network,
+      transports: this.options.transports,
       settings: { listen: network.listenAddr, allowPrivateAddresses: network.allowPrivateAddresses },
       privateKey,
+      logger: libp2pLogger(network.nodeId),
       // libp2p's default of 5 inbound connections per second per address would turn away a burst of
       // tabs behind one NAT (or many local peers) at a relay.
       connectionManager: {
@@ -89,7 +111,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       peerDiscovery: [
         pubsubPeerDiscovery({
           interval: DISCOVERY_INTERVAL_MS,
-          topics: [`/pp/${node.genesis.chainId}/peers/1`],
+          topics: [`/pp/${genesis.chainId}/peers/1`],
         }),
       ],
       isBanned: (peer) =>
@@ -108,8 +130,12 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       } as Libp2pOptions<{ pubsub: GossipSub } & T>['services'],
     })
     this.libp2p = libp2p
+    if (options.signal?.aborted) {
+      await this.stop()
+      options.signal.throwIfAborted()
+    }
     this.stops.push(
-      startGossip(libp2p.services.pubsub, node, {
+      startGossip(libp2p.services.pubsub, genesis.chainId, intake, {
         penalise: (peer, reason) => this.penalise(peer.toString(), reason),
         chargeWaste: (peer, reason) => this.chargeWaste(peer.toString(), reason),
         fetchAncestors: (peer) => this.sync(peer),
@@ -117,9 +143,10 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       }),
       serveSync(
         libp2p,
-        node.genesis.chainId,
-        () => node.chainStore,
+        genesis.chainId,
+        this.components.chain,
         (peer, reason) => this.penalise(peer, reason),
+        this.components.logger.forComponent('sync'),
       ),
     )
     const onConnect = (event: CustomEvent<PeerId>): void => {
@@ -130,11 +157,11 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
         if (this.networks.size > 10_000) this.networks.delete(this.networks.keys().next().value as string)
       }
       if (connection !== undefined)
-        node.safeDispatchEvent('peer:connect', { detail: { peer: peerInfoOf(connection) } })
+        this.safeDispatchEvent('peer:connect', { detail: { peer: peerInfoOf(connection) } })
       this.sync(event.detail)
     }
     const onDisconnect = (event: CustomEvent<PeerId>): void => {
-      node.safeDispatchEvent('peer:disconnect', { detail: { id: event.detail.toString() } })
+      this.safeDispatchEvent('peer:disconnect', { detail: { id: event.detail.toString() } })
     }
     const onDiscovery = (event: CustomEvent<{ id: PeerId; multiaddrs: Multiaddr[] }>): void => {
       void this.dialDiscovered(event.detail.id, event.detail.multiaddrs)
@@ -156,7 +183,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
       if (pick !== undefined) this.sync(pick.remotePeer)
     }, ANTI_ENTROPY_MS)
     this.stops.push(() => clearInterval(timer))
-    log('libp2p %s listening on %s', libp2p.peerId, libp2p.getMultiaddrs().join(' '))
+    this.log('libp2p %s listening on %s', libp2p.peerId, libp2p.getMultiaddrs().join(' '))
   }
 
   async stop(): Promise<void> {
@@ -167,12 +194,11 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
   }
 
   broadcastBlock(block: Block): void {
-    if (this.libp2p && this.node) publishBlock(this.libp2p.services.pubsub, this.node.genesis.chainId, block)
+    if (this.libp2p) publishBlock(this.libp2p.services.pubsub, this.components.genesis.chainId, block)
   }
 
   broadcastTransaction(tx: Transaction): void {
-    if (this.libp2p && this.node)
-      publishTransaction(this.libp2p.services.pubsub, this.node.genesis.chainId, tx)
+    if (this.libp2p) publishTransaction(this.libp2p.services.pubsub, this.components.genesis.chainId, tx)
   }
 
   /** How a peer stands in this node's scoring: its score (0 is clean) and whether it is banned. */
@@ -191,20 +217,20 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
   /** Catches up from a peer unless a sync with it is already running; errors only penalise or log. */
   sync(peer: PeerId): void {
     const id = peer.toString()
-    const { libp2p, node } = this
+    const libp2p = this.libp2p
     // A bounded number of syncs at once bounds the memory they hold (two batches each).
-    if (this.syncing.has(id) || this.syncing.size >= MAX_SYNCS || libp2p === undefined || node === undefined)
-      return
+    if (this.syncing.has(id) || this.syncing.size >= MAX_SYNCS || libp2p === undefined) return
     this.syncing.add(id)
-    syncFromPeer(libp2p, node, peer, {
+    const { genesis, chain, intake } = this.components
+    syncFromPeer(libp2p, { genesis, chain: chain(), intake }, peer, {
       signal: this.controller.signal,
-      onProgress: (done, total) => node.safeDispatchEvent('sync:progress', { detail: { done, total } }),
+      onProgress: (done, total) => this.safeDispatchEvent('sync:progress', { detail: { done, total } }),
       onStatus: (status) => {
         this.bestTip = Math.max(this.bestTip ?? 0, status.tip.index)
       },
     })
       .catch((err: Error) => {
-        log('sync from %s stopped: %s', id, err.message)
+        this.log('sync from %s stopped: %s', id, err.message)
         if (isPeerFault(err)) this.penalise(id, err.message)
       })
       .finally(() => this.syncing.delete(id))
@@ -216,9 +242,9 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
    */
   private async dialDiscovered(peer: PeerId, addrs: Multiaddr[]): Promise<void> {
     const libp2p = this.libp2p
-    if (libp2p === undefined || this.node === undefined || this.dialing.has(peer.toString())) return
+    if (libp2p === undefined || this.dialing.has(peer.toString())) return
     if (libp2p.getConnections(peer).some((c) => c.limits === undefined)) return
-    if (libp2p.getConnections().length >= this.node.config.network.maxPeers) return
+    if (libp2p.getConnections().length >= this.components.config.maxPeers) return
     const direct = addrs.filter((a) => {
       const text = a.toString()
       return text.includes('/webrtc') || !text.includes('/p2p-circuit')
@@ -230,14 +256,14 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
     try {
       await dialWithRetry(libp2p, candidates[0], { signal: this.controller.signal })
     } catch (err) {
-      log('could not dial discovered peer %s: %s', peer, (err as Error).message)
+      this.log('could not dial discovered peer %s: %s', peer, (err as Error).message)
     } finally {
       this.dialing.delete(peer.toString())
     }
   }
 
   private penalise(peer: string, reason: string, weight = 1): void {
-    log('penalising %s: %s', peer, reason)
+    this.log('penalising %s: %s', peer, reason)
     const net = this.networks.get(peer)
     if (this.scores.penalise(peer, reason, weight, net)) this.disconnectBanned()
   }
@@ -257,7 +283,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
 
   /** Refuses an inbound connection from a banned network, or from one holding its share of connections already. */
   private refusesInbound(remote: Multiaddr): boolean {
-    const { network } = this.node!.config
+    const network = this.components.config
     const net = networkOf(remote, network.scoreLocalNetworks)
     if (net === undefined) return false
     if (this.scores.isNetworkBanned(net)) return true
@@ -279,7 +305,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap> implements ChainNe
         await closed(this.libp2p, connection.remotePeer, signal)
       } catch (err) {
         if (signal.aborted) return
-        log('bootstrap %s unreachable: %s', addr, (err as Error).message)
+        this.log('bootstrap %s unreachable: %s', addr, (err as Error).message)
       }
       await sleep(delay + Math.random() * delay, signal)
       delay = Math.min(delay * 2, REDIAL_MAX_MS)
@@ -330,4 +356,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       { once: true },
     )
   })
+}
+
+/** libp2p's own components log as `libp2p:<nodeId>:<component>`, so nodes of one process stay apart. */
+function libp2pLogger(nodeId: string): ComponentLogger {
+  return { forComponent: (name) => logger(name.replace(/^libp2p(?=:|$)/, `libp2p:${nodeId}`)) }
 }

@@ -2,11 +2,10 @@ import type { PeerId } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { encodeCbor } from '../encoding/cbor.ts'
 import { equalBytes } from '../encoding/hash.ts'
-import { PPError } from '../errors.ts'
-import { genesisHash } from '../genesis.ts'
+import { type Genesis, genesisHash } from '../genesis.ts'
 import { type Block, decodeBlock } from '../ledger/block.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
-import type { PPNode } from '../node.ts'
+import { WrongChainPeerError } from './errors.ts'
 import {
   decodeBlocks,
   decodeLocated,
@@ -19,16 +18,10 @@ import {
   MAX_REQUEST_BYTES,
   type Status,
 } from './messages.ts'
+import type { ChainIntake } from './network-components.ts'
 import { protocolId } from './protocol-id.ts'
 import { sendRequest } from './request-response.ts'
 import { SYNC_PROTOCOLS } from './sync-server.ts'
-
-/** Thrown when a peer follows a chain with another genesis. */
-export class WrongChainPeerError extends PPError {
-  constructor(message: string) {
-    super('WRONG_CHAIN_PEER', message)
-  }
-}
 
 /** Hashes of the best chain at the tip, tip−1, tip−2, tip−4, … and genesis: finds a common ancestor in one round trip. */
 export async function chainLocator(chain: ChainStore): Promise<Uint8Array[]> {
@@ -69,7 +62,7 @@ export async function fetchStatus(
  */
 export async function syncFromPeer(
   libp2p: Libp2p,
-  node: PPNode,
+  node: { genesis: Genesis; chain: ChainStore; intake: ChainIntake },
   peer: PeerId,
   options: {
     signal?: AbortSignal
@@ -78,7 +71,7 @@ export async function syncFromPeer(
   } = {},
 ): Promise<number> {
   const chainId = node.genesis.chainId
-  const chain = node.chainStore
+  const chain = node.chain
   const status = await fetchStatus(libp2p, peer, chainId, options.signal)
   if (!equalBytes(status.genesis, genesisHash(node.genesis))) {
     throw new WrongChainPeerError(`peer ${peer} follows another chain (genesis differs)`)
@@ -115,7 +108,11 @@ export async function syncFromPeer(
     next += batch.length
     pending = next <= status.tip.index ? fetchBatch(next) : Promise.resolve([])
     pending.catch(() => {}) // a failure surfaces when awaited
-    if ((await node.receiveBlocks(batch, peer.toString())) === 'added') added += batch.length
+    const outcome = await node.intake.receiveBlocks(batch, {
+      from: peer.toString(),
+      ...(options.signal && { signal: options.signal }),
+    })
+    if (outcome === 'added') added += batch.length
     options.onProgress?.(next - ancestor - 1, total)
   }
   return added

@@ -27,3 +27,10 @@ export class RequestRefusedError extends PPError {
     super('REQUEST_REFUSED', message)
   }
 }
+
+/** Thrown when a peer follows a chain with another genesis, or shares no block with us. */
+export class WrongChainPeerError extends PPError {
+  constructor(message: string) {
+    super('WRONG_CHAIN_PEER', message)
+  }
+}

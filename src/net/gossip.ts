@@ -1,13 +1,12 @@
 import { type GossipSub, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import { DecodeError } from '../encoding/cbor.ts'
 import { equalBytes } from '../encoding/hash.ts'
+import { DecodeError, MempoolFullError } from '../errors.ts'
 import { type Block, decodeBlock, encodeBlock } from '../ledger/block.ts'
 import { DuplicateTxError, ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
 import { decodeTransaction, encodeTransaction, type Transaction } from '../ledger/transaction.ts'
-import { MempoolFullError } from '../mempool.ts'
-import type { PPNode } from '../node.ts'
 import { decodeNewBlock, decodeNewTx, encodeNewBlock, encodeNewTx } from './messages.ts'
+import type { ChainIntake } from './network-components.ts'
 
 /** Gossip topics of a chain: one for blocks, one for transactions. */
 export function gossipTopics(chainId: string): { blocks: string; txs: string } {
@@ -41,8 +40,13 @@ const BENIGN_TX_CODES = new Set(['BAD_NONCE', 'INSUFFICIENT_BALANCE', 'UNKNOWN_S
  * or transaction the node accepts is forwarded (Accept), a duplicate or not-yet-connectable one is
  * dropped quietly (Ignore), an invalid one is dropped and its sender penalised (Reject).
  */
-export function startGossip(pubsub: GossipSub, node: PPNode, hooks: GossipHooks): () => void {
-  const topics = gossipTopics(node.genesis.chainId)
+export function startGossip(
+  pubsub: GossipSub,
+  chainId: string,
+  node: ChainIntake,
+  hooks: GossipHooks,
+): () => void {
+  const topics = gossipTopics(chainId)
   pubsub.topicValidators.set(topics.blocks, async (peer, message) => {
     if (await impaired(hooks)) return TopicValidatorResult.Ignore
     let block: Block
@@ -62,7 +66,7 @@ export function startGossip(pubsub: GossipSub, node: PPNode, hooks: GossipHooks)
       return TopicValidatorResult.Reject
     }
     try {
-      const outcome = await node.receiveBlock(block, peer.toString())
+      const outcome = await node.receiveBlock(block, { from: peer.toString() })
       // Only fully validated blocks are relayed, and not an issuer's second block for a slot.
       return outcome === 'duplicate' || node.isEquivocation(block)
         ? TopicValidatorResult.Ignore

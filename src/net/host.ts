@@ -1,16 +1,30 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import type { PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
+import type { ComponentLogger, PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
-import type { NetworkPort, NetworkSettings } from '../ports.ts'
+
+/** What the platform needs to know to build its libp2p transports. */
+export interface NetworkSettings {
+  /** Multiaddrs to listen on (Node); browsers listen on circuit relay + WebRTC instead. */
+  listen: string[]
+  /** Allow dialing private and loopback addresses and plain ws:// (local devnets and tests). */
+  allowPrivateAddresses: boolean
+}
+
+/** The libp2p pieces that differ between environments: transports, listen addresses, gater. */
+export type Libp2pTransports = (
+  settings: NetworkSettings,
+) => Pick<Libp2pOptions, 'transports' | 'addresses' | 'connectionGater'>
 
 /** What a pp-node libp2p host is built from. */
 export interface HostOptions<T extends ServiceMap> {
-  network: NetworkPort
+  transports: Libp2pTransports
   settings: NetworkSettings
+  /** Per-node logger handed to every libp2p component. */
+  logger?: ComponentLogger
   /** The node's persistent identity; a fresh one when absent. */
   privateKey?: PrivateKey
   /** Extra libp2p services (the relay adds a circuit relay server). */
@@ -33,10 +47,11 @@ export type BaseServices = {
 export async function createHost<T extends ServiceMap = ServiceMap>(
   options: HostOptions<T>,
 ): Promise<Libp2p<BaseServices & T>> {
-  const platformOptions = options.network.libp2pOptions(options.settings)
+  const platformOptions = options.transports(options.settings)
   const banned = options.isBanned ?? (() => false)
   return createLibp2p({
     ...(options.privateKey !== undefined && { privateKey: options.privateKey }),
+    ...(options.logger !== undefined && { logger: options.logger }),
     ...platformOptions,
     connectionGater: {
       ...platformOptions.connectionGater,

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
-import { DecodeError, decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { DecodeError } from '../errors.ts'
 import { MAX_BLOCK_BYTES_HARD } from '../ledger/block.ts'
 import { MAX_TX_BYTES } from '../ledger/transaction.ts'
 

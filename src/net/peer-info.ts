@@ -1,5 +1,5 @@
 import type { Connection } from '@libp2p/interface'
-import type { PeerInfo } from '../node.ts'
+import type { PeerInfo } from './network-components.ts'
 
 /** The transport a connection runs over, read from its remote multiaddr. */
 export function transportOf(connection: Connection): PeerInfo['transport'] {

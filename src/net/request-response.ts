@@ -1,5 +1,4 @@
-import type { PeerId, Stream } from '@libp2p/interface'
-import { logger } from '@libp2p/logger'
+import type { Logger, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
@@ -9,8 +8,6 @@ import {
   RequestRefusedError,
   RequestTimeoutError,
 } from './errors.ts'
-
-const log = logger('pp:net:rpc')
 
 /** Default time a whole request/response exchange may take. */
 const DEFAULT_TIMEOUT_MS = 15_000
@@ -27,6 +24,8 @@ export interface ServeOptions {
   handler: (request: Uint8Array, peer: PeerId) => Promise<Uint8Array>
   /** Told when a peer sends an oversized or malformed request, or stalls. */
   onMisbehaviour?: (peer: PeerId, reason: string) => void
+  /** Where failed answers are logged. */
+  log: Logger
 }
 
 function frame(status: number, payload: Uint8Array): Uint8Array {
@@ -71,7 +70,7 @@ export function serveRequests(libp2p: Libp2p, protocol: string, options: ServeOp
       await lp.write(response, { signal })
       await stream.close({ signal })
     } catch (err) {
-      log('%s: answering %s failed: %s', protocol, peer, (err as Error).message)
+      options.log('%s: answering %s failed: %s', protocol, peer, (err as Error).message)
       stream.abort(err as Error)
     }
   }

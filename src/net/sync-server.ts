@@ -1,3 +1,4 @@
+import type { Logger } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { genesisHash } from '../genesis.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
@@ -29,8 +30,10 @@ export function serveSync(
   chainId: string,
   chain: () => ChainStore,
   onMisbehaviour: (peer: string, reason: string) => void,
+  log: Logger,
 ): () => Promise<void> {
   const common = {
+    log,
     maxRequestBytes: MAX_REQUEST_BYTES,
     maxResponseBytes: MAX_BLOCKS_RESPONSE_BYTES,
     timeoutMs: REQUEST_TIMEOUT_MS,
