@@ -1,5 +1,8 @@
-// `npm run build`: the four outputs of ARCHITECTURE.md. `--if-needed` skips when dist is newer than every source.
-import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+// `npm run build`: the package's Node and browser entries with their type declarations, the
+// `<script>` bundle, the relay and the demo page (see OUTPUTS). `--if-needed` skips when dist is
+// newer than every source.
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as esbuild from 'esbuild'
 import { browserOptions } from './esbuild-browser.ts'
@@ -11,7 +14,13 @@ const OUTPUTS = [
   'dist/pp-node.min.js',
   'dist/relay.js',
   'dist/demo.js',
+  'dist/types/platform/node/package-entry.d.ts',
+  'dist/types/platform/browser/package-entry.d.ts',
 ]
+// The browser entry leaves the package's dependencies to the user's bundler and carries the rest
+// inline: @libp2p/webrtc is a build-time dependency only, because its react-native-webrtc
+// dependency would make npm install react-native (~100 MB) for every user (js-libp2p#3609).
+const DEPENDENCIES = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies)
 
 function newest(path) {
   const stat = statSync(path)
@@ -43,7 +52,7 @@ await Promise.all([
     ...browserOptions,
     entryPoints: ['platform/browser/package-entry.ts'],
     outfile: 'dist/browser/index.js',
-    packages: 'external',
+    external: DEPENDENCIES.flatMap((name) => [name, `${name}/*`]),
   }),
   esbuild.build({
     ...browserOptions,
@@ -62,7 +71,27 @@ await Promise.all([
     metafile: false,
   }),
 ])
+emitDeclarations()
 // The relay serves dist/: the demo page, the embed example and their styles sit beside the bundles.
 mkdirSync('dist', { recursive: true })
 for (const file of ['index.html', 'embed.html', 'demo.css']) copyFileSync(`demo/${file}`, `dist/${file}`)
-console.log(`built ${OUTPUTS.join(', ')} in ${Math.round(performance.now() - started)} ms`)
+console.log(
+  `built ${OUTPUTS.length} outputs in ${Math.round(performance.now() - started)} ms: ${OUTPUTS.join(', ')}`,
+)
+
+/** Type declarations of both entries in dist/types, their imports pointing at `.js` as published files must. */
+function emitDeclarations() {
+  rmSync('dist/types', { recursive: true, force: true })
+  execFileSync('tsc', ['-p', 'tsconfig.types.json'], { stdio: 'inherit' })
+  const rewrite = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) rewrite(path)
+      else {
+        const text = readFileSync(path, 'utf8')
+        writeFileSync(path, text.replace(/((?:from |import\()['"]\.{1,2}\/[^'"]*)\.ts(['"])/g, '$1.js$2'))
+      }
+    }
+  }
+  rewrite('dist/types')
+}

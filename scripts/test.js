@@ -1,4 +1,4 @@
-// `npm test`: typecheck, lint, the Node tests (mocha), the Chromium tests (web-test-runner), then one summary line.
+// `npm test`: typecheck, lint, import cycles, the Node tests (mocha), the Chromium tests (web-test-runner), then one summary line.
 //   npm test                          everything
 //   npm test -- --only node|browser|chromium|firefox   one environment or both browsers (still typechecks and lints unless --fast)
 //   npm test -- test/store.spec.ts    chosen files, in every environment they belong to
@@ -46,6 +46,11 @@ if (!values.fast) {
     ['typecheck', 'tsc', ['-p', 'tsconfig.json']],
     ['typecheck core (no @types/node)', 'tsc', ['-p', 'tsconfig.core.json']],
     ['lint', 'biome', ['check', '.']],
+    [
+      'import cycles',
+      'dpdm',
+      ['--no-tree', '--no-warning', '--exit-code', 'circular:1', 'src/**/*.ts', 'platform/**/*.ts', 'relay/*.ts'],
+    ],
   ]) {
     const { code } = await run(label, cmd, args)
     if (code !== 0) failedStages++
