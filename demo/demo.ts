@@ -26,19 +26,31 @@ function message(text: string, ok: boolean): void {
   el.className = `message ${ok ? 'ok' : 'error'}`
 }
 
-/** The tab's keys, made once and kept in its IndexedDB. */
+/**
+ * The tab's keys, made once and kept as one record (signing seed ‖ VRF seed) in the platform's
+ * records; a wallet an earlier version kept in a store of its own is moved there.
+ */
 async function loadWallet(prefix: string): Promise<{ secret: Uint8Array; vrfSecret: Uint8Array }> {
+  const { records } = await browserPlatform({ prefix })
+  let keys = await records.get('wallet')
+  if (keys === undefined) {
+    keys =
+      (await legacyWallet(prefix)) ??
+      new Uint8Array([...ed25519.utils.randomSecretKey(), ...ed25519.utils.randomSecretKey()])
+    await records.set('wallet', keys)
+  }
+  return { secret: keys.slice(0, 32), vrfSecret: keys.slice(32, 64) }
+}
+
+/** The wallet of an earlier version, from its own IndexedDB store (left in place until the tab is removed). */
+async function legacyWallet(prefix: string): Promise<Uint8Array | undefined> {
+  const dbs = await indexedDB.databases()
+  if (!dbs.some((db) => db.name === `${prefix}wallet`)) return undefined
   const store = await (await browserPlatform({ prefix })).openStore('wallet')
   try {
     const secret = await store.get('secret')
     const vrfSecret = await store.get('vrfSecret')
-    if (secret && vrfSecret) return { secret, vrfSecret }
-    const fresh = { secret: ed25519.utils.randomSecretKey(), vrfSecret: ed25519.utils.randomSecretKey() }
-    await store.batch([
-      { type: 'put', key: 'secret', value: fresh.secret },
-      { type: 'put', key: 'vrfSecret', value: fresh.vrfSecret },
-    ])
-    return fresh
+    return secret && vrfSecret ? new Uint8Array([...secret, ...vrfSecret]) : undefined
   } finally {
     await store.close()
   }

@@ -1,10 +1,12 @@
 // Each tab is its own node with its own IndexedDB store. The tab's id lives in sessionStorage (kept
 // across reloads of that tab) and is held with a Web Lock, so a duplicated tab, which copies
-// sessionStorage, notices the id is taken and makes its own.
+// sessionStorage, notices the id is taken and makes its own. When each tab was last seen is kept
+// in one small IndexedDB database (idb-keyval), so stores of tabs gone for a day can be removed.
+import { createStore, del, get, set } from 'idb-keyval'
 
 const KEY = 'pp-tab-id'
-const SEEN = 'pp-tab-seen-'
 const ABANDONED_MS = 24 * 3600_000
+const lastSeen = createStore('pp-tabs', 'last-seen')
 
 function holdLock(name: string, waitMs: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -26,8 +28,8 @@ export async function claimTabId(): Promise<string> {
     while (!(await holdLock(`pp-tab-${id}`, 100)))
     sessionStorage.setItem(KEY, id)
   }
-  const seen = () => localStorage.setItem(`${SEEN}${id}`, String(Date.now()))
-  seen()
+  const seen = () => set(id, Date.now(), lastSeen)
+  await seen()
   setInterval(seen, 60_000)
   return id
 }
@@ -39,9 +41,9 @@ export async function removeAbandonedStores(current: string): Promise<number> {
   for (const db of await indexedDB.databases()) {
     const id = /^pp-tab-([0-9a-f]{8})-/.exec(db.name ?? '')?.[1]
     if (id === undefined || id === current || held.has(`pp-tab-${id}`)) continue
-    if (Date.now() - Number(localStorage.getItem(`${SEEN}${id}`) ?? 0) < ABANDONED_MS) continue
+    if (Date.now() - ((await get<number>(id, lastSeen)) ?? 0) < ABANDONED_MS) continue
     indexedDB.deleteDatabase(db.name!)
-    localStorage.removeItem(`${SEEN}${id}`)
+    await del(id, lastSeen)
     removed++
   }
   return removed
