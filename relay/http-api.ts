@@ -76,7 +76,7 @@ function intParam(url: URL, name: string, fallback: number): number {
   return n
 }
 
-/** Serves the seed's application layer (submit tx, query state, get peers) as HTTP JSON, plus pages and metrics. */
+/** Serves the node to applications (submit tx, query state, get peers) as HTTP JSON, plus pages and metrics. */
 export function createHttpApi(options: HttpApiOptions): Server {
   const { node, metrics } = options
   const routes: Array<

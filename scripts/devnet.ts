@@ -1,4 +1,4 @@
-// `npm run devnet`: the seed's picture on one machine — a relay and 3 producer nodes, each its own
+// `npm run devnet`: a small network on one machine — a relay and 3 producer nodes, each its own
 // process and data dir, on a fresh Praos devnet. Prints the demo URL and a status line every few
 // slots; Ctrl-C stops everything. `--duration <s>` stops by itself and exits 1 unless all tips agree.
 import { type ChildProcess, spawn } from 'node:child_process'

@@ -1,7 +1,7 @@
 import { ConfigError } from './errors.ts'
 import { type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
 
-/** The seed's NetworkConfig: the same fields and meaning in Node and in browsers. */
+/** How a node takes part in the network: the same fields and meaning in Node and in browsers. */
 export interface NetworkConfig {
   /** false runs a standalone node with no networking at all. */
   enableP2P: boolean

@@ -16,7 +16,7 @@ interface Entry {
 const FEE_SINK = 'fee-sink' as Address
 
 /**
- * The seed's transaction queue: bounded by bytes, deduplicated by hash, every transaction valid
+ * The transaction queue: bounded by bytes, deduplicated by hash, every transaction valid
  * on top of the tip state plus the transactions before it (so each sender's nonces are in order).
  */
 export class Mempool {

@@ -9,7 +9,7 @@ import { type Address, isAddress } from './address.ts'
 
 /** Largest encoded transaction accepted from anywhere, memo included. */
 export const MAX_TX_BYTES = 1024
-/** Largest memo (UTF-8 bytes): the seed's `submitTransaction(string)` payload rides here. */
+/** Largest memo (UTF-8 bytes): free text an application attaches to a transfer. */
 export const MAX_MEMO_BYTES = 256
 
 /** Moves `amount` from `from` to `to`, paying `fee` to the block producer. */

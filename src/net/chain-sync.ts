@@ -56,7 +56,7 @@ export async function fetchStatus(
 }
 
 /**
- * The seed's "Sync State from Peers": when the peer's chain is longer, find the common ancestor,
+ * Catching up from one peer: when the peer's chain is longer, find the common ancestor,
  * fetch the blocks after it in batches and hand each to the node, which validates it and switches
  * forks only by the chain-selection rule. Reports progress; returns how many blocks were added.
  */

@@ -36,7 +36,7 @@ async function impaired(hooks: GossipHooks): Promise<boolean> {
 const BENIGN_TX_CODES = new Set(['BAD_NONCE', 'INSUFFICIENT_BALANCE', 'UNKNOWN_SENDER'])
 
 /**
- * Subscribes to the chain's topics with validators that are the seed's acknowledgement: a block
+ * Subscribes to the chain's topics with validators that decide what is relayed: a block
  * or transaction the node accepts is forwarded (Accept), a duplicate or not-yet-connectable one is
  * dropped quietly (Ignore), an invalid one is dropped and its sender penalised (Reject).
  */
@@ -116,7 +116,7 @@ export function startGossip(
   }
 }
 
-/** Publishes a block as the seed's `new_block` message; never throws (no peers is fine). */
+/** Publishes a block as a `new_block` message (index, slot, hash, block); never throws (no peers is fine). */
 export function publishBlock(pubsub: GossipSub, chainId: string, block: Block): void {
   const data = encodeNewBlock(block.header.index, block.header.slot, block.hash, encodeBlock(block))
   pubsub.publish(gossipTopics(chainId).blocks, data).catch(() => {})

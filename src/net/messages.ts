@@ -80,14 +80,14 @@ export const encodeStatus = (s: Status): Uint8Array => encodeCbor(s)
 /** Decodes and checks a status message. */
 export const decodeStatus = (b: Uint8Array): Status => parse(StatusSchema, b, MAX_REQUEST_BYTES, 'status')
 
-/** The seed's `get_blocks {from_index, count}` request. */
+/** A `get_blocks {from_index, count}` request: up to `count` best-chain blocks from `from_index`. */
 export const encodeGetBlocks = (from_index: number, count: number): Uint8Array =>
   encodeCbor({ type: 'get_blocks', from_index, count })
 /** Decodes and checks a `get_blocks` request (count 1–100). */
 export const decodeGetBlocks = (b: Uint8Array) =>
   parse(GetBlocksSchema, b, MAX_REQUEST_BYTES, 'get_blocks request')
 
-/** The seed's `blocks` response: encoded blocks in order. */
+/** A `blocks` response: encoded blocks in order. */
 export const encodeBlocks = (blocks: Uint8Array[]): Uint8Array => encodeCbor({ type: 'blocks', blocks })
 /** Decodes and checks a `blocks` response (the blocks themselves are decoded by the caller). */
 export const decodeBlocks = (b: Uint8Array): Uint8Array[] =>
@@ -104,7 +104,7 @@ export const encodeLocated = (index: number): Uint8Array => encodeCbor({ type: '
 export const decodeLocated = (b: Uint8Array): number =>
   parse(LocatedSchema, b, MAX_REQUEST_BYTES, 'located response').index
 
-/** The seed's `new_block {index, slot, hash}` announcement, with the block itself. */
+/** A `new_block {index, slot, hash}` gossip announcement, with the block itself. */
 export const encodeNewBlock = (
   index: number,
   slot: number,

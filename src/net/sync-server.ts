@@ -14,14 +14,14 @@ import {
 import { protocolId } from './protocol-id.ts'
 import { serveRequests } from './request-response.ts'
 
-/** Names of the sync protocols (the seed's FetchServer/FetchClient). */
+/** Names of the sync protocols: status, blocks by index, chain locator. */
 export const SYNC_PROTOCOLS = { status: 'status', blocks: 'blocks', locate: 'locate' } as const
 
 /** How long a peer may take to send its whole request. */
 const REQUEST_TIMEOUT_MS = 10_000
 
 /**
- * The seed's FetchServer: answers `status`, `get_blocks {from_index, count}` → `blocks`, and chain
+ * Serves the sync protocols: answers `status`, `get_blocks {from_index, count}` → `blocks`, and chain
  * locators, from the best chain. Every request is size-capped and schema-checked; a peer that
  * sends garbage is reported through `onMisbehaviour`. Returns a function that unregisters it.
  */
