@@ -145,4 +145,35 @@ describe('the packed package, installed into an empty project as a user would', 
     expect(code).to.include('RTCPeerConnection')
     console.log(`      browser example bundle ${(code.length / 1024).toFixed(0)} KiB (not minified)`)
   })
+
+  it('a node without P2P loads no networking code: the core bundles without libp2p', async () => {
+    const bundle = (entry: string) =>
+      esbuild.build({
+        absWorkingDir: ROOT,
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        minify: true,
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      })
+    const [core, full] = await Promise.all([
+      bundle('src/index.ts'),
+      bundle('platform/browser/package-entry.ts'),
+    ])
+    const packagesOf = (inputs: string[]) =>
+      new Set(
+        inputs.map((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(i)?.[1]).filter((p) => p !== undefined),
+      )
+    const corePackages = packagesOf(Object.keys(core.metafile.inputs))
+    // Only libp2p's logger (a debug wrapper) is shared with the network; no transport, gossip or libp2p itself.
+    expect([...corePackages].filter((p) => /libp2p|multiaddr|chainsafe/.test(p))).to.deep.equal([
+      '@libp2p/logger',
+    ])
+    expect(packagesOf(Object.keys(full.metafile.inputs))).to.include.keys('libp2p', '@libp2p/gossipsub')
+    const kib = (r: typeof core) => (r.outputFiles[0].contents.length / 1024).toFixed(0)
+    console.log(`      minified: P2P-less core ${kib(core)} KiB, full browser node ${kib(full)} KiB`)
+  })
 })
