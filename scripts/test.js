@@ -49,7 +49,15 @@ if (!values.fast) {
     [
       'import cycles',
       'dpdm',
-      ['--no-tree', '--no-warning', '--exit-code', 'circular:1', 'src/**/*.ts', 'platform/**/*.ts', 'relay/*.ts'],
+      [
+        '--no-tree',
+        '--no-warning',
+        '--exit-code',
+        'circular:1',
+        'src/**/*.ts',
+        'platform/**/*.ts',
+        'relay/*.ts',
+      ],
     ],
   ]) {
     const { code } = await run(label, cmd, args)
