@@ -8,6 +8,7 @@ import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
 import { HttpError } from './errors.ts'
 import type { Faucet } from './faucet.ts'
+import type { HealthCheck } from './health.ts'
 import { httpStatusOf } from './http-status.ts'
 import type { RelayMetrics } from './metrics.ts'
 
@@ -29,6 +30,9 @@ export interface HttpApiOptions {
   /** The relay's own multiaddrs (for `GET /bootstrap` and the pages). */
   bootstrapAddrs: () => string[]
   metrics: RelayMetrics
+  health: HealthCheck
+  /** The running version, reported by `GET /status`. */
+  version: string
   faucet?: Faucet
   /** Directory with index.html, embed.html and the browser bundles. */
   staticDir: string
@@ -82,7 +86,15 @@ export function createHttpApi(options: HttpApiOptions): Server {
   const routes: Array<
     [string, RegExp, (req: IncomingMessage, url: URL, match: RegExpMatchArray) => Promise<[number, unknown]>]
   > = [
-    ['GET', /^\/status$/, async () => [200, status(node)]],
+    ['GET', /^\/status$/, async () => [200, status(node, options.version)]],
+    [
+      'GET',
+      /^\/health$/,
+      async () => {
+        const health = options.health.report()
+        return [health.healthy ? 200 : 503, health]
+      },
+    ],
     ['GET', /^\/bootstrap$/, async () => [200, { multiaddrs: options.bootstrapAddrs() }]],
     ['GET', /^\/genesis$/, async () => [200, genesisToJson(node.genesis)]],
     ['GET', /^\/peers$/, async () => [200, node.getPeers()]],
@@ -151,7 +163,7 @@ export function createHttpApi(options: HttpApiOptions): Server {
         ]
       },
     ],
-    ['GET', /^\/metrics$/, async () => [200, metrics.render()]],
+    ['GET', /^\/metrics$/, async () => [200, await metrics.render()]],
   ]
 
   return createServer(async (req, res) => {
@@ -193,9 +205,10 @@ export function createHttpApi(options: HttpApiOptions): Server {
   })
 }
 
-function status(node: PPNode): unknown {
+function status(node: PPNode, version: string): unknown {
   const s = node.getState()
   return {
+    version,
     chainId: s.chainId,
     slot: s.slot,
     epoch: s.epoch,

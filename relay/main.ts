@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { toHex } from '../src/encoding/hash.ts'
 import { addressOf } from '../src/ledger/address.ts'
+import { createRelayLog } from './relay-log.ts'
 import { type RelayOptions, startRelayNode } from './relay-node.ts'
+import { VERSION } from './version.ts'
 import { runWallet } from './wallet.ts'
 
 const USAGE = `Usage: node relay.js [options]          (every option also reads the environment variable shown)
@@ -31,10 +33,13 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --bootstrap <addr>     a peer multiaddr to keep connected to; repeatable (PP_BOOTSTRAP, comma-separated)
   --max-peers <n>        most connections kept (PP_MAX_PEERS, default 200)
   --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
+  --log-format <f>       "text" (time, level, message) or "json" (one object per line) for the
+                         relay's event lines (PP_LOG_FORMAT, default text)
   --slot-ms <n>          slot length of a devnet made by the relay (PP_SLOT_MS, default 1000)
   --epoch-length <n>     slots per epoch of a devnet made by the relay; Praos needs more than 3k/f
                          (PP_EPOCH_LENGTH, default 40: k = 5, f = 1/2)
   --reset                delete the data dir's chain, identity and devnet first
+  -v, --version          print the version
   -h, --help             show this help`
 
 function fail(message: string): never {
@@ -49,7 +54,7 @@ function whole(name: string, value: string, min: number, max: number): number {
   return n
 }
 
-function parseOptions(): RelayOptions | undefined {
+function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undefined {
   const env = process.env
   let parsed: ReturnType<
     typeof parseArgs<{
@@ -72,10 +77,12 @@ function parseOptions(): RelayOptions | undefined {
         bootstrap: { type: 'string', multiple: true },
         'max-peers': { type: 'string' },
         log: { type: 'string' },
+        'log-format': { type: 'string' },
         reset: { type: 'boolean' },
         'slot-ms': { type: 'string' },
         'epoch-length': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     })
   } catch (err) {
@@ -84,6 +91,10 @@ function parseOptions(): RelayOptions | undefined {
   const v = parsed.values as Record<string, string | string[] | boolean | undefined>
   if (v.help === true) {
     console.log(USAGE)
+    return undefined
+  }
+  if (v.version === true) {
+    console.log(`pp-node ${VERSION}`)
     return undefined
   }
   const str = (name: string, envName: string, fallback?: string): string | undefined =>
@@ -98,6 +109,9 @@ function parseOptions(): RelayOptions | undefined {
   const faucetKeyFile = str('faucet-key', 'PP_FAUCET_KEY')
   const epochLength = str('epoch-length', 'PP_EPOCH_LENGTH')
   const faucetGrant = str('faucet-grant', 'PP_FAUCET_GRANT')
+  const logFormat = str('log-format', 'PP_LOG_FORMAT', 'text')
+  if (logFormat !== 'text' && logFormat !== 'json')
+    fail(`--log-format must be "text" or "json", got "${logFormat}"`)
   if (faucetGrant !== undefined && !/^[1-9]\d{0,19}$/.test(faucetGrant))
     fail(`--faucet-grant must be a whole number of coins ≥ 1, got "${faucetGrant}"`)
   return {
@@ -119,6 +133,7 @@ function parseOptions(): RelayOptions | undefined {
       ...(epochLength && { epochLength: whole('epoch-length', epochLength, 1, 1_000_000) }),
     },
     staticDir: fileURLToPath(new URL('../dist/', import.meta.url)),
+    logFormat,
   }
 }
 
@@ -127,54 +142,82 @@ const short = (hex: string): string => hex.slice(0, 12)
 async function main(): Promise<void> {
   // A closed stdout (the terminal or pipe went away) must not take the node down with it.
   process.stdout.on('error', () => {})
-  const options = parseOptions()
-  if (options === undefined) return
+  const parsed = parseOptions()
+  if (parsed === undefined) return
+  const { logFormat, ...options } = parsed
+  const log = createRelayLog(logFormat)
   const relay = await startRelayNode(options).catch((err: Error & { code?: string }) => {
     const inUse = /EADDRINUSE.*?(\d+\.\d+\.\d+\.\d+:\d+)/s.exec(err.message)
-    console.error(
+    log.error(
       `pp-node: ${inUse ? `address ${inUse[1]} is already in use (another relay running? pick other ports)` : err.message}`,
     )
     process.exit(err.code === 'CONFIG_INVALID' ? 2 : 1)
   })
   const { node } = relay
   const state = node.getState()
-  console.log(
-    `pp-node relay for chain ${state.chainId} (${node.genesis.mode}), tip ${state.tip.index} ${short(state.tip.hash)}`,
+  log.info(
+    `pp-node ${VERSION} relay for chain ${state.chainId} (${node.genesis.mode}), tip ${state.tip.index} ${short(state.tip.hash)}`,
+    { version: VERSION, chainId: state.chainId, tip: state.tip },
   )
-  console.log(`  data dir   ${options.dataDir}`)
-  for (const addr of relay.multiaddrs()) console.log(`  listening  ${addr}`)
-  console.log(`  http       ${relay.httpUrl}  (demo page, /status, /metrics)`)
-  if (state.producer) console.log(`  producing  as ${state.producer.address}`)
+  log.info(`  data dir   ${options.dataDir}`, { dataDir: options.dataDir })
+  for (const addr of relay.multiaddrs()) log.info(`  listening  ${addr}`, { listening: addr })
+  log.info(`  http       ${relay.httpUrl}  (demo page, /status, /health, /metrics)`, { http: relay.httpUrl })
+  if (state.producer)
+    log.info(`  producing  as ${state.producer.address}`, { producer: state.producer.address })
   node.addEventListener('block:added', ({ detail: { block, produced } }) => {
     const h = block.header
-    console.log(
+    log.info(
       `block ${h.index} slot ${h.slot} ${short(toHex(block.hash))} by ${short(addressOf(h.issuer))} ${block.txs.length} tx${produced ? ' (produced)' : ''}`,
+      {
+        event: 'block',
+        index: h.index,
+        slot: h.slot,
+        hash: toHex(block.hash),
+        txs: block.txs.length,
+        produced,
+      },
     )
   })
   node.addEventListener('block:rejected', ({ detail }) =>
-    console.log(
+    log.warn(
       `rejected block ${detail.index} ${short(detail.hash)}: ${detail.error.code} ${detail.error.message}`,
+      {
+        event: 'block-rejected',
+        index: detail.index,
+        hash: detail.hash,
+        code: detail.error.code,
+        ...(detail.from && { from: detail.from }),
+      },
     ),
   )
   node.addEventListener('chain:reorg', ({ detail }) =>
-    console.log(
+    log.info(
       `reorg: rolled back ${detail.depth} block(s), new tip ${detail.toIndex} ${short(detail.toHash)}`,
+      {
+        event: 'reorg',
+        ...detail,
+      },
     ),
   )
   node.addEventListener('peer:connect', ({ detail: { peer } }) =>
-    console.log(`peer joined ${peer.id} over ${peer.transport} (${peer.direction})`),
+    log.info(`peer joined ${peer.id} over ${peer.transport} (${peer.direction})`, {
+      event: 'peer-joined',
+      ...peer,
+    }),
   )
-  node.addEventListener('peer:disconnect', ({ detail }) => console.log(`peer left ${detail.id}`))
-  node.addEventListener('error', ({ detail }) => console.error(`error: ${detail.error.message}`))
+  node.addEventListener('peer:disconnect', ({ detail }) =>
+    log.info(`peer left ${detail.id}`, { event: 'peer-left', id: detail.id }),
+  )
+  node.addEventListener('error', ({ detail }) => log.error(`error: ${detail.error.message}`))
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) process.exit(130)
     stopping = true
-    console.log(`${signal}: stopping (again to force)`)
+    log.info(`${signal}: stopping (again to force)`)
     relay.stop().then(
       () => process.exit(0),
       (err: Error) => {
-        console.error(`pp-node: stop failed: ${err.message}`)
+        log.error(`pp-node: stop failed: ${err.message}`)
         process.exit(1)
       },
     )

@@ -1,82 +1,104 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { slotStart } from '../src/consensus/slot-clock.ts'
 import type { PPNode } from '../src/node.ts'
 
-/** Chain and peer metrics of a node, rendered as Prometheus text. */
-export class RelayMetrics {
-  private readonly node: PPNode
-  private readonly counters = {
-    produced: 0,
-    received: 0,
-    rejected: 0,
-    equivocations: 0,
-    reorgs: 0,
-    txAccepted: 0,
-    txRejected: 0,
-  }
-  private readonly started = Date.now()
+/** Seconds buckets for block import and propagation: 1 ms to 30 s. */
+const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
-  constructor(node: PPNode) {
-    this.node = node
-    node.addEventListener('block:added', (e) => {
-      if (e.detail.produced) this.counters.produced++
-      else this.counters.received++
+/**
+ * The relay's metrics in one prom-client registry: the node's chain and peer metrics, two
+ * histograms (block import time, propagation delay), build info, and — registered by libp2p's
+ * prometheus metrics on the same registry — libp2p's own and the standard process metrics.
+ */
+export class RelayMetrics {
+  readonly registry: Registry
+
+  constructor(node: PPNode, version: string, registry: Registry) {
+    this.registry = registry
+    const registers = [registry]
+    const counter = (name: string, help: string) => new Counter({ name, help, registers })
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          if (node.running) this.set(read())
+        },
+      })
+    new Gauge({
+      name: 'pp_build_info',
+      help: 'The running version (always 1).',
+      labelNames: ['version'],
+      registers,
     })
-    node.addEventListener('block:rejected', () => this.counters.rejected++)
-    node.addEventListener('block:equivocation', () => this.counters.equivocations++)
-    node.addEventListener('chain:reorg', () => this.counters.reorgs++)
-    node.addEventListener('tx:accepted', () => this.counters.txAccepted++)
-    node.addEventListener('tx:rejected', () => this.counters.txRejected++)
+      .labels(version)
+      .set(1)
+    gauge('pp_tip_height', 'Index of the best chain tip.', () => node.getState().tip.index)
+    gauge('pp_tip_slot', 'Slot of the best chain tip.', () => node.getState().tip.slot)
+    gauge('pp_slot', 'Current slot by the clock.', () => node.getState().slot)
+    gauge('pp_sync_lag_slots', 'Slots between the clock and the tip.', () => {
+      const s = node.getState()
+      return Math.max(0, s.slot - s.tip.slot)
+    })
+    gauge('pp_mempool_transactions', 'Pending transactions.', () => node.getState().mempool.transactions)
+    gauge('pp_mempool_bytes', 'Pending transaction bytes.', () => node.getState().mempool.bytes)
+    new Gauge({
+      name: 'pp_peers',
+      help: 'Connected peers by transport.',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        const peers = node.running ? node.getPeers() : []
+        for (const transport of ['tcp', 'ws', 'webrtc', 'circuit'])
+          this.labels(transport).set(peers.filter((p) => p.transport === transport).length)
+      },
+    })
+    const produced = counter('pp_blocks_produced_total', 'Blocks this node produced.')
+    const received = counter('pp_blocks_received_total', 'Blocks received and added.')
+    const importTime = new Histogram({
+      name: 'pp_block_import_seconds',
+      help: 'Time to validate and add a received block (a synced run counts its share per block).',
+      buckets: SECONDS_BUCKETS,
+      registers,
+    })
+    const propagation = new Histogram({
+      name: 'pp_block_propagation_seconds',
+      help: 'From the start of a received block’s slot until the block was added here.',
+      buckets: SECONDS_BUCKETS,
+      registers,
+    })
+    node.addEventListener('block:added', ({ detail }) => {
+      if (detail.produced) return produced.inc()
+      received.inc()
+      if (detail.importMs !== undefined) importTime.observe(detail.importMs / 1000)
+      // Blocks caught up by sync are old news: only blocks that arrived alone measure propagation.
+      if (detail.synced === false) {
+        const delay = node.platform.clock.now() - slotStart(node.genesis, detail.block.header.slot)
+        propagation.observe(Math.max(0, delay) / 1000)
+      }
+    })
+    const on = (
+      event: 'block:rejected' | 'block:equivocation' | 'chain:reorg' | 'tx:accepted' | 'tx:rejected',
+      name: string,
+      help: string,
+    ) => {
+      const c = counter(name, help)
+      node.addEventListener(event, () => c.inc())
+    }
+    on('block:rejected', 'pp_blocks_rejected_total', 'Blocks rejected as invalid.')
+    on(
+      'block:equivocation',
+      'pp_block_equivocations_total',
+      'Second valid blocks of one issuer for one slot (kept as fork candidates, not relayed).',
+    )
+    on('chain:reorg', 'pp_reorgs_total', 'Chain switches to another fork.')
+    on('tx:accepted', 'pp_txs_accepted_total', 'Transactions admitted to the mempool.')
+    on('tx:rejected', 'pp_txs_rejected_total', 'Transactions refused.')
   }
 
   /** The Prometheus text exposition of every metric. */
-  render(): string {
-    const s = this.node.getState()
-    const byTransport = new Map<string, number>()
-    for (const p of this.node.getPeers())
-      byTransport.set(p.transport, (byTransport.get(p.transport) ?? 0) + 1)
-    const memory = process.memoryUsage()
-    const lines: string[] = []
-    const metric = (name: string, type: string, help: string, samples: Array<[string, number]>) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
-      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`)
-    }
-    metric('pp_tip_height', 'gauge', 'Index of the best chain tip.', [['', s.tip.index]])
-    metric('pp_tip_slot', 'gauge', 'Slot of the best chain tip.', [['', s.tip.slot]])
-    metric('pp_slot', 'gauge', 'Current slot by the clock.', [['', s.slot]])
-    metric('pp_sync_lag_slots', 'gauge', 'Slots between the clock and the tip.', [
-      ['', Math.max(0, s.slot - s.tip.slot)],
-    ])
-    metric('pp_blocks_produced_total', 'counter', 'Blocks this node produced.', [
-      ['', this.counters.produced],
-    ])
-    metric('pp_blocks_received_total', 'counter', 'Blocks received and added.', [
-      ['', this.counters.received],
-    ])
-    metric('pp_blocks_rejected_total', 'counter', 'Blocks rejected as invalid.', [
-      ['', this.counters.rejected],
-    ])
-    metric(
-      'pp_block_equivocations_total',
-      'counter',
-      'Second valid blocks of one issuer for one slot (kept as fork candidates, not relayed).',
-      [['', this.counters.equivocations]],
-    )
-    metric('pp_reorgs_total', 'counter', 'Chain switches to another fork.', [['', this.counters.reorgs]])
-    metric('pp_txs_accepted_total', 'counter', 'Transactions admitted to the mempool.', [
-      ['', this.counters.txAccepted],
-    ])
-    metric('pp_txs_rejected_total', 'counter', 'Transactions refused.', [['', this.counters.txRejected]])
-    metric('pp_mempool_transactions', 'gauge', 'Pending transactions.', [['', s.mempool.transactions]])
-    metric('pp_mempool_bytes', 'gauge', 'Pending transaction bytes.', [['', s.mempool.bytes]])
-    metric(
-      'pp_peers',
-      'gauge',
-      'Connected peers by transport.',
-      ['tcp', 'ws', 'webrtc', 'circuit'].map((t) => [`{transport="${t}"}`, byTransport.get(t) ?? 0]),
-    )
-    metric('pp_process_resident_bytes', 'gauge', 'Resident memory of the relay process.', [['', memory.rss]])
-    metric('pp_uptime_seconds', 'gauge', 'Seconds since the relay started.', [
-      ['', Math.round((Date.now() - this.started) / 1000)],
-    ])
-    return `${lines.join('\n')}\n`
+  render(): Promise<string> {
+    return this.registry.metrics()
   }
 }

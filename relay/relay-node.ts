@@ -3,6 +3,8 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { Registry } from 'prom-client'
 import { nodePlatform } from '../platform/node/index.ts'
 import { libp2pNetwork } from '../platform/node/network.ts'
 import type { ProducerSecrets } from '../src/config.ts'
@@ -13,8 +15,10 @@ import { type Genesis, genesisToJson, parseGenesis } from '../src/genesis.ts'
 import type { Libp2pNetwork } from '../src/net/chain-network.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { Faucet } from './faucet.ts'
+import { HealthCheck } from './health.ts'
 import { createHttpApi } from './http-api.ts'
 import { RelayMetrics } from './metrics.ts'
+import { VERSION } from './version.ts'
 
 /** Everything the relay process is configured with (CLI flags and environment). */
 export interface RelayOptions {
@@ -147,6 +151,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
   if (options.faucetKeyFile !== undefined)
     faucetSecret = parseKeyFile(await readJson(options.faucetKeyFile), options.faucetKeyFile).secret
   const platform = nodePlatform({ dataDir: options.dataDir })
+  const registry = new Registry()
   const node = createNode(
     {
       genesis,
@@ -166,16 +171,21 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     {
       network: libp2pNetwork({
         services: { relay: circuitRelayServer({ reservations: { ...RELAY_LIMITS } }) },
+        // libp2p's metrics and the standard process metrics, on the relay's own registry.
+        metrics: prometheusMetrics({ registry, preserveExistingMetrics: true }),
+        userAgent: `pp-node/${VERSION} node/${process.versions.node}`,
       }),
     },
   )
   const network = node.network as Libp2pNetwork
   await node.start()
   const multiaddrs = (): string[] => (network.libp2p?.getMultiaddrs() ?? []).map((a) => a.toString())
-  const metrics = new RelayMetrics(node)
+  const metrics = new RelayMetrics(node, VERSION, registry)
   const http = createHttpApi({
     node,
     metrics,
+    health: new HealthCheck(node),
+    version: VERSION,
     bootstrapAddrs: multiaddrs,
     staticDir: options.staticDir,
     ...(faucetSecret && {

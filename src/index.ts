@@ -31,5 +31,12 @@ export type {
   NetworkFactory,
   PeerInfo,
 } from './net/network-components.ts'
-export { createNode, type NodeComponents, type NodeStatus, PPNode, type PPNodeEvents } from './node.ts'
+export {
+  type BlockAdded,
+  createNode,
+  type NodeComponents,
+  type NodeStatus,
+  PPNode,
+  type PPNodeEvents,
+} from './node.ts'
 export type * from './ports.ts'

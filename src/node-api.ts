@@ -6,10 +6,23 @@ import type { ValidationError } from './ledger/errors.ts'
 import type { Transaction } from './ledger/transaction.ts'
 import type { PeerInfo } from './net/network-components.ts'
 
+/** How a block joined the best chain. */
+export interface BlockAdded {
+  block: Block
+  /** True for the node's own blocks. */
+  produced: boolean
+  /** The peer it came from. */
+  from?: string
+  /** True when it came in a run fetched by sync, false when alone (gossip, the API). */
+  synced?: boolean
+  /** Milliseconds spent validating and adding it (a run's time shared among its blocks). */
+  importMs?: number
+}
+
 /** The node's events and their details. */
 export interface PPNodeEvents {
   slot: CustomEvent<{ slot: number; epoch: number; produced: boolean }>
-  'block:added': CustomEvent<{ block: Block; produced: boolean; from?: string }>
+  'block:added': CustomEvent<BlockAdded>
   'block:rejected': CustomEvent<{ hash: string; index: number; error: ValidationError; from?: string }>
   /** A second valid block by one issuer for one slot: kept as a fork candidate, not relayed. */
   'block:equivocation': CustomEvent<{ issuer: string; slot: number; hashes: [string, string]; from?: string }>

@@ -28,11 +28,11 @@ import type {
   NetworkFactory,
   PeerInfo,
 } from './net/network-components.ts'
-import type { NodeStatus, PPNodeEvents } from './node-api.ts'
+import type { BlockAdded, NodeStatus, PPNodeEvents } from './node-api.ts'
 import type { Platform } from './ports.ts'
 
 export type { BlockOutcome, NetworkFactory, PeerInfo } from './net/network-components.ts'
-export type { NodeStatus, PPNodeEvents } from './node-api.ts'
+export type { BlockAdded, NodeStatus, PPNodeEvents } from './node-api.ts'
 
 /** The parts a node is built from besides its configuration and platform. */
 export interface NodeComponents {
@@ -205,7 +205,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   async receiveBlock(block: Block, options: IntakeOptions = {}): Promise<BlockOutcome> {
     const { from, signal } = options
     await this.whenDue(block.header.slot, signal)
-    return this.intakeQueue.run(() => this.intake([block], from), { peer: from ?? 'local' }, signal)
+    return this.intakeQueue.run(() => this.intake([block], { from }), { peer: from ?? 'local' }, signal)
   }
 
   /**
@@ -219,12 +219,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     return this.intakeQueue.run(
       async () => {
         try {
-          return await this.intake(blocks, from)
+          return await this.intake(blocks, { from, synced: true })
         } catch (err) {
           if (blocks.length === 1 || !(err instanceof ValidationError) || err instanceof UnknownParentError)
             throw err
           let outcome: BlockOutcome = 'duplicate'
-          for (const block of blocks) outcome = await this.intake([block], from)
+          for (const block of blocks) outcome = await this.intake([block], { from, synced: true })
           return outcome
         }
       },
@@ -355,13 +355,17 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     )
     if (block === undefined) return false
     this.recordIssued(block)
-    this.applyAdoption(await chain.adopt([block]), true)
+    this.applyAdoption(await chain.adopt([block]), { produced: true })
     this.network?.broadcastBlock(block)
     this.log('produced block %d in slot %d', block.header.index, slot)
     return true
   }
 
-  private async intake(blocks: Block[], from?: string): Promise<BlockOutcome> {
+  private async intake(
+    blocks: Block[],
+    { from, synced = false }: { from?: string | undefined; synced?: boolean },
+  ): Promise<BlockOutcome> {
+    const started = performance.now()
     const chain = this.requireChain('receiveBlock')
     let fresh = blocks
     while (fresh.length > 0 && (await chain.hasBlock(fresh[0].hash))) fresh = fresh.slice(1)
@@ -385,7 +389,9 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
         this.validator.rememberSide(fresh, states.slice(-fresh.length))
         return 'side'
       }
-      this.applyAdoption(await chain.adoptValidated(branch, states), false, from)
+      const adoption = await chain.adoptValidated(branch, states)
+      const importMs = (performance.now() - started) / fresh.length
+      this.applyAdoption(adoption, { produced: false, synced, importMs, ...(from && { from }) })
       return 'added'
     } catch (err) {
       if (fresh.length === 1 && err instanceof ValidationError && !(err instanceof UnknownParentError)) {
@@ -416,7 +422,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     })
   }
 
-  private applyAdoption(adoption: Adoption, produced: boolean, from?: string): void {
+  private applyAdoption(adoption: Adoption, how: Omit<BlockAdded, 'block'>): void {
     const chain = this.chain!
     const last = adoption.applied[adoption.applied.length - 1]
     const oldTip = this.tipSummary
@@ -433,8 +439,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
         },
       })
     }
-    for (const block of adoption.applied)
-      this.safeDispatchEvent('block:added', { detail: { block, produced, ...(from && { from }) } })
+    for (const block of adoption.applied) this.safeDispatchEvent('block:added', { detail: { block, ...how } })
   }
 }
 

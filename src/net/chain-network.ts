@@ -35,6 +35,10 @@ export interface Libp2pNetworkOptions<T extends ServiceMap = ServiceMap> {
   services?: Libp2pOptions<T>['services']
   /** Injected network faults, for the simulator and tests. */
   conditions?: NetworkConditions
+  /** libp2p's metrics implementation (the relay passes Prometheus metrics). */
+  metrics?: Libp2pOptions['metrics']
+  /** Told to peers by identify, e.g. "pp-node/0.2.0". */
+  userAgent?: string
 }
 
 /** Faults the simulator injects: per-message latency and loss on gossip, and blocked peers (partitions). */
@@ -102,6 +106,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       settings: { listen: network.listenAddr, allowPrivateAddresses: network.allowPrivateAddresses },
       privateKey,
       logger: libp2pLogger(network.nodeId),
+      ...(this.options.metrics && { metrics: this.options.metrics }),
+      ...(this.options.userAgent && { userAgent: this.options.userAgent }),
       // libp2p's default of 5 inbound connections per second per address would turn away a burst of
       // tabs behind one NAT (or many local peers) at a relay.
       connectionManager: {

@@ -25,6 +25,10 @@ export interface HostOptions<T extends ServiceMap> {
   settings: NetworkSettings
   /** Per-node logger handed to every libp2p component. */
   logger?: ComponentLogger
+  /** libp2p's metrics implementation (the relay passes Prometheus metrics). */
+  metrics?: Libp2pOptions['metrics']
+  /** Told to peers by identify, e.g. "pp-node/0.2.0". */
+  userAgent?: string
   /** The node's persistent identity; a fresh one when absent. */
   privateKey?: PrivateKey
   /** Extra libp2p services (the relay adds a circuit relay server). */
@@ -52,6 +56,8 @@ export async function createHost<T extends ServiceMap = ServiceMap>(
   return createLibp2p({
     ...(options.privateKey !== undefined && { privateKey: options.privateKey }),
     ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
+    ...(options.userAgent !== undefined && { nodeInfo: { userAgent: options.userAgent } }),
     ...platformOptions,
     connectionGater: {
       ...platformOptions.connectionGater,
