@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { multiaddr } from '@multiformats/multiaddr'
 import { toHex } from '../src/encoding/hash.ts'
 import { addressOf } from '../src/ledger/address.ts'
 import { createRelayLog } from './relay-log.ts'
@@ -23,7 +24,12 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
                          a devnet made by the relay has its own faucet account (not a pool) holding
                          a tenth of the supply, so all grants together stay under 10 % of the stake
   --faucet-grant <n>     coins per faucet grant (PP_FAUCET_GRANT, default 0.5 % of the genesis supply)
-  --host <ip>            address to listen on (PP_HOST, default 127.0.0.1; 0.0.0.0 for every interface)
+  --host <ip>            address to listen on (PP_HOST, default 127.0.0.1; 0.0.0.0 for every interface,
+                         as a server needs)
+  --announce <addr>      a public multiaddr peers should dial, e.g. /dns4/relay.example.com/tcp/4001
+                         or /ip4/203.0.113.7/tcp/4002/ws, told by identify and GET /bootstrap instead
+                         of the bind addresses (behind NAT, in a container); repeatable
+                         (PP_ANNOUNCE, comma-separated)
   --allow-private        also dial private and loopback addresses, e.g. peers announced on a LAN
                          devnet (PP_ALLOW_PRIVATE=1; off by default: strangers cannot make the relay
                          probe its local network; \`npm start\` turns it on for its local devnet)
@@ -75,6 +81,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
         'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
         bootstrap: { type: 'string', multiple: true },
+        announce: { type: 'string', multiple: true },
         'max-peers': { type: 'string' },
         log: { type: 'string' },
         'log-format': { type: 'string' },
@@ -104,6 +111,14 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
   const bootstrap =
     (v.bootstrap as string[] | undefined) ?? env.PP_BOOTSTRAP?.split(',').filter(Boolean) ?? []
   for (const addr of bootstrap) if (!addr.startsWith('/')) fail(`--bootstrap "${addr}" is not a multiaddr`)
+  const announce = (v.announce as string[] | undefined) ?? env.PP_ANNOUNCE?.split(',').filter(Boolean) ?? []
+  for (const addr of announce) {
+    try {
+      multiaddr(addr)
+    } catch (err) {
+      fail(`--announce "${addr}" is not a multiaddr: ${(err as Error).message}`)
+    }
+  }
   const genesisFile = str('genesis', 'PP_GENESIS')
   const producerKeyFile = str('producer-key', 'PP_PRODUCER_KEY')
   const faucetKeyFile = str('faucet-key', 'PP_FAUCET_KEY')
@@ -126,6 +141,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
     wsPort: whole('ws-port', str('ws-port', 'PP_WS_PORT', '4002')!, 0, 65535),
     httpPort: whole('http-port', str('http-port', 'PP_HTTP_PORT', '8080')!, 0, 65535),
     bootstrapPeers: bootstrap,
+    ...(announce.length > 0 && { announce }),
     maxPeers: whole('max-peers', str('max-peers', 'PP_MAX_PEERS', '200')!, 1, 100_000),
     reset: v.reset === true,
     devnet: {
@@ -160,7 +176,9 @@ async function main(): Promise<void> {
     { version: VERSION, chainId: state.chainId, tip: state.tip },
   )
   log.info(`  data dir   ${options.dataDir}`, { dataDir: options.dataDir })
-  for (const addr of relay.multiaddrs()) log.info(`  listening  ${addr}`, { listening: addr })
+  // With --announce, libp2p tells peers the announced addresses only: those are what matter.
+  const label = options.announce ? 'announcing' : 'listening '
+  for (const addr of relay.multiaddrs()) log.info(`  ${label} ${addr}`, { [label.trim()]: addr })
   log.info(`  http       ${relay.httpUrl}  (demo page, /status, /health, /metrics)`, { http: relay.httpUrl })
   if (state.producer)
     log.info(`  producing  as ${state.producer.address}`, { producer: state.producer.address })

@@ -40,6 +40,8 @@ export interface RelayOptions {
   wsPort: number
   httpPort: number
   bootstrapPeers: string[]
+  /** Public multiaddrs to announce instead of the bind addresses (behind NAT, in a container). */
+  announce?: string[]
   maxPeers: number
   /** Start over: delete the chain, keys and devnet of the data dir first. */
   reset?: boolean
@@ -163,6 +165,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
           `/ip4/${options.host}/tcp/${options.wsPort}/ws`,
         ],
         bootstrapPeers: options.bootstrapPeers,
+        ...(options.announce && { announceAddr: options.announce }),
         maxPeers: options.maxPeers,
         allowPrivateAddresses: options.allowPrivate,
       },

@@ -11,6 +11,11 @@ export interface NetworkConfig {
   bootstrapPeers: string[]
   /** Multiaddrs to listen on (Node); browsers listen through relays and WebRTC instead. */
   listenAddr: string[]
+  /**
+   * Multiaddrs peers should dial, told by identify instead of the listen addresses: the public
+   * address of a server behind NAT or in a container (e.g. `/dns4/relay.example.com/tcp/4001`).
+   */
+  announceAddr: string[]
   /** Connections kept at most. */
   maxPeers: number
   /** Dial private/loopback addresses and plain ws:// (local devnets, tests). */
@@ -71,6 +76,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     nodeId: n.nodeId ?? 'pp-node',
     bootstrapPeers: n.bootstrapPeers ?? [],
     listenAddr: n.listenAddr ?? [],
+    announceAddr: n.announceAddr ?? [],
     maxPeers: n.maxPeers ?? 50,
     allowPrivateAddresses: n.allowPrivateAddresses ?? false,
     scoreLocalNetworks: n.scoreLocalNetworks ?? !(n.allowPrivateAddresses ?? false),
@@ -79,7 +85,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   if (!Number.isInteger(network.maxPeers) || network.maxPeers < 1) {
     throw new ConfigError(`network.maxPeers must be a whole number ≥ 1, got ${network.maxPeers}`)
   }
-  for (const addr of [...network.bootstrapPeers, ...network.listenAddr]) {
+  for (const addr of [...network.bootstrapPeers, ...network.listenAddr, ...network.announceAddr]) {
     if (typeof addr !== 'string' || !addr.startsWith('/'))
       throw new ConfigError(`network: "${addr}" is not a multiaddr`)
   }

@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
+import { nodeTransports } from '../platform/node/network.ts'
+import { createHost } from '../src/net/host.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 const run = promisify(execFile)
@@ -116,4 +120,55 @@ describe('operating a relay: version, health, logs with time and level, Promethe
     expect(health.body.healthy).to.equal(false)
     expect(health.body.reason).to.match(/^stale: the tip \(slot \d+\) is \d+ slots old/)
   })
+
+  it('--announce: GET /bootstrap and identify give the announced addresses, not the bind addresses', async () => {
+    const tcpPort = await freePort()
+    const announced = ['/dns4/relay.example.com/tcp/4001', '/ip4/203.0.113.7/tcp/4002/ws']
+    const relay = await startRelayProcess([
+      '--data-dir',
+      await dataDir(),
+      '--tcp-port',
+      String(tcpPort),
+      '--ws-port',
+      '0',
+      '--http-port',
+      '0',
+      ...announced.flatMap((a) => ['--announce', a]),
+    ])
+    relays.push(relay)
+    const { multiaddrs } = (await get(relay, '/bootstrap')).body as { multiaddrs: string[] }
+    const peerId = multiaddrs[0].split('/p2p/')[1]
+    expect(multiaddrs).to.deep.equal(announced.map((a) => `${a}/p2p/${peerId}`))
+    const host = await createHost({
+      transports: nodeTransports,
+      settings: { listen: [], allowPrivateAddresses: true },
+    })
+    try {
+      const identified = new Promise<string[]>((resolve) =>
+        host.addEventListener(
+          'peer:identify',
+          (e) => resolve(e.detail.listenAddrs.map((a) => a.toString())),
+          {
+            once: true,
+          },
+        ),
+      )
+      await host.dial(multiaddr(`/ip4/127.0.0.1/tcp/${tcpPort}/p2p/${peerId}`))
+      expect(await identified).to.have.members(announced)
+    } finally {
+      await host.stop()
+    }
+  })
 })
+
+/** A TCP port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}

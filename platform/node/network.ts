@@ -12,7 +12,7 @@ import type { NetworkFactory } from '../../src/net/network-components.ts'
  */
 export const nodeTransports: Libp2pTransports = (settings) => ({
   transports: [tcp(), webSockets()],
-  addresses: { listen: settings.listen },
+  addresses: { listen: settings.listen, ...(settings.announce?.length && { announce: settings.announce }) },
   connectionGater: {
     denyDialMultiaddr: (addr) => !settings.allowPrivateAddresses && isPrivate(addr),
   },

@@ -103,7 +103,11 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     options.signal?.throwIfAborted()
     const libp2p = await createHost<{ pubsub: GossipSub } & T>({
       transports: this.options.transports,
-      settings: { listen: network.listenAddr, allowPrivateAddresses: network.allowPrivateAddresses },
+      settings: {
+        listen: network.listenAddr,
+        announce: network.announceAddr,
+        allowPrivateAddresses: network.allowPrivateAddresses,
+      },
       privateKey,
       logger: libp2pLogger(network.nodeId),
       ...(this.options.metrics && { metrics: this.options.metrics }),

@@ -10,6 +10,8 @@ import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 export interface NetworkSettings {
   /** Multiaddrs to listen on (Node); browsers listen on circuit relay + WebRTC instead. */
   listen: string[]
+  /** Multiaddrs told to peers instead of the listen addresses (Node servers behind NAT). */
+  announce?: string[]
   /** Allow dialing private and loopback addresses and plain ws:// (local devnets and tests). */
   allowPrivateAddresses: boolean
 }
