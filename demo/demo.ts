@@ -10,6 +10,8 @@ import { SlotTimeline } from './timeline.ts'
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T
 const config = (window as unknown as { PP_CONFIG?: { api?: string } }).PP_CONFIG ?? {}
 const relay = config.api || location.origin
+/** Relays the tab stays connected to: `?relays=<url>,<url>` in the page's address, else its own. */
+const relays = new URLSearchParams(location.search).get('relays')?.split(',').filter(Boolean) ?? [relay]
 
 function log(text: string, bad = false): void {
   const item = document.createElement('li')
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   const address = addressOf(publicKey)
   $('address').textContent = address
   const clockOffsetMs = await measureClockOffset(relay)
-  const node = await joinRelay({ relay, prefix, producer: wallet, clockOffsetMs })
+  const node = await joinRelay({ relays, prefix, producer: wallet, clockOffsetMs })
   if (Math.abs(clockOffsetMs) > node.genesis.slotMs / 2) {
     const warning = $('clock-warning')
     warning.textContent = `this computer's clock is ${(Math.abs(clockOffsetMs) / 1000).toFixed(1)} s ${clockOffsetMs > 0 ? 'behind' : 'ahead of'} the relay; the node keeps the relay's time`

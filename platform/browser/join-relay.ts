@@ -8,10 +8,16 @@ import { RelayUnreachableError } from './errors.ts'
 import { browserPlatform } from './index.ts'
 import { libp2pNetwork } from './network.ts'
 
-/** How a tab joins the network of a relay. */
+/** How a tab joins the network of one or several relays. */
 export interface JoinRelayOptions {
   /** The relay's HTTP address (default: the page's own origin). */
   relay?: string
+  /**
+   * Several relays' HTTP addresses (instead of `relay`): the genesis and clock come from the
+   * first that answers, and the node keeps a connection to every one that does, so it stays on
+   * the network when one of them goes away (and reconnects when it comes back).
+   */
+  relays?: string[]
   /** IndexedDB database name prefix: one per node (default "pp-node-"). */
   prefix?: string
   producer?: ProducerSecrets
@@ -64,31 +70,52 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T
 }
 
-/**
- * Creates a browser node on the chain of a relay: fetches its genesis and multiaddrs, stores
- * the chain in IndexedDB. Call `start()` on the result.
- *
- * @example
- * const node = await joinRelay({ relay: 'http://127.0.0.1:8080' })
- * await node.start()
- */
-export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode> {
-  const base = options.relay ?? globalThis.location?.origin ?? ''
+/** What a relay's HTTP API tells a tab: the chain's genesis and the relay's multiaddrs. */
+async function relayInfo(
+  base: string,
+): Promise<{ base: string; genesis: GenesisJson; multiaddrs: string[] }> {
   const [genesis, bootstrap] = await Promise.all([
     getJson<GenesisJson>(`${base}/genesis`),
     getJson<{ multiaddrs: string[] }>(`${base}/bootstrap`),
   ])
-  const offset = options.clockOffsetMs ?? (await measureClockOffset(base))
+  return { base, genesis, multiaddrs: bootstrap.multiaddrs }
+}
+
+/**
+ * Creates a browser node on the chain of one or several relays: fetches the genesis and the
+ * relays' multiaddrs, stores the chain in IndexedDB. Call `start()` on the result.
+ *
+ * @example
+ * const node = await joinRelay({ relays: ['https://relay-1.example.org', 'https://relay-2.example.org'] })
+ * await node.start()
+ */
+export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode> {
+  const bases = options.relays ?? [options.relay ?? globalThis.location?.origin ?? '']
+  if (bases.length === 0) throw new RelayUnreachableError('joinRelay: no relay given')
+  const answers = await Promise.allSettled(bases.map(relayInfo))
+  const reached = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
+  const first = reached[0]
+  if (first === undefined)
+    throw new RelayUnreachableError(
+      answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : '')).join('; '),
+    )
+  // Relays down right now are left out; the node redials the ones it knows when they drop.
+  const bootstrapPeers = reached
+    .filter((r) => r.genesis.chainId === first.genesis.chainId)
+    .flatMap((r) => r.multiaddrs.filter((a) => a.includes('/ws')))
+  const offset = options.clockOffsetMs ?? (await measureClockOffset(first.base))
   const local = await browserPlatform(options.prefix === undefined ? {} : { prefix: options.prefix })
   const platform = offset === 0 ? local : { ...local, clock: offsetClock(local.clock, offset) }
   return createNode(
     {
-      genesis,
+      genesis: first.genesis,
       ...(options.producer && { producer: options.producer }),
       network: {
         enableP2P: true,
-        bootstrapPeers: bootstrap.multiaddrs.filter((a) => a.includes('/ws')),
-        allowPrivateAddresses: options.allowPrivateAddresses ?? isPrivateHost(new URL(base).hostname),
+        bootstrapPeers,
+        allowPrivateAddresses:
+          options.allowPrivateAddresses ??
+          bases.every((base) => isPrivateHost(new URL(base, globalThis.location?.href).hostname)),
         ...(options.maxPeers !== undefined && { maxPeers: options.maxPeers }),
       },
     },
