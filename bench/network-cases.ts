@@ -274,7 +274,7 @@ export async function footprint(peers: number): Promise<Figure[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-relay-'))
   const child = spawn(
     process.execPath,
-    ['relay.js', '--data-dir', dataDir, '--tcp-port', '0', '--ws-port', '0', '--http-port', '0'],
+    ['relay.js', '--data-dir', dataDir, '--tcp-port', '0', '--ws-port', '0', '--webrtc-port', '0', '--http-port', '0'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   let out = ''

@@ -35,6 +35,8 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
                          probe its local network; \`npm start\` turns it on for its local devnet)
   --tcp-port <n>         TCP port for Node peers (PP_TCP_PORT, default 4001)
   --ws-port <n>          WebSocket port for browser tabs (PP_WS_PORT, default 4002)
+  --webrtc-port <n>      UDP port for WebRTC-Direct, which pages served over https can reach without a
+                         CA certificate (PP_WEBRTC_PORT, default 4003; "off" for none)
   --http-port <n>        HTTP API, demo page and metrics (PP_HTTP_PORT, default 8080)
   --bootstrap <addr>     a peer multiaddr to keep connected to; repeatable (PP_BOOTSTRAP, comma-separated)
   --max-peers <n>        most connections kept (PP_MAX_PEERS, default 200)
@@ -79,6 +81,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
         'allow-private': { type: 'boolean' },
         'tcp-port': { type: 'string' },
         'ws-port': { type: 'string' },
+        'webrtc-port': { type: 'string' },
         'http-port': { type: 'string' },
         bootstrap: { type: 'string', multiple: true },
         announce: { type: 'string', multiple: true },
@@ -125,6 +128,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
   const epochLength = str('epoch-length', 'PP_EPOCH_LENGTH')
   const faucetGrant = str('faucet-grant', 'PP_FAUCET_GRANT')
   const logFormat = str('log-format', 'PP_LOG_FORMAT', 'text')
+  const webrtcPort = str('webrtc-port', 'PP_WEBRTC_PORT', '4003')!
   if (logFormat !== 'text' && logFormat !== 'json')
     fail(`--log-format must be "text" or "json", got "${logFormat}"`)
   if (faucetGrant !== undefined && !/^[1-9]\d{0,19}$/.test(faucetGrant))
@@ -139,6 +143,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
     allowPrivate: v['allow-private'] === true || env.PP_ALLOW_PRIVATE === '1',
     tcpPort: whole('tcp-port', str('tcp-port', 'PP_TCP_PORT', '4001')!, 0, 65535),
     wsPort: whole('ws-port', str('ws-port', 'PP_WS_PORT', '4002')!, 0, 65535),
+    ...(webrtcPort !== 'off' && { webrtcPort: whole('webrtc-port', webrtcPort, 0, 65535) }),
     httpPort: whole('http-port', str('http-port', 'PP_HTTP_PORT', '8080')!, 0, 65535),
     bootstrapPeers: bootstrap,
     ...(announce.length > 0 && { announce }),

@@ -4,15 +4,17 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { webRTCDirect } from '@libp2p/webrtc'
 import { Registry } from 'prom-client'
 import { nodePlatform } from '../platform/node/index.ts'
-import { libp2pNetwork } from '../platform/node/network.ts'
+import { libp2pNetwork, nodeTransports } from '../platform/node/network.ts'
 import type { ProducerSecrets } from '../src/config.ts'
 import { type DevnetOptions, makeDevnet } from '../src/devnet.ts'
 import { fromHex, toHex } from '../src/encoding/hash.ts'
 import { ConfigError } from '../src/errors.ts'
 import { type Genesis, genesisToJson, parseGenesis } from '../src/genesis.ts'
 import type { Libp2pNetwork } from '../src/net/chain-network.ts'
+import type { Libp2pTransports } from '../src/net/host.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { Faucet } from './faucet.ts'
 import { HealthCheck } from './health.ts'
@@ -38,6 +40,8 @@ export interface RelayOptions {
   allowPrivate: boolean
   tcpPort: number
   wsPort: number
+  /** UDP port of the WebRTC-Direct listener (pages served over https reach the relay through it), or none. */
+  webrtcPort?: number
   httpPort: number
   bootstrapPeers: string[]
   /** Public multiaddrs to announce instead of the bind addresses (behind NAT, in a container). */
@@ -133,7 +137,17 @@ function defaultGrant(genesis: Genesis): bigint {
   return supply / 200n || 1n
 }
 
-/** Starts the bootstrap node: full node + circuit relay + TCP/WS listeners + HTTP API. */
+/**
+ * Node's transports plus WebRTC-Direct: a browser dials it with the certificate hash in the
+ * multiaddr, so a page served over https reaches the relay without a CA certificate (a plain
+ * ws:// dial from such a page is blocked as mixed content).
+ */
+const relayTransports: Libp2pTransports = (settings) => {
+  const node = nodeTransports(settings)
+  return { ...node, transports: [...(node.transports ?? []), webRTCDirect()] }
+}
+
+/** Starts the bootstrap node: full node + circuit relay + TCP/WS/WebRTC-Direct listeners + HTTP API. */
 export async function startRelayNode(options: RelayOptions): Promise<RelayNode> {
   if (options.reset) await rm(options.dataDir, { recursive: true, force: true })
   await mkdir(options.dataDir, { recursive: true })
@@ -163,6 +177,9 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
         listenAddr: [
           `/ip4/${options.host}/tcp/${options.tcpPort}`,
           `/ip4/${options.host}/tcp/${options.wsPort}/ws`,
+          ...(options.webrtcPort === undefined
+            ? []
+            : [`/ip4/${options.host}/udp/${options.webrtcPort}/webrtc-direct`]),
         ],
         bootstrapPeers: options.bootstrapPeers,
         ...(options.announce && { announceAddr: options.announce }),
@@ -173,6 +190,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     platform,
     {
       network: libp2pNetwork({
+        transports: relayTransports,
         services: { relay: circuitRelayServer({ reservations: { ...RELAY_LIMITS } }) },
         // libp2p's metrics and the standard process metrics, on the relay's own registry.
         metrics: prometheusMetrics({ registry, preserveExistingMetrics: true }),

@@ -17,9 +17,11 @@ const OUTPUTS = [
   'dist/types/platform/node/package-entry.d.ts',
   'dist/types/platform/browser/package-entry.d.ts',
 ]
-// The browser entry leaves the package's dependencies to the user's bundler and carries the rest
-// inline: @libp2p/webrtc is a build-time dependency only, because its react-native-webrtc
-// dependency would make npm install react-native (~100 MB) for every user (js-libp2p#3609).
+// The browser entry and the relay leave the package's dependencies to the user's bundler or to
+// Node and carry the rest inline: @libp2p/webrtc is a build-time dependency only, because its
+// react-native-webrtc dependency would make npm install react-native (~200 MB) for every user
+// (js-libp2p#3609); node-datachannel, the native WebRTC library the relay's WebRTC-Direct
+// listener needs, is a dependency of its own.
 const DEPENDENCIES = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies)
 
 function newest(path) {
@@ -47,7 +49,17 @@ await Promise.all([
     entryPoints: ['platform/node/package-entry.ts'],
     outfile: 'dist/node/index.js',
   }),
-  esbuild.build({ ...nodeOptions, entryPoints: ['relay/main.ts'], outfile: 'dist/relay.js' }),
+  esbuild.build({
+    ...nodeOptions,
+    entryPoints: ['relay/main.ts'],
+    outfile: 'dist/relay.js',
+    // WebRTC-Direct rides inside the relay like the WebRTC transport inside the browser build.
+    packages: undefined,
+    external: DEPENDENCIES.flatMap((name) => [name, `${name}/*`]),
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  }),
   esbuild.build({
     ...browserOptions,
     entryPoints: ['platform/browser/package-entry.ts'],

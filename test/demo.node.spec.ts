@@ -48,6 +48,8 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
       '0',
       '--ws-port',
       '0',
+      '--webrtc-port',
+      '0',
       '--http-port',
       '0',
       '--slot-ms',

@@ -88,6 +88,8 @@ describe('several relays: tabs stay on the chain when one relay dies, and reconn
       String(tcp),
       '--ws-port',
       String(ws),
+      '--webrtc-port',
+      '0',
       '--http-port',
       String(http),
       ...follow,

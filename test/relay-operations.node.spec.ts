@@ -131,6 +131,8 @@ describe('operating a relay: version, health, logs with time and level, Promethe
       String(tcpPort),
       '--ws-port',
       '0',
+      '--webrtc-port',
+      '0',
       '--http-port',
       '0',
       ...announced.flatMap((a) => ['--announce', a]),

@@ -26,6 +26,8 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
     '0',
     '--ws-port',
     '0',
+    '--webrtc-port',
+    '0',
     '--http-port',
     '0',
     '--slot-ms',

@@ -13,11 +13,15 @@ export interface JoinRelayOptions {
   /** The relay's HTTP address (default: the page's own origin). */
   relay?: string
   /**
-   * Several relays' HTTP addresses (instead of `relay`): the genesis and clock come from the
-   * first that answers, and the node keeps a connection to every one that does, so it stays on
-   * the network when one of them goes away (and reconnects when it comes back).
+   * Several relays (instead of `relay`), each an HTTP address or a multiaddr: the genesis and
+   * clock come from the first HTTP relay that answers, and the node keeps a connection to every
+   * relay, so it stays on the network when one goes away (and reconnects when it comes back).
+   * A page served over https cannot call a relay's plain-http API nor open ws://: give it the
+   * relays' WebRTC-Direct multiaddrs (`/…/udp/…/webrtc-direct/certhash/…/p2p/…`) and `genesis`.
    */
   relays?: string[]
+  /** The chain's genesis, when no relay's HTTP API can be asked for it (multiaddr relays only). */
+  genesis?: GenesisJson
   /** IndexedDB database name prefix: one per node (default "pp-node-"). */
   prefix?: string
   producer?: ProducerSecrets
@@ -70,6 +74,21 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T
 }
 
+/**
+ * The addresses a tab can dial: WebSocket ones, and WebRTC-Direct ones — only those when the page
+ * is served over https and the WebSocket is plain ws:// (blocked as mixed content there).
+ */
+function dialable(multiaddrs: string[]): string[] {
+  const direct = multiaddrs.filter((a) => a.includes('/webrtc-direct/'))
+  const ws = multiaddrs.filter(
+    (a) => a.includes('/ws') && (!SECURE_PAGE || a.includes('/wss') || a.includes('/tls/')),
+  )
+  return ws.length > 0 ? ws : direct
+}
+
+/** True in a page served over https, where plain ws:// and http:// are blocked as mixed content. */
+const SECURE_PAGE = globalThis.location?.protocol === 'https:'
+
 /** What a relay's HTTP API tells a tab: the chain's genesis and the relay's multiaddrs. */
 async function relayInfo(
   base: string,
@@ -90,32 +109,37 @@ async function relayInfo(
  * await node.start()
  */
 export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode> {
-  const bases = options.relays ?? [options.relay ?? globalThis.location?.origin ?? '']
-  if (bases.length === 0) throw new RelayUnreachableError('joinRelay: no relay given')
+  const given = options.relays ?? [options.relay ?? globalThis.location?.origin ?? '']
+  if (given.length === 0) throw new RelayUnreachableError('joinRelay: no relay given')
+  const addrs = given.filter((r) => r.startsWith('/'))
+  const bases = given.filter((r) => !r.startsWith('/'))
   const answers = await Promise.allSettled(bases.map(relayInfo))
   const reached = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
-  const first = reached[0]
-  if (first === undefined)
+  const genesis = options.genesis ?? reached[0]?.genesis
+  if (genesis === undefined)
     throw new RelayUnreachableError(
-      answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : '')).join('; '),
+      `joinRelay: no genesis (${answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : '')).join('; ') || 'give `genesis` with multiaddr relays'})`,
     )
   // Relays down right now are left out; the node redials the ones it knows when they drop.
-  const bootstrapPeers = reached
-    .filter((r) => r.genesis.chainId === first.genesis.chainId)
-    .flatMap((r) => r.multiaddrs.filter((a) => a.includes('/ws')))
-  const offset = options.clockOffsetMs ?? (await measureClockOffset(first.base))
+  const bootstrapPeers = [
+    ...addrs,
+    ...reached.filter((r) => r.genesis.chainId === genesis.chainId).flatMap((r) => dialable(r.multiaddrs)),
+  ]
+  const offset =
+    options.clockOffsetMs ?? (reached[0] === undefined ? 0 : await measureClockOffset(reached[0].base))
   const local = await browserPlatform(options.prefix === undefined ? {} : { prefix: options.prefix })
   const platform = offset === 0 ? local : { ...local, clock: offsetClock(local.clock, offset) }
   return createNode(
     {
-      genesis: first.genesis,
+      genesis,
       ...(options.producer && { producer: options.producer }),
       network: {
         enableP2P: true,
         bootstrapPeers,
         allowPrivateAddresses:
           options.allowPrivateAddresses ??
-          bases.every((base) => isPrivateHost(new URL(base, globalThis.location?.href).hostname)),
+          (bases.every((base) => isPrivateHost(new URL(base, globalThis.location?.href).hostname)) &&
+            addrs.every((addr) => isPrivate(multiaddr(addr)))),
         ...(options.maxPeers !== undefined && { maxPeers: options.maxPeers }),
       },
     },

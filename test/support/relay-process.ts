@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 const RELAY = new URL('../../relay.js', import.meta.url).pathname
 
 /** Flags that let the OS pick every port of a test relay (TCP, WebSocket, HTTP). */
-export const ANY_PORTS = ['--tcp-port', '0', '--ws-port', '0', '--http-port', '0']
+export const ANY_PORTS = ['--tcp-port', '0', '--ws-port', '0', '--webrtc-port', '0', '--http-port', '0']
 
 /** A `node relay.js` child process and what it printed at start. */
 export interface RelayProcess {
@@ -16,10 +16,18 @@ export interface RelayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** Starts `node relay.js` with the given arguments and waits until it prints its HTTP address. */
-export function startRelayProcess(args: string[], env: Record<string, string> = {}): Promise<RelayProcess> {
+/**
+ * Starts `node relay.js` with the given arguments and waits until it prints its HTTP address;
+ * `wrap` runs it through another command (e.g. `ip netns exec <ns>`).
+ */
+export function startRelayProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  wrap: string[] = [],
+): Promise<RelayProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RELAY, ...args], {
+    const [command, ...rest] = [...wrap, process.execPath, RELAY, ...args]
+    const child = spawn(command!, rest, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     })

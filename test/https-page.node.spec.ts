@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { expect } from 'chai'
+import { type Browser, chromium } from 'playwright-core'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/browsers.ts'
+import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
+
+const run = promisify(execFile)
+const DIST = new URL('../dist/', import.meta.url).pathname
+
+/** A network namespace with a veth pair to this one: the relay runs there, on a non-loopback address. */
+interface Namespace {
+  name: string
+  /** The relay's address inside the namespace. */
+  address: string
+  remove(): Promise<void>
+}
+
+/** Makes the namespace, or says why it cannot (no root, no iproute2, no netns support). */
+async function makeNamespace(): Promise<Namespace | string> {
+  const id = process.pid % 200
+  const name = `pp-test-${process.pid}`
+  const [outside, inside] = [`ppa${process.pid}`.slice(0, 15), `ppb${process.pid}`.slice(0, 15)]
+  const host = `10.231.${id}.1`
+  const address = `10.231.${id}.2`
+  const ip = (...args: string[]) => run('ip', args)
+  const remove = async () => {
+    await ip('netns', 'del', name).catch(() => {})
+    await ip('link', 'del', outside).catch(() => {})
+  }
+  try {
+    await ip('netns', 'add', name)
+    await ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside)
+    await ip('link', 'set', inside, 'netns', name)
+    await ip('addr', 'add', `${host}/24`, 'dev', outside)
+    await ip('link', 'set', outside, 'up')
+    await ip('netns', 'exec', name, 'ip', 'addr', 'add', `${address}/24`, 'dev', inside)
+    await ip('netns', 'exec', name, 'ip', 'link', 'set', inside, 'up')
+    await ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up')
+    return { name, address, remove }
+  } catch (err) {
+    await remove()
+    return (err as Error).message.split('\n')[0]
+  }
+}
+
+/** An https server with a fresh self-signed certificate, serving a blank page and the browser bundle. */
+async function httpsPage(dir: string): Promise<{ server: Server; url: string }> {
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+  ])
+  const bundle = await readFile(join(DIST, 'pp-node.min.js'))
+  const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
+    if (req.url === '/pp-node.min.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' })
+      return void res.end(bundle)
+    }
+    res.writeHead(200, { 'content-type': 'text/html' })
+    res.end('<!doctype html><title>https page</title><script src="/pp-node.min.js"></script>')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/` }
+}
+
+/** What the test reads of the script-tag global and its node, inside the page. */
+type PageNode = {
+  start(): Promise<void>
+  getState(): { tip: { index: number } }
+  getPeers(): { addr: string }[]
+}
+type PageWindow = { PPNode: { joinRelay(options: unknown): Promise<PageNode> }; node: PageNode }
+
+describe('a page served over https joins a relay that is not on loopback, over WebRTC-Direct', function () {
+  this.timeout(180_000)
+  let dir: string
+  let ns: Namespace | undefined
+  let relay: RelayProcess | undefined
+  let page: { server: Server; url: string } | undefined
+  let browser: Browser | undefined
+
+  after(async () => {
+    await browser?.close()
+    page?.server.close()
+    if (relay && relay.child.exitCode === null) await relay.stop('SIGKILL')
+    await ns?.remove()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('the tab dials the relay’s WebRTC-Direct address (no CA certificate, no ws://) and follows the chain', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pp-https-'))
+    const made = await makeNamespace()
+    if (typeof made === 'string')
+      console.log(`      no network namespace here (${made}): the relay runs on 127.0.0.1 instead`)
+    else ns = made
+    const host = ns?.address ?? '127.0.0.1'
+    relay = await startRelayProcess(
+      ['--data-dir', dir, ...ANY_PORTS, '--host', host, '--slot-ms', '250', '--epoch-length', '31'],
+      {},
+      ns ? ['ip', 'netns', 'exec', ns.name] : [],
+    )
+    const genesis = await (await fetch(`${relay.httpUrl}/genesis`)).json()
+    const { multiaddrs } = (await (await fetch(`${relay.httpUrl}/bootstrap`)).json()) as {
+      multiaddrs: string[]
+    }
+    const direct = multiaddrs.find((a) => a.includes('/webrtc-direct/certhash/'))!
+    expect(direct).to.match(
+      new RegExp(`^/ip4/${host.replaceAll('.', '\\.')}/udp/\\d+/webrtc-direct/certhash/`),
+    )
+
+    page = await httpsPage(dir)
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+    const context = await browser.newContext({ ignoreHTTPSErrors: true })
+    const tab = await context.newPage()
+    const errors: string[] = []
+    tab.on('pageerror', (e) => errors.push(e.message))
+    await tab.goto(page.url)
+    expect(await tab.evaluate(() => location.protocol)).to.equal('https:')
+    // An https page cannot rely on the relay's http:// API or ws:// (mixed content; Chromium 156
+    // still lets pages reach local addresses that way, public sites do not): it is given the
+    // WebRTC-Direct multiaddr and the genesis, as a site embedding the node would ship them.
+    await tab.evaluate(
+      async ({ relays, genesis }) => {
+        const w = window as unknown as PageWindow
+        w.node = await w.PPNode.joinRelay({ relays, genesis, prefix: 'pp-https-' })
+        await w.node.start()
+      },
+      { relays: [direct], genesis },
+    )
+    const tipOf = () => tab.evaluate(() => (window as unknown as PageWindow).node.getState().tip.index)
+    const relayTip = async () =>
+      ((await (await fetch(`${relay!.httpUrl}/status`)).json()) as { tip: { index: number } }).tip.index
+    const deadline = Date.now() + 60_000
+    while ((await tipOf()) < Math.max(5, (await relayTip()) - 1)) {
+      if (Date.now() > deadline) throw new Error(`the tab did not follow the relay: ${await tipOf()}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const peers = await tab.evaluate(() =>
+      (window as unknown as PageWindow).node.getPeers().map((p) => p.addr),
+    )
+    expect(peers.some((a) => a.includes('/webrtc-direct/'))).to.equal(true)
+    expect(errors).to.deep.equal([])
+    console.log(`      relay at ${host} (${ns ? 'network namespace' : 'loopback'}), tab tip ${await tipOf()}`)
+  })
+})
