@@ -3,8 +3,10 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { keychain } from '@libp2p/keychain'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { webRTCDirect } from '@libp2p/webrtc'
+import { LevelDatastore } from 'datastore-level'
 import { Registry } from 'prom-client'
 import { nodePlatform } from '../platform/node/index.ts'
 import { libp2pNetwork, nodeTransports } from '../platform/node/network.ts'
@@ -167,6 +169,8 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
   if (options.faucetKeyFile !== undefined)
     faucetSecret = parseKeyFile(await readJson(options.faucetKeyFile), options.faucetKeyFile).secret
   const platform = nodePlatform({ dataDir: options.dataDir })
+  const datastore = new LevelDatastore(join(options.dataDir, 'libp2p'))
+  await datastore.open()
   const registry = new Registry()
   const node = createNode(
     {
@@ -191,7 +195,10 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     {
       network: libp2pNetwork({
         transports: relayTransports,
-        services: { relay: circuitRelayServer({ reservations: { ...RELAY_LIMITS } }) },
+        // The keychain keeps the WebRTC-Direct certificate's key in the libp2p store of the data
+        // dir, so the certhash (part of the relay's multiaddr) survives restarts.
+        services: { relay: circuitRelayServer({ reservations: { ...RELAY_LIMITS } }), keychain: keychain() },
+        datastore,
         // libp2p's metrics and the standard process metrics, on the relay's own registry.
         metrics: prometheusMetrics({ registry, preserveExistingMetrics: true }),
         userAgent: `pp-node/${VERSION} node/${process.versions.node}`,
@@ -199,7 +206,10 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     },
   )
   const network = node.network as Libp2pNetwork
-  await node.start()
+  await node.start().catch(async (err) => {
+    await datastore.close()
+    throw err
+  })
   const multiaddrs = (): string[] => (network.libp2p?.getMultiaddrs() ?? []).map((a) => a.toString())
   const metrics = new RelayMetrics(node, VERSION, registry)
   const http = createHttpApi({
@@ -229,6 +239,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
         http.closeAllConnections()
       })
       await node.stop()
+      await datastore.close()
     },
   }
 }

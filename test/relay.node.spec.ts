@@ -213,12 +213,16 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
     expect(bad.stderr).to.include('--to "nope" is not a pp-node address')
   })
 
-  it('exits 0 on SIGTERM and comes back with the same peer id and chain', async () => {
+  it('exits 0 on SIGTERM and comes back with the same peer id, WebRTC-Direct certificate and chain', async () => {
     const before = (await get('/status')).body.tip
     const peerId = relay!.peerId
+    const certhash = (addrs: string[]) => addrs.map((a) => /\/certhash\/(\w+)/.exec(a)?.[1]).find(Boolean)
+    const cert = certhash(relay!.multiaddrs)
+    expect(cert).to.be.a('string')
     expect(await relay!.stop('SIGTERM')).to.equal(0)
     relay = await startRelayProcess(args())
     expect(relay.peerId).to.equal(peerId)
+    expect(certhash(relay.multiaddrs)).to.equal(cert)
     const after = (await get('/status')).body.tip
     expect(after.index).to.be.at.least(before.index)
     expect((await get(`/blocks/${before.hash}`)).body.index).to.equal(before.index)

@@ -39,6 +39,8 @@ export interface Libp2pNetworkOptions<T extends ServiceMap = ServiceMap> {
   metrics?: Libp2pOptions['metrics']
   /** Told to peers by identify, e.g. "pp-node/0.2.0". */
   userAgent?: string
+  /** libp2p's own store (peer records, keychain); in memory when absent. */
+  datastore?: Libp2pOptions['datastore']
 }
 
 /** Faults the simulator injects: per-message latency and loss on gossip, and blocked peers (partitions). */
@@ -112,6 +114,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       logger: libp2pLogger(network.nodeId),
       ...(this.options.metrics && { metrics: this.options.metrics }),
       ...(this.options.userAgent && { userAgent: this.options.userAgent }),
+      ...(this.options.datastore && { datastore: this.options.datastore }),
       // libp2p's default of 5 inbound connections per second per address would turn away a burst of
       // tabs behind one NAT (or many local peers) at a relay.
       connectionManager: {

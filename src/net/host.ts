@@ -31,6 +31,8 @@ export interface HostOptions<T extends ServiceMap> {
   metrics?: Libp2pOptions['metrics']
   /** Told to peers by identify, e.g. "pp-node/0.2.0". */
   userAgent?: string
+  /** libp2p's own store (peer records, keychain); in memory when absent. */
+  datastore?: Libp2pOptions['datastore']
   /** The node's persistent identity; a fresh one when absent. */
   privateKey?: PrivateKey
   /** Extra libp2p services (the relay adds a circuit relay server). */
@@ -59,6 +61,7 @@ export async function createHost<T extends ServiceMap = ServiceMap>(
     ...(options.privateKey !== undefined && { privateKey: options.privateKey }),
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.metrics !== undefined && { metrics: options.metrics }),
+    ...(options.datastore !== undefined && { datastore: options.datastore }),
     ...(options.userAgent !== undefined && { nodeInfo: { userAgent: options.userAgent } }),
     ...platformOptions,
     connectionGater: {
