@@ -124,6 +124,7 @@ describe('operating a relay: version, health, logs with time and level, Promethe
   it('--announce: GET /bootstrap and identify give the announced addresses, not the bind addresses', async () => {
     const tcpPort = await freePort()
     const announced = ['/dns4/relay.example.com/tcp/4001', '/ip4/203.0.113.7/tcp/4002/ws']
+    const webrtc = '/ip4/203.0.113.7/udp/4003/webrtc-direct'
     const relay = await startRelayProcess([
       '--data-dir',
       await dataDir(),
@@ -135,12 +136,15 @@ describe('operating a relay: version, health, logs with time and level, Promethe
       '0',
       '--http-port',
       '0',
-      ...announced.flatMap((a) => ['--announce', a]),
+      ...[...announced, webrtc].flatMap((a) => ['--announce', a]),
     ])
     relays.push(relay)
     const { multiaddrs } = (await get(relay, '/bootstrap')).body as { multiaddrs: string[] }
     const peerId = multiaddrs[0].split('/p2p/')[1]
-    expect(multiaddrs).to.deep.equal(announced.map((a) => `${a}/p2p/${peerId}`))
+    expect(multiaddrs.slice(0, 2)).to.deep.equal(announced.map((a) => `${a}/p2p/${peerId}`))
+    // The announced WebRTC-Direct address gets the relay's certificate hash.
+    expect(multiaddrs[2]).to.match(new RegExp(`^${webrtc}/certhash/[\\w-]+/p2p/${peerId}$`))
+    expect(multiaddrs).to.have.length(3)
     const host = await createHost({
       transports: nodeTransports,
       settings: { listen: [], allowPrivateAddresses: true },
@@ -156,7 +160,12 @@ describe('operating a relay: version, health, logs with time and level, Promethe
         ),
       )
       await host.dial(multiaddr(`/ip4/127.0.0.1/tcp/${tcpPort}/p2p/${peerId}`))
-      expect(await identified).to.have.members(announced)
+      const told = await identified
+      expect(told.filter((a) => !a.includes('/webrtc-direct'))).to.have.members(announced)
+      expect(told.filter((a) => a.includes('/webrtc-direct'))).to.have.length(1)
+      expect(told.find((a) => a.includes('/webrtc-direct'))).to.match(
+        new RegExp(`^${webrtc}/certhash/[\\w-]+$`),
+      )
     } finally {
       await host.stop()
     }
