@@ -274,7 +274,19 @@ export async function footprint(peers: number): Promise<Figure[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-relay-'))
   const child = spawn(
     process.execPath,
-    ['relay.js', '--data-dir', dataDir, '--tcp-port', '0', '--ws-port', '0', '--webrtc-port', '0', '--http-port', '0'],
+    [
+      'relay.js',
+      '--data-dir',
+      dataDir,
+      '--tcp-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--webrtc-port',
+      '0',
+      '--http-port',
+      '0',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   let out = ''
@@ -285,7 +297,9 @@ export async function footprint(peers: number): Promise<Figure[]> {
   const httpUrl = /http\s+(http:\/\/\S+)/.exec(out)![1]
   const ws = /listening\s+(\/\S+\/ws\/\S+)/.exec(out)![1]
   const rss = async () =>
-    Number(/^pp_process_resident_bytes (\d+)$/m.exec(await (await fetch(`${httpUrl}/metrics`)).text())![1]) /
+    Number(
+      /^process_resident_memory_bytes (\d+)$/m.exec(await (await fetch(`${httpUrl}/metrics`)).text())![1],
+    ) /
     2 ** 20
   await wait(2000)
   figures.push({ name: 'relay resident memory, idle', value: await rss(), unit: 'MiB' })

@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -149,6 +150,22 @@ const relayTransports: Libp2pTransports = (settings) => {
   return { ...node, transports: [...(node.transports ?? []), webRTCDirect()] }
 }
 
+/**
+ * The UDP port to listen on: `port`, or for 0 one the system reports free for UDP (libp2p would
+ * pick one free for TCP, which may be a browser's ICE socket on this machine).
+ */
+async function udpPort(host: string, port: number): Promise<number> {
+  if (port !== 0) return port
+  const socket = createSocket('udp4')
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject)
+    socket.bind(0, host, resolve)
+  })
+  const free = socket.address().port
+  await new Promise<void>((resolve) => socket.close(() => resolve()))
+  return free
+}
+
 /** Starts the bootstrap node: full node + circuit relay + TCP/WS/WebRTC-Direct listeners + HTTP API. */
 export async function startRelayNode(options: RelayOptions): Promise<RelayNode> {
   if (options.reset) await rm(options.dataDir, { recursive: true, force: true })
@@ -183,7 +200,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
           `/ip4/${options.host}/tcp/${options.wsPort}/ws`,
           ...(options.webrtcPort === undefined
             ? []
-            : [`/ip4/${options.host}/udp/${options.webrtcPort}/webrtc-direct`]),
+            : [`/ip4/${options.host}/udp/${await udpPort(options.host, options.webrtcPort)}/webrtc-direct`]),
         ],
         bootstrapPeers: options.bootstrapPeers,
         ...(options.announce && { announceAddr: options.announce }),

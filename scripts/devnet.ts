@@ -101,7 +101,17 @@ const keyFiles = await Promise.all(
 const faucetFile = join(root, 'faucet.json')
 await writeFile(faucetFile, JSON.stringify({ secret: toHex(faucet!.secret) }), { mode: 0o600 })
 try {
-  const common = ['--genesis', genesisFile, '--tcp-port', '0', '--ws-port', '0', '--webrtc-port', '0', '--allow-private']
+  const common = [
+    '--genesis',
+    genesisFile,
+    '--tcp-port',
+    '0',
+    '--ws-port',
+    '0',
+    '--webrtc-port',
+    '0',
+    '--allow-private',
+  ]
   const relay = await launch('relay', [
     ...common,
     '--data-dir',

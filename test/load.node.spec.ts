@@ -87,7 +87,7 @@ describe('load: 50 attacking peers with fresh ids flood a producing relay for 30
     const tx = await transfer(keys[1], keys[0].address, 1n, 0, nodeCrypto)
     const junkTx = encodeNewTx(encodeTransaction({ ...tx, signature: new Uint8Array(64).fill(7) }))
     const locate = encodeLocate(Array.from({ length: 64 }, (_, i) => hash(Uint8Array.of(i))))
-    const heapBefore = await metric('pp_process_resident_bytes')
+    const heapBefore = await metric('process_resident_memory_bytes')
     const producedBefore = await metric('pp_blocks_produced_total')
     const slotBefore = await metric('pp_slot')
 
@@ -134,7 +134,7 @@ describe('load: 50 attacking peers with fresh ids flood a producing relay for 30
     const slots = (await metric('pp_slot')) - slotBefore
     const produced = (await metric('pp_blocks_produced_total')) - producedBefore
     const missed = slots - produced
-    const grown = ((await metric('pp_process_resident_bytes')) - heapBefore) / 2 ** 20
+    const grown = ((await metric('process_resident_memory_bytes')) - heapBefore) / 2 ** 20
     const summary = { slots, produced, missed, grownMiB: grown.toFixed(1), connected, refused, honestBlocks }
     console.log(`      load: ${JSON.stringify(summary)}`)
     expect(missed / slots, JSON.stringify(summary)).to.be.below(0.01)
