@@ -32,12 +32,18 @@ async function until(
   }
 }
 
-type Tab = { tip(): Promise<number>; peers(): Promise<string[]> }
+type Tab = {
+  id: string
+  tip(): Promise<number>
+  peers(): Promise<string[]>
+  webrtcPeers(): Promise<string[]>
+}
 /** What the test reads of the script-tag global and the node it makes, inside the page. */
 type TabNode = {
   start(): Promise<void>
   getState(): { tip: { index: number } }
-  getPeers(): { id: string }[]
+  getPeers(): { id: string; transport: string }[]
+  network: { libp2p: { peerId: { toString(): string } } }
 }
 type TabWindow = { PPNode: { joinRelay(options: unknown): Promise<TabNode> }; node: TabNode }
 
@@ -73,7 +79,7 @@ describe('several relays: tabs stay on the chain when one relay dies, and reconn
     for (const dir of dirs) await rm(dir, { recursive: true, force: true })
   })
 
-  it('two relays, two tabs, one producer: kill relay 1, tabs follow through relay 2; relay 1 returns, catches up, tabs reconnect', async () => {
+  it('two relays, two tabs, one producer: kill relay 1, tabs follow through relay 2 and keep their WebRTC link; relay 1 returns, catches up, tabs reconnect', async () => {
     const producerDir = await dataDir()
     const producer = await start(['--data-dir', producerDir, ...ANY_PORTS])
     const producerTcp = producer.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))!
@@ -116,6 +122,14 @@ describe('several relays: tabs stay on the chain when one relay dies, and reconn
         { relays: [r1.httpUrl, r2.httpUrl], prefix: `pp-failover-${name}-` },
       )
       return {
+        id: await page.evaluate(() => (window as unknown as TabWindow).node.network.libp2p.peerId.toString()),
+        webrtcPeers: () =>
+          page.evaluate(() =>
+            (window as unknown as TabWindow).node
+              .getPeers()
+              .filter((p) => p.transport === 'webrtc')
+              .map((p) => p.id),
+          ),
         tip: () => page.evaluate(() => (window as unknown as TabWindow).node.getState().tip.index),
         peers: () => page.evaluate(() => (window as unknown as TabWindow).node.getPeers().map((p) => p.id)),
       }
@@ -136,6 +150,13 @@ describe('several relays: tabs stay on the chain when one relay dies, and reconn
       () => 'both tabs synced and connected to both relays',
       60_000,
     )
+    // And to each other, directly over WebRTC (signalled through a relay).
+    const [a, b] = tabs as [Tab, Tab]
+    await until(
+      async () => (await a.webrtcPeers()).includes(b.id) || (await b.webrtcPeers()).includes(a.id),
+      () => 'a WebRTC connection between the tabs',
+      60_000,
+    )
 
     // Relay 1 dies.
     await r1.stop('SIGKILL')
@@ -154,6 +175,8 @@ describe('several relays: tabs stay on the chain when one relay dies, and reconn
       60_000,
     )
     for (const tab of tabs) expect(await tab.peers()).to.include(r2Id)
+    // The tabs' own WebRTC link outlived the relay.
+    expect([...(await a.webrtcPeers()), ...(await b.webrtcPeers())]).to.include.oneOf([a.id, b.id])
     console.log(`      relay 1 killed → next block in the tabs after ${newBlockAfter.join(' ms, ')} ms`)
 
     // Relay 1 returns with its data dir and ports: it catches up, and the tabs reconnect to it.
