@@ -239,8 +239,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     // A bounded number of syncs at once bounds the memory they hold (two batches each).
     if (this.syncing.has(id) || this.syncing.size >= MAX_SYNCS || libp2p === undefined) return
     this.syncing.add(id)
-    const { genesis, chain, intake } = this.components
-    syncFromPeer(libp2p, { genesis, chain: chain(), intake }, peer, {
+    syncFromPeer(libp2p, this.components, peer, {
       signal: this.controller.signal,
       onProgress: (done, total) => this.safeDispatchEvent('sync:progress', { detail: { done, total } }),
       onStatus: (status) => {

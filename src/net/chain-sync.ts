@@ -62,7 +62,7 @@ export async function fetchStatus(
  */
 export async function syncFromPeer(
   libp2p: Libp2p,
-  node: { genesis: Genesis; chain: ChainStore; intake: ChainIntake },
+  node: { genesis: Genesis; chain: () => ChainStore; intake: ChainIntake },
   peer: PeerId,
   options: {
     signal?: AbortSignal
@@ -71,7 +71,7 @@ export async function syncFromPeer(
   } = {},
 ): Promise<number> {
   const chainId = node.genesis.chainId
-  const chain = node.chain
+  const chain = node.chain()
   const status = await fetchStatus(libp2p, peer, chainId, options.signal)
   if (!equalBytes(status.genesis, genesisHash(node.genesis))) {
     throw new WrongChainPeerError(`peer ${peer} follows another chain (genesis differs)`)
