@@ -4,6 +4,7 @@
  * @example
  * node relay.js --data-dir ./.pp-data --http-port 8080
  */
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -35,6 +36,8 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
                          probe its local network; \`npm start\` turns it on for its local devnet)
   --tcp-port <n>         TCP port for Node peers (PP_TCP_PORT, default 4001)
   --ws-port <n>          WebSocket port for browser tabs (PP_WS_PORT, default 4002)
+  --tls-cert <file>      certificate (PEM) for the WebSocket port to serve wss:// instead of ws://, for
+  --tls-key <file>       operators with a domain; both or neither (PP_TLS_CERT, PP_TLS_KEY)
   --webrtc-port <n>      UDP port for WebRTC-Direct, which pages served over https can reach without a
                          CA certificate (PP_WEBRTC_PORT, default 4003; "off" for none)
   --http-port <n>        HTTP API, demo page and metrics (PP_HTTP_PORT, default 8080)
@@ -82,6 +85,8 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
         'tcp-port': { type: 'string' },
         'ws-port': { type: 'string' },
         'webrtc-port': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         'http-port': { type: 'string' },
         bootstrap: { type: 'string', multiple: true },
         announce: { type: 'string', multiple: true },
@@ -129,6 +134,10 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
   const faucetGrant = str('faucet-grant', 'PP_FAUCET_GRANT')
   const logFormat = str('log-format', 'PP_LOG_FORMAT', 'text')
   const webrtcPort = str('webrtc-port', 'PP_WEBRTC_PORT', '4003')!
+  const [tlsCert, tlsKey] = [str('tls-cert', 'PP_TLS_CERT'), str('tls-key', 'PP_TLS_KEY')]
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) fail('--tls-cert and --tls-key go together')
+  const tls =
+    tlsCert && tlsKey ? { cert: readPem(tlsCert, 'tls-cert'), key: readPem(tlsKey, 'tls-key') } : undefined
   if (logFormat !== 'text' && logFormat !== 'json')
     fail(`--log-format must be "text" or "json", got "${logFormat}"`)
   if (faucetGrant !== undefined && !/^[1-9]\d{0,19}$/.test(faucetGrant))
@@ -155,7 +164,20 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
     },
     staticDir: fileURLToPath(new URL('../dist/', import.meta.url)),
     logFormat,
+    ...(tls && { tls }),
   }
+}
+
+/** A PEM file's text, or a one-line failure naming the flag. */
+function readPem(path: string, flag: string): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    fail(`--${flag} ${path}: ${(err as Error).message}`)
+  }
+  if (!text.includes('-----BEGIN')) fail(`--${flag} ${path} is not a PEM file`)
+  return text
 }
 
 const short = (hex: string): string => hex.slice(0, 12)

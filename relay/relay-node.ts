@@ -6,7 +6,9 @@ import { join } from 'node:path'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { keychain } from '@libp2p/keychain'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
 import { LevelDatastore } from 'datastore-level'
 import { Registry } from 'prom-client'
 import { nodePlatform } from '../platform/node/index.ts'
@@ -45,6 +47,8 @@ export interface RelayOptions {
   wsPort: number
   /** UDP port of the WebRTC-Direct listener (pages served over https reach the relay through it), or none. */
   webrtcPort?: number
+  /** A certificate and key (PEM) for the WebSocket port to serve wss:// instead of ws:// (operators with a domain). */
+  tls?: { cert: string; key: string }
   httpPort: number
   bootstrapPeers: string[]
   /** Public multiaddrs to announce instead of the bind addresses (behind NAT, in a container). */
@@ -141,13 +145,15 @@ function defaultGrant(genesis: Genesis): bigint {
 }
 
 /**
- * Node's transports plus WebRTC-Direct: a browser dials it with the certificate hash in the
- * multiaddr, so a page served over https reaches the relay without a CA certificate (a plain
- * ws:// dial from such a page is blocked as mixed content).
+ * Node's transports, the WebSocket one serving wss:// when given a certificate, plus WebRTC-Direct:
+ * a browser dials it with the certificate hash in the multiaddr, so a page served over https
+ * reaches the relay without a CA certificate (a plain ws:// dial from such a page is mixed content).
  */
-const relayTransports: Libp2pTransports = (settings) => {
-  const node = nodeTransports(settings)
-  return { ...node, transports: [...(node.transports ?? []), webRTCDirect()] }
+function relayTransports(tls?: { cert: string; key: string }): Libp2pTransports {
+  return (settings) => ({
+    ...nodeTransports(settings),
+    transports: [tcp(), webSockets(tls ? { https: tls } : {}), webRTCDirect()],
+  })
 }
 
 /**
@@ -197,7 +203,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
         enableP2P: true,
         listenAddr: [
           `/ip4/${options.host}/tcp/${options.tcpPort}`,
-          `/ip4/${options.host}/tcp/${options.wsPort}/ws`,
+          `/ip4/${options.host}/tcp/${options.wsPort}/${options.tls ? 'tls/ws' : 'ws'}`,
           ...(options.webrtcPort === undefined
             ? []
             : [`/ip4/${options.host}/udp/${await udpPort(options.host, options.webrtcPort)}/webrtc-direct`]),
@@ -211,7 +217,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     platform,
     {
       network: libp2pNetwork({
-        transports: relayTransports,
+        transports: relayTransports(options.tls),
         // The keychain keeps the WebRTC-Direct certificate's key in the libp2p store of the data
         // dir, so the certhash (part of the relay's multiaddr) survives restarts.
         services: { relay: circuitRelayServer({ reservations: { ...RELAY_LIMITS } }), keychain: keychain() },

@@ -95,13 +95,14 @@ describe('a page served over https joins a relay that is not on loopback, over W
   let dir: string
   let ns: Namespace | undefined
   let relay: RelayProcess | undefined
+  let wssRelay: RelayProcess | undefined
   let page: { server: Server; url: string } | undefined
   let browser: Browser | undefined
 
   after(async () => {
     await browser?.close()
     page?.server.close()
-    if (relay && relay.child.exitCode === null) await relay.stop('SIGKILL')
+    for (const r of [relay, wssRelay]) if (r && r.child.exitCode === null) await r.stop('SIGKILL')
     await ns?.remove()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
@@ -160,5 +161,52 @@ describe('a page served over https joins a relay that is not on loopback, over W
     expect(peers.some((a) => a.includes('/webrtc-direct/'))).to.equal(true)
     expect(errors).to.deep.equal([])
     console.log(`      relay at ${host} (${ns ? 'network namespace' : 'loopback'}), tab tip ${await tipOf()}`)
+  })
+
+  it('with --tls-cert/--tls-key the relay serves wss://, and the page joins over it', async () => {
+    wssRelay = await startRelayProcess([
+      '--data-dir',
+      join(dir, 'wss-relay'),
+      ...ANY_PORTS,
+      '--slot-ms',
+      '250',
+      '--epoch-length',
+      '31',
+      '--tls-cert',
+      join(dir, 'cert.pem'),
+      '--tls-key',
+      join(dir, 'key.pem'),
+    ])
+    const genesis = await (await fetch(`${wssRelay.httpUrl}/genesis`)).json()
+    const { multiaddrs } = (await (await fetch(`${wssRelay.httpUrl}/bootstrap`)).json()) as {
+      multiaddrs: string[]
+    }
+    const wss = multiaddrs.find((a) => a.includes('/tls/ws/'))
+    expect(wss, multiaddrs.join(' ')).to.be.a('string')
+    expect(
+      multiaddrs.some((a) => /\/tcp\/\d+\/ws\//.test(a)),
+      'no plain ws:// listener',
+    ).to.equal(false)
+    const context = browser!.contexts()[0]!
+    const tab = await context.newPage()
+    await tab.goto(page!.url)
+    await tab.evaluate(
+      async ({ relays, genesis }) => {
+        const w = window as unknown as PageWindow
+        w.node = await w.PPNode.joinRelay({ relays, genesis, prefix: 'pp-wss-' })
+        await w.node.start()
+      },
+      { relays: [wss!], genesis },
+    )
+    const tipOf = () => tab.evaluate(() => (window as unknown as PageWindow).node.getState().tip.index)
+    const deadline = Date.now() + 60_000
+    while ((await tipOf()) < 3) {
+      if (Date.now() > deadline) throw new Error(`the tab did not follow the wss relay: ${await tipOf()}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const peers = await tab.evaluate(() =>
+      (window as unknown as PageWindow).node.getPeers().map((p) => p.addr),
+    )
+    expect(peers.some((a) => a.includes('/tls/ws'))).to.equal(true)
   })
 })
