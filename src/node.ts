@@ -8,8 +8,9 @@ import { prefersCandidate, type TipSummary, tipOf } from './consensus/chain-sele
 import type { ProducerKeys } from './consensus/leader-check.ts'
 import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
 import { vrfPublicKey } from './crypto/vrf.ts'
+import { EarlyBlockHold } from './early-blocks.ts'
 import { toHex } from './encoding/hash.ts'
-import { ConfigError, IntakeFullError, NodeNotRunningError, PPError } from './errors.ts'
+import { ConfigError, NodeNotRunningError, PPError } from './errors.ts'
 import { IntakeQueue } from './intake-queue.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
 import type { Block } from './ledger/block.ts'
@@ -44,8 +45,6 @@ export interface NodeComponents {
 
 /** The network events a node passes on as its own. */
 const NETWORK_EVENTS: Array<keyof ChainNetworkEvents> = ['peer:connect', 'peer:disconnect', 'sync:progress']
-/** Early blocks held at most at once. */
-const MAX_HELD = 256
 
 /**
  * A full node: a ledger, Ouroboros consensus, a transaction queue and (optionally) the network.
@@ -63,8 +62,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   private mempool?: Mempool
   private keys?: ProducerKeys
   private tipSummary: TipSummary = { index: 0, vrfOutput: new Uint8Array(0) }
-  /** Blocks waiting for their slot to come near (see whenDue). */
-  private held = 0
+  /** Blocks waiting for their slot to come near. */
+  private readonly early: EarlyBlockHold
   /** Chain changes one at a time: the node's own slot work first, peer input bounded and in turn. */
   private readonly intakeQueue = new IntakeQueue()
   private loop?: { controller: AbortController; done: Promise<void> }
@@ -77,6 +76,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     this.config = resolveConfig(config)
     this.platform = platform
     this.validator = new BlockValidator(this.config.genesis)
+    this.early = new EarlyBlockHold(platform.clock, this.config.genesis, this.config)
     this.logger = components.logger ?? prefixLogger(`pp:${this.config.network.nodeId}`)
     this.log = this.logger.forComponent('node')
     if (!this.config.network.enableP2P) return
@@ -233,28 +233,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     )
   }
 
-  /**
-   * Waits until a block of `slot` is no more than clockSkewMs ahead of our clock, when it is ahead
-   * by at most holdAheadMs: a peer whose clock runs a little fast is not punished for it. Blocks
-   * further ahead pass at once (and are refused as FUTURE_SLOT); at most MAX_HELD wait at a time.
-   */
-  private async whenDue(slot: number, abort?: AbortSignal): Promise<void> {
+  /** Waits while a block of `slot` is a little early (see EarlyBlockHold); the node must be running. */
+  private whenDue(slot: number, abort?: AbortSignal): Promise<void> {
     abort?.throwIfAborted()
-    const { clock } = this.platform
-    const due = slotStart(this.genesis, slot) - this.config.clockSkewMs
-    const ahead = due - clock.now()
-    if (ahead <= 0 || ahead > this.config.holdAheadMs - this.config.clockSkewMs) return
-    if (this.held >= MAX_HELD)
-      throw new IntakeFullError(`${this.held} early blocks are waiting for their slot`)
     const running = this.loop?.controller.signal
     if (running === undefined) throw new NodeNotRunningError('receiveBlock')
-    const signal = abort === undefined ? running : AbortSignal.any([running, abort])
-    this.held++
-    try {
-      await clock.sleepUntil(due, signal)
-    } finally {
-      this.held--
-    }
+    return this.early.until(slot, abort === undefined ? running : AbortSignal.any([running, abort]))
   }
 
   /** Where the node stands now. */
