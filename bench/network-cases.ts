@@ -289,56 +289,63 @@ export async function footprint(peers: number): Promise<Figure[]> {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
-  let out = ''
-  child.stdout.on('data', (c: Buffer) => {
-    out += c
-  })
-  await until(() => /http\s+http:\/\/\S+/.test(out), 30_000, 'relay start')
-  const httpUrl = /http\s+(http:\/\/\S+)/.exec(out)![1]
-  const ws = /listening\s+(\/\S+\/ws\/\S+)/.exec(out)![1]
-  const rss = async () =>
-    Number(
-      /^process_resident_memory_bytes (\d+)$/m.exec(await (await fetch(`${httpUrl}/metrics`)).text())![1],
-    ) /
-    2 ** 20
-  await wait(2000)
-  figures.push({ name: 'relay resident memory, idle', value: await rss(), unit: 'MiB' })
-  const hosts = []
-  for (let i = 0; i < peers; i++) {
-    const host = await createHost({
-      transports: nodeTransports,
-      settings: { listen: [], allowPrivateAddresses: true },
+  // The relay process goes away however the measurement ends.
+  try {
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => {
+      out += c
     })
-    await host.dial(multiaddr(ws))
-    hosts.push(host)
+    await until(() => /http\s+http:\/\/\S+/.test(out), 30_000, 'relay start')
+    const httpUrl = /http\s+(http:\/\/\S+)/.exec(out)![1]
+    const ws = /listening\s+(\/\S+\/ws\/\S+)/.exec(out)![1]
+    const rss = async () =>
+      Number(
+        /^process_resident_memory_bytes (\d+)$/m.exec(await (await fetch(`${httpUrl}/metrics`)).text())![1],
+      ) /
+      2 ** 20
+    await wait(2000)
+    figures.push({ name: 'relay resident memory, idle', value: await rss(), unit: 'MiB' })
+    const hosts = []
+    for (let i = 0; i < peers; i++) {
+      const host = await createHost({
+        transports: nodeTransports,
+        settings: { listen: [], allowPrivateAddresses: true },
+      })
+      await host.dial(multiaddr(ws))
+      hosts.push(host)
+    }
+    await wait(3000)
+    figures.push({
+      name: `relay resident memory, ${peers} WebSocket libp2p peers`,
+      value: await rss(),
+      unit: 'MiB',
+    })
+    await Promise.all(hosts.map((h) => h.stop()))
+    // Cold start: a new node process-local, from start() to its first connected peer.
+    const env = await tempPlatform()
+    const genesis = (await (await fetch(`${httpUrl}/genesis`)).json()) as Genesis
+    const start = performance.now()
+    const node = createNode(
+      { genesis, network: { enableP2P: true, bootstrapPeers: [ws], allowPrivateAddresses: true } },
+      env.platform,
+      { network: libp2pNetwork() },
+    )
+    let connected = 0
+    node.addEventListener('peer:connect', () => {
+      connected ||= performance.now()
+    })
+    await node.start()
+    await until(() => connected > 0, 30_000, 'first peer')
+    figures.push({ name: 'node cold start to first peer (WebSocket)', value: connected - start, unit: 'ms' })
+    await node.stop()
+    await env.dispose()
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+    }
+    await rm(dataDir, { recursive: true, force: true })
   }
-  await wait(3000)
-  figures.push({
-    name: `relay resident memory, ${peers} WebSocket libp2p peers`,
-    value: await rss(),
-    unit: 'MiB',
-  })
-  await Promise.all(hosts.map((h) => h.stop()))
-  // Cold start: a new node process-local, from start() to its first connected peer.
-  const env = await tempPlatform()
-  const genesis = (await (await fetch(`${httpUrl}/genesis`)).json()) as Genesis
-  const start = performance.now()
-  const node = createNode(
-    { genesis, network: { enableP2P: true, bootstrapPeers: [ws], allowPrivateAddresses: true } },
-    env.platform,
-    { network: libp2pNetwork() },
-  )
-  let connected = 0
-  node.addEventListener('peer:connect', () => {
-    connected ||= performance.now()
-  })
-  await node.start()
-  await until(() => connected > 0, 30_000, 'first peer')
-  figures.push({ name: 'node cold start to first peer (WebSocket)', value: connected - start, unit: 'ms' })
-  await node.stop()
-  await env.dispose()
-  child.kill('SIGTERM')
-  await new Promise((r) => child.once('exit', r))
-  await rm(dataDir, { recursive: true, force: true })
   return figures
 }
