@@ -7,6 +7,7 @@ import puppeteer from 'puppeteer-core'
 import { nodeCrypto } from '../platform/node/crypto.ts'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from '../scripts/browsers.ts'
 import { addressOf } from '../src/ledger/address.ts'
+import { until } from './support/network-fixtures.ts'
 import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 const SHOTS = new URL('../test-output/demo/', import.meta.url).pathname
@@ -25,14 +26,6 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
   }
   const text = (page: Page, id: string) => page.locator(`#${id}`).innerText()
   const relayJson = async (path: string) => (await fetch(`${relay.httpUrl}${path}`)).json()
-  /** Polls `condition` every 100 ms; fails the test when it does not hold within `timeoutMs`. */
-  const until = async (condition: () => Promise<boolean>, what: () => string, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
   const synced = (page: Page) =>
     page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'synced', null, {
       timeout: 60_000,

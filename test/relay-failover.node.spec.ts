@@ -1,36 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/browsers.ts'
-import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
-
-/** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Polls `condition` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
-async function until(
-  condition: () => Promise<boolean>,
-  what: () => string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+import { until } from './support/network-fixtures.ts'
+import { ANY_PORTS, freePort, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 type Tab = {
   id: string

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -8,7 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import { nodeTransports } from '../platform/node/network.ts'
 import { createHost } from '../src/net/host.ts'
-import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
+import { ANY_PORTS, freePort, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 const run = promisify(execFile)
 const RELAY = new URL('../relay.js', import.meta.url).pathname
@@ -171,15 +170,3 @@ describe('operating a relay: version, health, logs with time and level, Promethe
     }
   })
 })
-
-/** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}

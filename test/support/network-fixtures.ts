@@ -62,3 +62,16 @@ export function sameTip(nodes: PPNode[]): boolean {
   const tips = nodes.map((n) => n.getState().tip.hash)
   return tips.every((t) => t === tips[0])
 }
+
+/** Polls `condition` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
+export async function until(
+  condition: () => Promise<boolean>,
+  what: () => string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { type AddressInfo, createServer } from 'node:net'
 
 const RELAY = new URL('../../relay.js', import.meta.url).pathname
 
@@ -66,6 +67,18 @@ export function startRelayProcess(
     child.on('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`relay exited with ${code} before starting:\n${output}`))
+    })
+  })
+}
+
+/** A TCP port nothing listens on right now (for a relay that must keep its ports across a restart). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
     })
   })
 }
