@@ -38,7 +38,7 @@ const { values } = parseArgs({
 })
 const nodes = Number(values.nodes)
 const slots = Number(values.slots)
-if (!Number.isInteger(nodes) || nodes < 2 || nodes > 64) fail('--nodes must be 2-64')
+if (!Number.isInteger(nodes) || nodes < 2 || nodes > 200) fail('--nodes must be 2-200')
 if (!Number.isInteger(slots) || slots < 1) fail('--slots must be a whole number ≥ 1')
 if (values.mode !== 'praos' && values.mode !== 'bft') fail('--mode must be praos or bft')
 const loss = Number(values.loss)
@@ -96,6 +96,9 @@ if (adv)
   )
 console.log(
   `propagation     p50 ${report.propagationMs.p50.toFixed(1)} ms, p95 ${report.propagationMs.p95.toFixed(1)} ms, max ${report.propagationMs.max.toFixed(1)} ms over ${report.propagationMs.blocks} blocks`,
+)
+console.log(
+  `network cost    ${report.msPerSlot.toFixed(0)} ms of wall time per slot (${(report.msPerSlot / nodes).toFixed(1)} ms per node); peers per node min ${report.peersPerNode.min}, avg ${report.peersPerNode.avg.toFixed(1)}, max ${report.peersPerNode.max}`,
 )
 console.log(
   `one final chain ${report.oneChain} (after ${report.coolDownSlots} fault-free slots); blocks lost after restarts: ${report.blocksLostAfterRestart}; ${report.seconds.toFixed(1)} s`,

@@ -77,6 +77,10 @@ export interface SimulationReport {
   coolDownSlots: number
   blocksLostAfterRestart: number
   seconds: number
+  /** Wall time per simulated slot, start-up excluded: the simulator's cost as the network grows. */
+  msPerSlot: number
+  /** Peers each live node is connected to at the end. */
+  peersPerNode: { min: number; avg: number; max: number }
 }
 
 /** mulberry32: a small seeded PRNG so faults repeat for a seed. */
@@ -167,6 +171,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           listenAddr: ['/ip4/127.0.0.1/tcp/0'],
           bootstrapPeers: bootstrap,
           allowPrivateAddresses: true,
+          // Each node dials up to 8 peers and accepts up to 16: a bounded degree at any size.
+          targetPeers: 8,
+          maxPeers: 16,
         },
       },
       { ...nodePlatform({ dataDir: sim.dataDir }), clock },
@@ -207,11 +214,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       .map(String)
       .find((a) => a.includes('/tcp/'))!
 
-  // A connected start: node i bootstraps to node 0 and node i−1; gossip discovery adds the rest.
-  for (const sim of sims)
-    await start(sim, sim.index === 0 ? [] : [addrOf(sims[0]), addrOf(sims[Math.max(0, sim.index - 1)])])
+  // A connected start with no hub: node i bootstraps to node i−1 and to a random earlier node;
+  // discovery adds peers up to each node's target degree.
+  for (const sim of sims) {
+    const earlier = sims[Math.floor(random() * sim.index)]
+    await start(sim, sim.index === 0 ? [] : [...new Set([addrOf(sims[sim.index - 1]), addrOf(earlier)])])
+  }
   await wait(1500) // gossip meshes form on heartbeats
 
+  const slotsStarted = performance.now()
   const crashed = new Set<number>()
   if (options.crash) {
     const count = Math.max(1, Math.round(options.nodes * options.crash.fraction))
@@ -256,11 +267,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             if (partitioned(sim, c.remotePeer.toString())) await c.close().catch(() => {})
         }
       } else {
-        for (const sim of alive())
-          if (sim.index > 0)
-            await (sim.node!.network as Libp2pNetwork)
-              .libp2p!.dial(multiaddr(addrOf(sims[0])))
-              .catch(() => {})
+        // Healed: each node dials the next live one (in another group), so no node becomes a hub.
+        const live = alive()
+        for (const [i, sim] of live.entries())
+          await (sim.node!.network as Libp2pNetwork)
+            .libp2p!.dial(multiaddr(addrOf(live[(i + 1) % live.length])))
+            .catch(() => {})
       }
     }
     const c = options.crash
@@ -315,6 +327,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     producerOf.clear()
   }
 
+  const slotSeconds = (performance.now() - slotsStarted) / 1000
+  const degrees = alive().map(
+    (sim) =>
+      new Set(
+        (sim.node!.network as Libp2pNetwork).libp2p!.getConnections().map((c) => c.remotePeer.toString()),
+      ).size,
+  )
   const chains = await Promise.all(
     honest().map(async (s) =>
       (await s.node!.chainStore.getBlocks(1, s.node!.chainStore.tip.index)).map((b) => b),
@@ -405,6 +424,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     coolDownSlots: coolDown,
     blocksLostAfterRestart: lost,
     seconds: (performance.now() - started) / 1000,
+    msPerSlot: (slotSeconds * 1000) / (options.slots + coolDown),
+    peersPerNode: {
+      min: Math.min(...degrees),
+      avg: degrees.reduce((a, b) => a + b, 0) / degrees.length,
+      max: Math.max(...degrees),
+    },
   }
 }
 

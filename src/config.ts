@@ -16,7 +16,12 @@ export interface NetworkConfig {
    * address of a server behind NAT or in a container (e.g. `/dns4/relay.example.com/tcp/4001`).
    */
   announceAddr: string[]
-  /** Connections kept at most. */
+  /**
+   * Direct peers a node seeks: below this many it dials the peers it discovers. A bounded degree
+   * keeps each node's work (gossip, heartbeats, connections) independent of the network's size.
+   */
+  targetPeers: number
+  /** Connections kept at most; direct peers beyond it (other than bootstrap peers) are closed, newest first. */
   maxPeers: number
   /** Dial private/loopback addresses and plain ws:// (local devnets, tests). */
   allowPrivateAddresses: boolean
@@ -77,6 +82,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     bootstrapPeers: n.bootstrapPeers ?? [],
     listenAddr: n.listenAddr ?? [],
     announceAddr: n.announceAddr ?? [],
+    targetPeers: n.targetPeers ?? Math.min(8, n.maxPeers ?? 50),
     maxPeers: n.maxPeers ?? 50,
     allowPrivateAddresses: n.allowPrivateAddresses ?? false,
     scoreLocalNetworks: n.scoreLocalNetworks ?? !(n.allowPrivateAddresses ?? false),
@@ -84,6 +90,15 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   }
   if (!Number.isInteger(network.maxPeers) || network.maxPeers < 1) {
     throw new ConfigError(`network.maxPeers must be a whole number ≥ 1, got ${network.maxPeers}`)
+  }
+  if (
+    !Number.isInteger(network.targetPeers) ||
+    network.targetPeers < 1 ||
+    network.targetPeers > network.maxPeers
+  ) {
+    throw new ConfigError(
+      `network.targetPeers must be a whole number from 1 to maxPeers (${network.maxPeers}), got ${network.targetPeers}`,
+    )
   }
   for (const addr of [...network.bootstrapPeers, ...network.listenAddr, ...network.announceAddr]) {
     if (typeof addr !== 'string' || !addr.startsWith('/'))

@@ -61,6 +61,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   private chain?: ChainStore
   private mempool?: Mempool
   private keys?: ProducerKeys
+  /** What getState tells of the producer (worked out once: the VRF key costs a scalar multiplication). */
+  private producerInfo?: { address: Address; vrfKey?: string }
   private tipSummary: TipSummary = { index: 0, vrfOutput: new Uint8Array(0) }
   /** Blocks waiting for their slot to come near. */
   private readonly early: EarlyBlockHold
@@ -138,6 +140,10 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
         publicKey: await this.platform.crypto.publicKey(producer.secret),
       }
       if (producer.vrfSecret !== undefined) this.keys.vrfSecret = producer.vrfSecret
+      this.producerInfo = {
+        address: addressOf(this.keys.publicKey),
+        ...(producer.vrfSecret && { vrfKey: toHex(vrfPublicKey(producer.vrfSecret)) }),
+      }
     }
     const controller = new AbortController()
     this.loop = { controller, done: Promise.resolve() }
@@ -255,12 +261,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
       mempool: { transactions: this.mempool?.size ?? 0, bytes: this.mempool?.sizeBytes ?? 0 },
       peers: this.getPeers().length,
       syncing: this.isSyncing(chain.tip.index),
-      ...(this.keys && {
-        producer: {
-          address: this.producerAddress()!,
-          ...(this.keys.vrfSecret && { vrfKey: toHex(vrfPublicKey(this.keys.vrfSecret)) }),
-        },
-      }),
+      ...(this.producerInfo && { producer: this.producerInfo }),
     }
   }
 
@@ -291,10 +292,6 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     // Before any peer answered, a node that has bootstrap peers to ask is behind until they do.
     if (best === undefined) return this.config.network.bootstrapPeers.length > 0
     return tipIndex < best
-  }
-
-  private producerAddress(): Address | undefined {
-    return this.keys && addressOf(this.keys.publicKey)
   }
 
   private requireChain(what: string): ChainStore {

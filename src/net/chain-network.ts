@@ -1,7 +1,6 @@
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import type { ComponentLogger, Connection, Logger, PeerId, ServiceMap } from '@libp2p/interface'
-import { logger } from '@libp2p/logger'
-import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
+import { enabled, logger } from '@libp2p/logger'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, Libp2pOptions } from 'libp2p'
 import { TypedEventEmitter } from 'main-event'
@@ -23,7 +22,9 @@ import type {
   PeerInfo,
 } from './network-components.ts'
 import { networkOf } from './network-prefix.ts'
+import { askForPeers, servePeerExchange } from './peer-exchange.ts'
 import { peerInfoOf } from './peer-info.ts'
+import { closeQuietly, isDirect, PeerMesh } from './peer-mesh.ts'
 import { PeerScores } from './peer-scores.ts'
 import { serveSync } from './sync-server.ts'
 
@@ -61,12 +62,13 @@ const MAX_SYNCS = 4
 /** How often a node compares tips with a random peer. */
 const ANTI_ENTROPY_MS = 5_000
 /**
- * How often a node announces its addresses on the chain's discovery topic (and at start). Every
- * announcement reaches every node, so their cost grows with the square of the network: at 2 s
- * they were most of the simulator's work (30 nodes × 30 slots: 71 s, propagation p95 9.4 s;
- * at 10 s: 10 s and 0.64 s).
+ * How often a node below its target degree asks a random peer for more (peer exchange). Gossiped
+ * address announcements, which every node hears from every node, cost the network the square of
+ * its size: 30 nodes × 30 slots took 71 s with announcements every 2 s.
  */
-const DISCOVERY_INTERVAL_MS = 10_000
+const PEER_EXCHANGE_MS = 3_000
+/** A discovered peer is dialled at most once in this long (it may be full and close us again). */
+const REDISCOVER_MS = 60_000
 
 /** A libp2p network for `createNode(config, platform, { network: libp2pNetwork({ transports }) })`. */
 export function libp2pNetwork<T extends ServiceMap = ServiceMap>(
@@ -92,6 +94,11 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   /** The network (/24, /48) of each peer seen, for per-network scores and limits. */
   private readonly networks = new Map<string, string>()
   private readonly dialing = new Set<string>()
+  /** When each discovered peer was last dialled. */
+  private readonly dialled = new Map<string, number>()
+  private mesh?: PeerMesh
+  /** A peer exchange is under way (one at a time). */
+  private exchanging = false
   private bestTip?: number
   private controller = new AbortController()
   private stops: Array<() => unknown> = []
@@ -122,16 +129,12 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       ...(this.options.datastore && { datastore: this.options.datastore }),
       // libp2p's default of 5 inbound connections per second per address would turn away a burst of
       // tabs behind one NAT (or many local peers) at a relay.
+      // Room above maxPeers for bootstrap peers and the short-lived circuits WebRTC is signalled
+      // over; the peer mesh closes direct peers beyond maxPeers itself.
       connectionManager: {
-        maxConnections: network.maxPeers,
+        maxConnections: network.maxPeers + network.bootstrapPeers.length + network.targetPeers,
         inboundConnectionThreshold: Math.max(5, network.maxPeers),
       },
-      peerDiscovery: [
-        pubsubPeerDiscovery({
-          interval: DISCOVERY_INTERVAL_MS,
-          topics: [`/pp/${genesis.chainId}/peers/1`],
-        }),
-      ],
       isBanned: (peer) =>
         this.scores.isBanned(peer.toString(), this.networks.get(peer.toString())) ||
         (this.options.conditions?.blocked?.(peer.toString()) ?? false),
@@ -148,6 +151,23 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       } as Libp2pOptions<{ pubsub: GossipSub } & T>['services'],
     })
     this.libp2p = libp2p
+    const bootstrapIds = new Set(
+      network.bootstrapPeers.map(
+        (a) =>
+          multiaddr(a)
+            .getComponents()
+            .findLast((c) => c.name === 'p2p')?.value,
+      ),
+    )
+    this.mesh = new PeerMesh(
+      libp2p,
+      {
+        targetPeers: network.targetPeers,
+        maxPeers: network.maxPeers,
+        kept: (peer) => bootstrapIds.has(peer),
+      },
+      (peer, connection) => reattachGossip(libp2p.services.pubsub, peer, connection),
+    )
     if (options.signal?.aborted) {
       await this.stop()
       options.signal.throwIfAborted()
@@ -166,6 +186,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         (peer, reason) => this.penalise(peer, reason),
         this.components.logger.forComponent('sync'),
       ),
+      servePeerExchange(libp2p, genesis.chainId, this.log),
     )
     const onConnect = (event: CustomEvent<PeerId>): void => {
       const connection = libp2p.getConnections(event.detail)[0]
@@ -181,26 +202,39 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     const onDisconnect = (event: CustomEvent<PeerId>): void => {
       this.safeDispatchEvent('peer:disconnect', { detail: { id: event.detail.toString() } })
     }
-    const onDiscovery = (event: CustomEvent<{ id: PeerId; multiaddrs: Multiaddr[] }>): void => {
-      void this.dialDiscovered(event.detail.id, event.detail.multiaddrs)
+    const onOpen = (event: CustomEvent<Connection>): void => {
+      this.mesh?.tidy(event.detail.remotePeer)
+      if (isDirect(event.detail)) this.seekPeers(event.detail.remotePeer)
     }
-    libp2p.addEventListener('peer:discovery', onDiscovery)
+    const onClose = (event: CustomEvent<Connection>): void => this.mesh?.closed(event.detail)
     libp2p.addEventListener('peer:connect', onConnect)
     libp2p.addEventListener('peer:disconnect', onDisconnect)
+    libp2p.addEventListener('connection:open', onOpen)
+    libp2p.addEventListener('connection:close', onClose)
     this.stops.push(() => {
-      libp2p.removeEventListener('peer:discovery', onDiscovery)
       libp2p.removeEventListener('peer:connect', onConnect)
       libp2p.removeEventListener('peer:disconnect', onDisconnect)
+      libp2p.removeEventListener('connection:open', onOpen)
+      libp2p.removeEventListener('connection:close', onClose)
     })
     for (const addr of network.bootstrapPeers) void this.keepConnected(addr)
     // Anti-entropy: now and then compare tips with a random peer, so a block lost in gossip is
     // still fetched even if no later block announces it.
-    const timer = setInterval(() => {
-      const direct = libp2p.getConnections().filter((c) => c.limits === undefined)
-      const pick = direct[Math.floor(Math.random() * direct.length)]
-      if (pick !== undefined) this.sync(pick.remotePeer)
-    }, ANTI_ENTROPY_MS)
-    this.stops.push(() => clearInterval(timer))
+    const randomPeer = (): PeerId | undefined => {
+      const direct = libp2p.getConnections().filter(isDirect)
+      return direct[Math.floor(Math.random() * direct.length)]?.remotePeer
+    }
+    const timers = [
+      setInterval(() => {
+        const peer = randomPeer()
+        if (peer !== undefined) this.sync(peer)
+      }, ANTI_ENTROPY_MS),
+      setInterval(() => {
+        const peer = randomPeer()
+        if (peer !== undefined) this.seekPeers(peer)
+      }, PEER_EXCHANGE_MS),
+    ]
+    this.stops.push(() => timers.forEach(clearInterval))
     this.log('libp2p %s listening on %s', libp2p.peerId, libp2p.getMultiaddrs().join(' '))
   }
 
@@ -253,29 +287,50 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       .finally(() => this.syncing.delete(id))
   }
 
+  /** While under its target degree, asks `peer` for some of its peers and dials them; a malformed answer is penalised. */
+  private seekPeers(peer: PeerId): void {
+    const libp2p = this.libp2p
+    if (libp2p === undefined || this.exchanging || !this.mesh?.wantsMorePeers(this.dialing.size)) return
+    this.exchanging = true
+    askForPeers(libp2p, this.components.genesis.chainId, peer, this.controller.signal)
+      .then((learnt) => {
+        for (const other of learnt.sort(() => Math.random() - 0.5))
+          if (!other.id.equals(libp2p.peerId)) void this.dialDiscovered(other.id, other.addrs)
+      })
+      .catch((err: Error) => {
+        this.log('peer exchange with %s failed: %s', peer, err.message)
+        if (err instanceof DecodeError) this.penalise(peer.toString(), err.message)
+      })
+      .finally(() => {
+        this.exchanging = false
+      })
+  }
+
   /**
-   * Dials a peer announced on the discovery topic over a direct address (TCP, WebSocket, or
-   * WebRTC signalled through a relay), never over a limited relayed circuit, while under maxPeers.
+   * Dials a peer learnt by peer exchange over a direct address (TCP, WebSocket, or
+   * WebRTC signalled through a relay), never over a limited relayed circuit, while the node has
+   * fewer direct peers than its target; a peer at most once a minute.
    */
   private async dialDiscovered(peer: PeerId, addrs: Multiaddr[]): Promise<void> {
     const libp2p = this.libp2p
-    if (libp2p === undefined || this.dialing.has(peer.toString())) return
-    if (libp2p.getConnections(peer).some((c) => c.limits === undefined)) return
-    if (libp2p.getConnections().length >= this.components.config.maxPeers) return
-    const direct = addrs.filter((a) => {
-      const text = a.toString()
-      return text.includes('/webrtc') || !text.includes('/p2p-circuit')
-    })
-    const candidates: Multiaddr[] = []
-    for (const addr of direct) if (await libp2p.isDialable(addr)) candidates.push(addr)
-    if (candidates.length === 0) return
-    this.dialing.add(peer.toString())
+    const id = peer.toString()
+    if (libp2p === undefined || this.mesh === undefined || this.dialing.has(id)) return
+    if (libp2p.getConnections(peer).some(isDirect) || !this.mesh.wantsMorePeers(this.dialing.size)) return
+    if (Date.now() - (this.dialled.get(id) ?? Number.NEGATIVE_INFINITY) < REDISCOVER_MS) return
+    // Counted as a dial from here on, so concurrent calls do not overshoot the target.
+    this.dialing.add(id)
+    this.dialled.set(id, Date.now())
+    if (this.dialled.size > 10_000) this.dialled.delete(this.dialled.keys().next().value as string)
     try {
+      const direct = addrs.filter(isDirectAddress)
+      const candidates: Multiaddr[] = []
+      for (const addr of direct) if (await libp2p.isDialable(addr)) candidates.push(addr)
+      if (candidates.length === 0) return
       await dialWithRetry(libp2p, candidates[0], { signal: this.controller.signal })
     } catch (err) {
       this.log('could not dial discovered peer %s: %s', peer, (err as Error).message)
     } finally {
-      this.dialing.delete(peer.toString())
+      this.dialing.delete(id)
     }
   }
 
@@ -294,7 +349,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   private disconnectBanned(): void {
     for (const connection of this.libp2p?.getConnections() ?? []) {
       const peer = connection.remotePeer.toString()
-      if (this.scores.isBanned(peer, this.networks.get(peer))) void closeQuietly(connection)
+      if (this.scores.isBanned(peer, this.networks.get(peer))) void closeQuietly(connection, 'peer banned')
     }
   }
 
@@ -318,8 +373,10 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     while (!signal.aborted && this.libp2p) {
       try {
         const connection = await dialWithRetry(this.libp2p, target, { signal })
-        delay = REDIAL_MIN_MS
+        const since = Date.now()
         await closed(this.libp2p, connection.remotePeer, signal)
+        // A peer that keeps closing us soon after we connect (it is full) is not redialled at once.
+        if (Date.now() - since > REDIAL_MAX_MS) delay = REDIAL_MIN_MS
       } catch (err) {
         if (signal.aborted) return
         this.log('bootstrap %s unreachable: %s', addr, (err as Error).message)
@@ -330,18 +387,28 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   }
 }
 
+/** Whether dialling an address gives a direct connection: not a relayed circuit, unless WebRTC is set up over it. */
+function isDirectAddress(addr: Multiaddr): boolean {
+  const names = addr.getComponents().map((c) => c.name)
+  const circuit = names.lastIndexOf('p2p-circuit')
+  return circuit === -1 || names.slice(circuit).includes('webrtc')
+}
+
 /** Whether a failed sync shows the peer misbehaved (bad data), rather than a network or local problem. */
 function isPeerFault(err: unknown): boolean {
   if (err instanceof UnknownParentError || err instanceof ForkTooDeepError) return false
   return err instanceof ValidationError || err instanceof DecodeError || err instanceof WrongChainPeerError
 }
 
-async function closeQuietly(connection: Connection): Promise<void> {
-  try {
-    await connection.close()
-  } catch {
-    connection.abort(new Error('peer banned'))
-  }
+/**
+ * Has gossipsub open its stream to a peer on another connection after the one it used closed as a
+ * duplicate: gossipsub attaches to a peer only when the registrar reports a new connection.
+ */
+function reattachGossip(pubsub: GossipSub, peer: PeerId, connection: Connection): void {
+  ;(pubsub as unknown as { onPeerConnected(peer: PeerId, connection: Connection): void }).onPeerConnected(
+    peer,
+    connection,
+  )
 }
 
 /** Resolves when the node has no connection left to `peer`, or when aborted. */
@@ -375,7 +442,24 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   })
 }
 
-/** libp2p's own components log as `libp2p:<nodeId>:<component>`, so nodes of one process stay apart. */
+/**
+ * libp2p's own components log as `libp2p:<nodeId>:<component>`, so nodes of one process stay apart.
+ * A component whose logs are off (as set by DEBUG when the node starts) gets a silent logger:
+ * libp2p makes a scoped logger for every stream, and making a real one costs a terminal check.
+ */
 function libp2pLogger(nodeId: string): ComponentLogger {
-  return { forComponent: (name) => logger(name.replace(/^libp2p(?=:|$)/, `libp2p:${nodeId}`)) }
+  return {
+    forComponent: (component) => {
+      const name = component.replace(/^libp2p(?=:|$)/, `libp2p:${nodeId}`)
+      const on = [name, `${name}:error`, `${name}:trace`, `${name}:scope`].some((n) => enabled(n))
+      return on ? logger(name) : SILENT
+    },
+  }
 }
+
+const SILENT: Logger = Object.assign(() => {}, {
+  error: () => {},
+  trace: () => {},
+  enabled: false,
+  newScope: () => SILENT,
+})

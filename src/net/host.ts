@@ -1,6 +1,6 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import type { ComponentLogger, PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -48,10 +48,14 @@ export interface HostOptions<T extends ServiceMap> {
 /** The base services every pp-node host runs. */
 export type BaseServices = {
   identify: ReturnType<ReturnType<typeof identify>>
+  identifyPush: ReturnType<ReturnType<typeof identifyPush>>
   ping: ReturnType<ReturnType<typeof ping>>
 }
 
-/** Builds and starts a libp2p host: the platform's transports, noise, yamux, identify and ping. */
+/**
+ * Builds and starts a libp2p host: the platform's transports, noise, yamux, identify (and its push,
+ * so peers learn a tab's relayed addresses once it has them: peer exchange shares those) and ping.
+ */
 export async function createHost<T extends ServiceMap = ServiceMap>(
   options: HostOptions<T>,
 ): Promise<Libp2p<BaseServices & T>> {
@@ -74,8 +78,11 @@ export async function createHost<T extends ServiceMap = ServiceMap>(
     streamMuxers: [yamux()],
     ...(options.connectionManager !== undefined && { connectionManager: options.connectionManager }),
     ...(options.peerDiscovery !== undefined && { peerDiscovery: options.peerDiscovery }),
-    services: { identify: identify(), ping: ping(), ...options.services } as Libp2pOptions<
-      BaseServices & T
-    >['services'],
+    services: {
+      identify: identify(),
+      identifyPush: identifyPush(),
+      ping: ping(),
+      ...options.services,
+    } as Libp2pOptions<BaseServices & T>['services'],
   })
 }

@@ -120,3 +120,28 @@ export const encodeNewTx = (tx: Uint8Array): Uint8Array => encodeCbor({ type: 'n
 /** Decodes and checks a `new_tx` gossip message. */
 export const decodeNewTx = (b: Uint8Array): Uint8Array =>
   parse(NewTxSchema, b, MAX_TX_BYTES + 64, 'new_tx message').tx
+
+/** Most peers one `peers` answer may carry. */
+export const MAX_SHARED_PEERS = 16
+/** Most addresses shared per peer. */
+export const MAX_SHARED_ADDRS = 8
+/** Largest `peers` answer. */
+export const MAX_PEERS_RESPONSE_BYTES = 64 * 1024
+
+const SharedPeerSchema = v.strictObject({
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  addrs: v.pipe(v.array(v.pipe(v.string(), v.maxLength(512))), v.maxLength(MAX_SHARED_ADDRS)),
+})
+const PeersSchema = v.strictObject({
+  type: v.literal('peers'),
+  peers: v.pipe(v.array(SharedPeerSchema), v.maxLength(MAX_SHARED_PEERS)),
+})
+
+/** A peer one node tells another about: its peer id and the addresses it listens on, as text. */
+export type SharedPeer = v.InferOutput<typeof SharedPeerSchema>
+
+/** A `peers` answer: some of the responder's direct peers. */
+export const encodePeers = (peers: SharedPeer[]): Uint8Array => encodeCbor({ type: 'peers', peers })
+/** Decodes and checks a `peers` answer (the ids and addresses are parsed by the caller). */
+export const decodePeers = (b: Uint8Array): SharedPeer[] =>
+  parse(PeersSchema, b, MAX_PEERS_RESPONSE_BYTES, 'peers response').peers
