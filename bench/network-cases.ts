@@ -207,7 +207,7 @@ export async function propagation(nodes: number, blocks: number): Promise<Figure
       name: `propagation to all ${nodes} nodes, p95`,
       value: at(0.95),
       unit: 'ms',
-      anchor: { value: 250, what: 'target p95 < 250 ms' },
+      anchor: { value: 150, what: 'target p95 < 150 ms' },
     },
     { name: `propagation to all ${nodes} nodes, max`, value: delays.at(-1)!, unit: 'ms' },
   ]
