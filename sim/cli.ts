@@ -1,5 +1,6 @@
 // `npm run sim -- --nodes N --slots S [--latency ms] [--loss p] [--partition from-to:groups]
-//   [--crash from-to:fraction] [--adversary fraction] [--mode praos|bft] [--seed n] [--out file]`
+//   [--crash from-to:fraction] [--adversary fraction] [--mode praos|bft] [--seed n] [--workers n]
+//   [--out file]`
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     adversary: { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/sim-latest.json' },
+    workers: { type: 'string' },
   },
 })
 const nodes = Number(values.nodes)
@@ -48,6 +50,9 @@ const crash = range('crash', values.crash)
 if (partition && (partition.value < 2 || !Number.isInteger(partition.value)))
   fail('--partition groups must be a whole number ≥ 2')
 if (crash && !(crash.value > 0 && crash.value < 1)) fail('--crash fraction must be in (0, 1)')
+const workers = values.workers === undefined ? undefined : Number(values.workers)
+if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64))
+  fail('--workers must be a whole number from 1 to 64')
 const adversary = Number(values.adversary)
 if (!(adversary >= 0 && adversary < 0.5)) fail('--adversary must be a fraction of the nodes in [0, 0.5)')
 
@@ -64,6 +69,7 @@ const options: SimulationOptions = {
   loss,
   seed: Number(values.seed),
   adversary,
+  ...(workers !== undefined && { workers }),
   ...(partition && { partition: { from: partition.from, to: partition.to, groups: partition.value } }),
   ...(crash && { crash: { from: crash.from, to: crash.to, fraction: crash.value } }),
   onSlot: (slot) => bar.update(slot + 1),
@@ -73,7 +79,7 @@ bar.stop()
 const cp = report.commonPrefix
 console.log(
   `pp-node simulation: ${nodes} nodes, ${slots} slots, ${values.mode}, latency ≤ ${options.latencyMs} ms, loss ${loss}` +
-    `${partition ? `, partition ${values.partition}` : ''}${crash ? `, crash ${values.crash}` : ''}${adversary ? `, adversary ${adversary}` : ''}, seed ${options.seed}`,
+    `, ${report.options.workers} worker thread${report.options.workers === 1 ? '' : 's'}${partition ? `, partition ${values.partition}` : ''}${crash ? `, crash ${values.crash}` : ''}${adversary ? `, adversary ${adversary}` : ''}, seed ${options.seed}`,
 )
 console.log(
   `common prefix   deepest rollback ${cp.deepestRollback} (k = ${cp.k}); disagreement after pruning k: ${cp.disagreementAfterPruningK}; settled blocks lost: ${cp.settledLost} of ${cp.settledSamples} → ${cp.holds ? 'holds' : 'VIOLATED'}`,

@@ -60,7 +60,7 @@ describe('Ouroboros properties on simulated networks of real nodes', function ()
     expect(adversary.honestNodesBanningAdversaries).to.be.greaterThan(0)
   })
 
-  it('a 3-way partition that heals', async () => {
+  it('a 3-way partition that heals, nodes on two worker threads', async () => {
     const report = await runSimulation({
       nodes: 9,
       slots: 80,
@@ -69,11 +69,13 @@ describe('Ouroboros properties on simulated networks of real nodes', function ()
       loss: 0,
       seed: 11,
       partition: { from: 10, to: 40, groups: 3 },
+      // The groups span both worker threads: partitions and their healing cross thread boundaries.
+      workers: 2,
     })
     expectGuarantees(report)
   })
 
-  it('a third of the nodes crash and restart from their own storage', async () => {
+  it('a third of the nodes crash and restart from their own storage, nodes on two worker threads', async () => {
     const report = await runSimulation({
       nodes: 9,
       slots: 80,
@@ -82,6 +84,7 @@ describe('Ouroboros properties on simulated networks of real nodes', function ()
       loss: 0.02,
       seed: 13,
       crash: { from: 20, to: 45, fraction: 0.33 },
+      workers: 2,
     })
     expectGuarantees(report)
   })

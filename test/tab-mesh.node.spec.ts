@@ -43,24 +43,23 @@ describe(`a bounded tab mesh: ${TABS} tabs on one relay`, function () {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
     const context = await browser.newContext()
     const errors: string[] = []
-    // The tabs join at once, as a crowd arriving would.
-    const pages: Page[] = await Promise.all(
-      Array.from({ length: TABS }, async (_, i) => {
-        const page = await context.newPage()
-        page.on('pageerror', (e) => errors.push(`tab ${i}: ${e.message}`))
-        await page.goto(`${relay!.httpUrl}/status`)
-        await page.addScriptTag({ url: `${relay!.httpUrl}/pp-node.min.js` })
-        await page.evaluate(
-          async ({ url, prefix }) => {
-            const w = window as unknown as TabWindow
-            w.node = await w.PPNode.joinRelay({ relay: url, prefix })
-            await w.node.start()
-          },
-          { url: relay!.httpUrl, prefix: `pp-mesh-${i}-` },
-        )
-        return page
-      }),
-    )
+    // The tabs join one after another (twenty full nodes starting at once starve a 2-core machine).
+    const pages: Page[] = []
+    for (let i = 0; i < TABS; i++) {
+      const page = await context.newPage()
+      page.on('pageerror', (e) => errors.push(`tab ${i}: ${e.message}`))
+      await page.goto(`${relay.httpUrl}/status`)
+      await page.addScriptTag({ url: `${relay.httpUrl}/pp-node.min.js` })
+      await page.evaluate(
+        async ({ url, prefix }) => {
+          const w = window as unknown as TabWindow
+          w.node = await w.PPNode.joinRelay({ relay: url, prefix })
+          await w.node.start()
+        },
+        { url: relay.httpUrl, prefix: `pp-mesh-${i}-` },
+      )
+      pages.push(page)
+    }
     const view = (page: Page): Promise<TabView> =>
       page.evaluate((relayPeer) => {
         const node = (window as unknown as TabWindow).node
@@ -90,7 +89,8 @@ describe(`a bounded tab mesh: ${TABS} tabs on one relay`, function () {
           timeline.push(`${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s  ${line}`)
         return settled()
       },
-      () => `a settled mesh; last views: ${JSON.stringify(views)}`,
+      () =>
+        `a settled mesh; over time:\n${timeline.join('\n')}\nlast views: ${JSON.stringify(views.map(({ hash: _, ...v }) => v))}`,
       180_000,
     )
     console.log(`      mesh of ${TABS} tabs over time:\n${timeline.map((l) => `        ${l}`).join('\n')}`)

@@ -67,6 +67,8 @@ const ANTI_ENTROPY_MS = 5_000
  * its size: 30 nodes × 30 slots took 71 s with announcements every 2 s.
  */
 const PEER_EXCHANGE_MS = 3_000
+/** A relayed circuit is closed after this long: WebRTC set-up over it takes a few seconds. */
+const CIRCUIT_MAX_AGE_MS = 30_000
 /** A discovered peer is dialled at most once in this long (it may be full and close us again). */
 const REDISCOVER_MS = 60_000
 
@@ -129,10 +131,12 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       ...(this.options.datastore && { datastore: this.options.datastore }),
       // libp2p's default of 5 inbound connections per second per address would turn away a burst of
       // tabs behind one NAT (or many local peers) at a relay.
-      // Room above maxPeers for bootstrap peers and the short-lived circuits WebRTC is signalled
-      // over; the peer mesh closes direct peers beyond maxPeers itself.
+      // The peer mesh bounds direct peers (maxPeers) itself; libp2p's cap is a safety net with room
+      // for bootstrap peers and the burst of short-lived circuits WebRTC is signalled over: when
+      // libp2p hits its cap it prunes connections it does not know matter (a tab lost most of its
+      // WebRTC peers that way while 20 tabs joined at once).
       connectionManager: {
-        maxConnections: network.maxPeers + network.bootstrapPeers.length + network.targetPeers,
+        maxConnections: 2 * network.maxPeers + network.bootstrapPeers.length + 32,
         inboundConnectionThreshold: Math.max(5, network.maxPeers),
       },
       isBanned: (peer) =>
@@ -232,6 +236,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       setInterval(() => {
         const peer = randomPeer()
         if (peer !== undefined) this.seekPeers(peer)
+        this.mesh?.closeStaleCircuits(CIRCUIT_MAX_AGE_MS)
       }, PEER_EXCHANGE_MS),
     ]
     this.stops.push(() => timers.forEach(clearInterval))

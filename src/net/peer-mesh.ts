@@ -82,6 +82,17 @@ export class PeerMesh {
     if (drop !== undefined) for (const c of this.libp2p.getConnections(drop.remotePeer)) void closeQuietly(c)
   }
 
+  /**
+   * Closes relayed circuits open longer than `maxAgeMs`: a circuit only carries WebRTC signalling,
+   * and one left by a failed or refused WebRTC set-up would otherwise hold a relay slot for good.
+   */
+  closeStaleCircuits(maxAgeMs: number): void {
+    const now = Date.now()
+    for (const c of this.libp2p.getConnections())
+      if (c.limits !== undefined && c.status === 'open' && now - c.timeline.open > maxAgeMs)
+        void closeQuietly(c)
+  }
+
   /** After a direct connection closed: if another to the same peer remains, say so (gossip re-attaches to it). */
   closed(connection: Connection): void {
     if (connection.limits !== undefined) return
