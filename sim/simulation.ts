@@ -32,7 +32,7 @@ export interface SimulationOptions {
   /** Fraction of the nodes (the last ones) that equivocate and send forged blocks (sim/adversary.ts). */
   adversary?: number
   /**
-   * Worker threads the nodes are spread over (default: one per 25 nodes, at most one per core):
+   * Worker threads the nodes are spread over (default: one per 10 nodes, at most one per core):
    * the simulated nodes share the machine's cores as real nodes would have their own.
    */
   workers?: number
@@ -144,7 +144,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const workerCount = Math.max(
     1,
     Math.min(
-      options.workers ?? Math.min(availableParallelism(), Math.ceil(options.nodes / 25)),
+      options.workers ?? Math.min(availableParallelism(), Math.ceil(options.nodes / 10)),
       options.nodes,
     ),
   )
