@@ -407,13 +407,22 @@ function isPeerFault(err: unknown): boolean {
 
 /**
  * Has gossipsub open its stream to a peer on another connection after the one it used closed as a
- * duplicate: gossipsub attaches to a peer only when the registrar reports a new connection.
+ * duplicate: gossipsub attaches to a peer only when the registrar reports a new connection, and it
+ * forgets the closed stream only when that stream's close event comes, so this waits for that
+ * (a little, up to a second) before asking it to attach again.
  */
 function reattachGossip(pubsub: GossipSub, peer: PeerId, connection: Connection): void {
-  ;(pubsub as unknown as { onPeerConnected(peer: PeerId, connection: Connection): void }).onPeerConnected(
-    peer,
-    connection,
-  )
+  const gossip = pubsub as unknown as {
+    streamsOutbound: Map<string, unknown>
+    onPeerConnected(peer: PeerId, connection: Connection): void
+  }
+  let tries = 0
+  const attempt = (): void => {
+    if (connection.status !== 'open') return
+    if (!gossip.streamsOutbound.has(peer.toString())) gossip.onPeerConnected(peer, connection)
+    else if (++tries < 20) setTimeout(attempt, 50)
+  }
+  attempt()
 }
 
 /** Resolves when the node has no connection left to `peer`, or when aborted. */
