@@ -115,11 +115,27 @@ describe('peer mesh: a bounded degree, found by peer exchange, one connection pe
     const [la, lb] = [networkOf(a).libp2p!, networkOf(b).libp2p!]
     let opened = 0
     la.addEventListener('connection:open', () => opened++)
-    await la.dial(multiaddr(tcpAddr(b)))
-    // A second connection the other way, as when both dial at once (forced: libp2p reuses otherwise).
-    await lb.dial(multiaddr(tcpAddr(a)), { force: true }).catch(() => {})
+    // The node with the larger peer id dials first, and gossip attaches to that connection; the
+    // other then dials too (as when both dial at once; forced: libp2p reuses a connection
+    // otherwise). Both ends keep the second one (dialled by the smaller id) and close the first,
+    // so gossip must move to the connection that stays.
+    const [first, second] = la.peerId.toString() > lb.peerId.toString() ? [a, b] : [b, a]
+    await networkOf(first).libp2p!.dial(multiaddr(tcpAddr(second)))
+    await meshReady([a, b])
+    await networkOf(second)
+      .libp2p!.dial(multiaddr(tcpAddr(first)), { force: true })
+      .catch(() => {})
     await waitFor(() => opened === 2, 'the duplicate connection open')
     await waitFor(() => degree(a).connections === 1 && degree(b).connections === 1, 'one connection each way')
+    // Gossip moved over: the connection that stays carries a gossip stream each way.
+    await waitFor(
+      () =>
+        la
+          .getConnections()[0]
+          ?.streams.filter((st) => st.protocol?.startsWith('/meshsub/') && st.status === 'open').length === 2,
+      'gossip streams on the connection that stays',
+      10_000,
+    )
     const [ca] = la.getConnections()
     const [cb] = lb.getConnections()
     // Both ends kept the same connection: one end's outbound is the other's inbound.

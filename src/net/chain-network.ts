@@ -1,6 +1,5 @@
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
-import type { ComponentLogger, Connection, Logger, PeerId, ServiceMap } from '@libp2p/interface'
-import { enabled, logger } from '@libp2p/logger'
+import type { Connection, Logger, PeerId, ServiceMap } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, Libp2pOptions } from 'libp2p'
 import { TypedEventEmitter } from 'main-event'
@@ -8,12 +7,14 @@ import { DecodeError } from '../errors.ts'
 import type { Block } from '../ledger/block.ts'
 import { ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
 import type { Transaction } from '../ledger/transaction.ts'
+import { keepConnected } from './bootstrap-peers.ts'
 import { syncFromPeer } from './chain-sync.ts'
 import { dialWithRetry } from './dial-retry.ts'
 import { WrongChainPeerError } from './errors.ts'
-import { publishBlock, publishTransaction, startGossip } from './gossip.ts'
+import { publishBlock, publishTransaction, repairGossip, startGossip } from './gossip.ts'
 import { type BaseServices, createHost, type Libp2pTransports } from './host.ts'
 import { loadIdentity } from './identity.ts'
+import { libp2pLogger } from './libp2p-logger.ts'
 import type {
   ChainNetwork,
   ChainNetworkEvents,
@@ -54,9 +55,6 @@ export interface NetworkConditions {
   blocked?: (peer: string) => boolean
 }
 
-/** How long to wait before redialling a bootstrap peer that dropped, growing to the cap. */
-const REDIAL_MIN_MS = 500
-const REDIAL_MAX_MS = 30_000
 /** Syncs running at once, at most (each holds up to two 16 MiB batches). */
 const MAX_SYNCS = 4
 /** How often a node compares tips with a random peer. */
@@ -170,7 +168,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         maxPeers: network.maxPeers,
         kept: (peer) => bootstrapIds.has(peer),
       },
-      (peer, connection) => reattachGossip(libp2p.services.pubsub, peer, connection),
+      () => setTimeout(() => repairGossip(libp2p.services.pubsub, (p) => libp2p.getConnections(p)), 100),
     )
     if (options.signal?.aborted) {
       await this.stop()
@@ -221,7 +219,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       libp2p.removeEventListener('connection:open', onOpen)
       libp2p.removeEventListener('connection:close', onClose)
     })
-    for (const addr of network.bootstrapPeers) void this.keepConnected(addr)
+    for (const addr of network.bootstrapPeers)
+      void keepConnected(libp2p, addr, this.controller.signal, this.log)
     // Anti-entropy: now and then compare tips with a random peer, so a block lost in gossip is
     // still fetched even if no later block announces it.
     const randomPeer = (): PeerId | undefined => {
@@ -237,6 +236,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         const peer = randomPeer()
         if (peer !== undefined) this.seekPeers(peer)
         this.mesh?.closeStaleCircuits(CIRCUIT_MAX_AGE_MS)
+        repairGossip(libp2p.services.pubsub, (p) => libp2p.getConnections(p))
       }, PEER_EXCHANGE_MS),
     ]
     this.stops.push(() => timers.forEach(clearInterval))
@@ -369,27 +369,6 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     )
     return open.length >= network.maxPeersPerNetwork
   }
-
-  /** Dials a bootstrap peer and redials it with backoff whenever it drops, until stop(). */
-  private async keepConnected(addr: string): Promise<void> {
-    const signal = this.controller.signal
-    const target = multiaddr(addr)
-    let delay = REDIAL_MIN_MS
-    while (!signal.aborted && this.libp2p) {
-      try {
-        const connection = await dialWithRetry(this.libp2p, target, { signal })
-        const since = Date.now()
-        await closed(this.libp2p, connection.remotePeer, signal)
-        // A peer that keeps closing us soon after we connect (it is full) is not redialled at once.
-        if (Date.now() - since > REDIAL_MAX_MS) delay = REDIAL_MIN_MS
-      } catch (err) {
-        if (signal.aborted) return
-        this.log('bootstrap %s unreachable: %s', addr, (err as Error).message)
-      }
-      await sleep(delay + Math.random() * delay, signal)
-      delay = Math.min(delay * 2, REDIAL_MAX_MS)
-    }
-  }
 }
 
 /** Whether dialling an address gives a direct connection: not a relayed circuit, unless WebRTC is set up over it. */
@@ -404,76 +383,3 @@ function isPeerFault(err: unknown): boolean {
   if (err instanceof UnknownParentError || err instanceof ForkTooDeepError) return false
   return err instanceof ValidationError || err instanceof DecodeError || err instanceof WrongChainPeerError
 }
-
-/**
- * Has gossipsub open its stream to a peer on another connection after the one it used closed as a
- * duplicate: gossipsub attaches to a peer only when the registrar reports a new connection, and it
- * forgets the closed stream only when that stream's close event comes, so this waits for that
- * (a little, up to a second) before asking it to attach again.
- */
-function reattachGossip(pubsub: GossipSub, peer: PeerId, connection: Connection): void {
-  const gossip = pubsub as unknown as {
-    streamsOutbound: Map<string, unknown>
-    onPeerConnected(peer: PeerId, connection: Connection): void
-  }
-  let tries = 0
-  const attempt = (): void => {
-    if (connection.status !== 'open') return
-    if (!gossip.streamsOutbound.has(peer.toString())) gossip.onPeerConnected(peer, connection)
-    else if (++tries < 20) setTimeout(attempt, 50)
-  }
-  attempt()
-}
-
-/** Resolves when the node has no connection left to `peer`, or when aborted. */
-function closed(libp2p: Libp2p, peer: PeerId, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      libp2p.removeEventListener('peer:disconnect', onDisconnect)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const onDisconnect = (event: CustomEvent<PeerId>): void => {
-      if (event.detail.equals(peer)) done()
-    }
-    if (libp2p.getConnections(peer).length === 0) return resolve()
-    libp2p.addEventListener('peer:disconnect', onDisconnect)
-    signal.addEventListener('abort', done, { once: true })
-  })
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        resolve()
-      },
-      { once: true },
-    )
-  })
-}
-
-/**
- * libp2p's own components log as `libp2p:<nodeId>:<component>`, so nodes of one process stay apart.
- * A component whose logs are off (as set by DEBUG when the node starts) gets a silent logger:
- * libp2p makes a scoped logger for every stream, and making a real one costs a terminal check.
- */
-function libp2pLogger(nodeId: string): ComponentLogger {
-  return {
-    forComponent: (component) => {
-      const name = component.replace(/^libp2p(?=:|$)/, `libp2p:${nodeId}`)
-      const on = [name, `${name}:error`, `${name}:trace`, `${name}:scope`].some((n) => enabled(n))
-      return on ? logger(name) : SILENT
-    },
-  }
-}
-
-const SILENT: Logger = Object.assign(() => {}, {
-  error: () => {},
-  trace: () => {},
-  enabled: false,
-  newScope: () => SILENT,
-})

@@ -1,5 +1,5 @@
 import { type GossipSub, TopicValidatorResult } from '@libp2p/gossipsub'
-import type { PeerId } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { equalBytes } from '../encoding/hash.ts'
 import { DecodeError, MempoolFullError } from '../errors.ts'
 import { type Block, decodeBlock, encodeBlock } from '../ledger/block.ts'
@@ -125,4 +125,34 @@ export function publishBlock(pubsub: GossipSub, chainId: string, block: Block): 
 /** Publishes a transaction; never throws. */
 export function publishTransaction(pubsub: GossipSub, chainId: string, tx: Transaction): void {
   pubsub.publish(gossipTopics(chainId).txs, encodeNewTx(encodeTransaction(tx))).catch(() => {})
+}
+
+/** The gossipsub internals peer-mesh upkeep needs (checked against @libp2p/gossipsub 17.1). */
+interface GossipInternals {
+  peers: Map<string, PeerId>
+  streamsOutbound: Map<string, { rawStream: Stream }>
+  onPeerConnected(peer: PeerId, connection: Connection): void
+}
+
+/**
+ * Has gossipsub open its stream again to every peer whose stream is gone, no longer open or on a
+ * connection that closed, on a direct connection still up. Gossipsub attaches to a peer only when the registrar reports a new
+ * connection and forgets a stream only when that stream's close event comes, which a stream opened
+ * on a connection as it closed never sends: after a duplicate connection is closed, a peer could
+ * otherwise stay connected with no gossip. Cheap; run after such a close and now and then.
+ */
+export function repairGossip(pubsub: GossipSub, connectionsTo: (peer: PeerId) => Connection[]): void {
+  const gossip = pubsub as unknown as GossipInternals
+  for (const [id, peer] of gossip.peers) {
+    const open = connectionsTo(peer).filter((c) => c.status === 'open' && c.limits === undefined)
+    const current = gossip.streamsOutbound.get(id)
+    // A stream counts only while it is open on a connection still up (a closed connection's
+    // streams may still say "open").
+    if (current?.rawStream.status === 'open' && open.some((c) => c.streams.includes(current.rawStream)))
+      continue
+    const connection = open[0]
+    if (connection === undefined) continue
+    gossip.streamsOutbound.delete(id)
+    gossip.onPeerConnected(peer, connection)
+  }
 }
