@@ -8,46 +8,11 @@ import { promisify } from 'node:util'
 import { expect } from 'chai'
 import { type Browser, chromium } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/browsers.ts'
+import { makeNamespace, type Namespace } from './support/namespace.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
 const run = promisify(execFile)
 const DIST = new URL('../dist/', import.meta.url).pathname
-
-/** A network namespace with a veth pair to this one: the relay runs there, on a non-loopback address. */
-interface Namespace {
-  name: string
-  /** The relay's address inside the namespace. */
-  address: string
-  remove(): Promise<void>
-}
-
-/** Makes the namespace, or says why it cannot (no root, no iproute2, no netns support). */
-async function makeNamespace(): Promise<Namespace | string> {
-  const id = process.pid % 200
-  const name = `pp-test-${process.pid}`
-  const [outside, inside] = [`ppa${process.pid}`.slice(0, 15), `ppb${process.pid}`.slice(0, 15)]
-  const host = `10.231.${id}.1`
-  const address = `10.231.${id}.2`
-  const ip = (...args: string[]) => run('ip', args)
-  const remove = async () => {
-    await ip('netns', 'del', name).catch(() => {})
-    await ip('link', 'del', outside).catch(() => {})
-  }
-  try {
-    await ip('netns', 'add', name)
-    await ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside)
-    await ip('link', 'set', inside, 'netns', name)
-    await ip('addr', 'add', `${host}/24`, 'dev', outside)
-    await ip('link', 'set', outside, 'up')
-    await ip('netns', 'exec', name, 'ip', 'addr', 'add', `${address}/24`, 'dev', inside)
-    await ip('netns', 'exec', name, 'ip', 'link', 'set', inside, 'up')
-    await ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up')
-    return { name, address, remove }
-  } catch (err) {
-    await remove()
-    return (err as Error).message.split('\n')[0]
-  }
-}
 
 /** An https server with a fresh self-signed certificate, serving a blank page and the browser bundle. */
 async function httpsPage(dir: string): Promise<{ server: Server; url: string }> {
@@ -117,7 +82,7 @@ describe('a page served over https joins a relay that is not on loopback, over W
     relay = await startRelayProcess(
       ['--data-dir', dir, ...ANY_PORTS, '--host', host, '--slot-ms', '250', '--epoch-length', '31'],
       {},
-      ns ? ['ip', 'netns', 'exec', ns.name] : [],
+      ns?.exec ?? [],
     )
     const genesis = await (await fetch(`${relay.httpUrl}/genesis`)).json()
     const { multiaddrs } = (await (await fetch(`${relay.httpUrl}/bootstrap`)).json()) as {

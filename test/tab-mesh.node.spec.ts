@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/browsers.ts'
+import { binaryIn, makeNamespace, type Namespace } from './support/namespace.ts'
 import { until } from './support/network-fixtures.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
@@ -29,18 +30,41 @@ describe(`a bounded tab mesh: ${TABS} tabs on one relay`, function () {
   let relay: RelayProcess | undefined
   let browser: Browser | undefined
   let dir: string | undefined
+  let ns: Namespace | undefined
 
   after(async () => {
     await browser?.close()
     await relay?.stop('SIGKILL')
+    await ns?.remove()
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
   it(`every tab seeks ${TARGET} WebRTC peers and keeps ${MIN}–${MAX}, one connection each, no relayed circuit once settled, and all follow one chain`, async () => {
     dir = await mkdtemp(join(tmpdir(), 'pp-tab-mesh-'))
-    relay = await startRelayProcess(['--data-dir', dir, ...ANY_PORTS, '--allow-private', '--slot-ms', '1000'])
+    // Relay and browser run in a namespace of their own, on an interface with a default route:
+    // without one (CI has loopback only) Chromium gathers no WebRTC candidates.
+    const made = await makeNamespace()
+    if (typeof made === 'string') console.log(`      no network namespace here (${made}): relay on 127.0.0.1`)
+    else ns = made
+    relay = await startRelayProcess(
+      [
+        '--data-dir',
+        dir,
+        ...ANY_PORTS,
+        '--host',
+        ns?.address ?? '127.0.0.1',
+        '--allow-private',
+        '--slot-ms',
+        '1000',
+      ],
+      {},
+      ns?.exec ?? [],
+    )
     const relayId = relay.peerId
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+    browser = await chromium.launch({
+      executablePath: ns ? await binaryIn(ns, CHROMIUM_PATH, dir) : CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+    })
     const context = await browser.newContext()
     const errors: string[] = []
     // The tabs join four at a time (twenty full nodes starting at once starve a 2-core machine).
