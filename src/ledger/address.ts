@@ -17,6 +17,11 @@ export function addressOf(publicKey: Uint8Array): Address {
   return `pp${toHex(id)}${checksum(id)}`
 }
 
+/** True when `address` (well-formed) belongs to `publicKey`: one hash, its checksum needs none. */
+export function isOwnedBy(address: Address, publicKey: Uint8Array): boolean {
+  return address.slice(2, 42) === toHex(hash(publicKey).subarray(0, 20))
+}
+
 /** True when `text` is a well-formed address with a matching checksum. */
 export function isAddress(text: unknown): text is Address {
   if (typeof text !== 'string' || text.length !== 50 || !text.startsWith('pp')) return false

@@ -3,8 +3,8 @@ import { isValidVrfKey } from '../crypto/vrf.ts'
 import { equalBytes, hash, toHex } from '../encoding/hash.ts'
 import { type Genesis, stabilityWindow } from '../genesis.ts'
 import type { AccountWriter } from './account-layers.ts'
-import { type Address, addressOf } from './address.ts'
-import { type Block, bodyHash } from './block.ts'
+import { type Address, addressOf, isOwnedBy } from './address.ts'
+import { type Block, bodyHashOf } from './block.ts'
 import {
   BadAmountError,
   BadNonceError,
@@ -42,7 +42,7 @@ export function applyTransaction(
   if (body.chainId !== genesis.chainId) {
     throw new WrongChainError(`tx ${id} is for chain "${body.chainId}", this is "${genesis.chainId}"`)
   }
-  if (addressOf(tx.publicKey) !== body.from) {
+  if (!isOwnedBy(body.from, tx.publicKey)) {
     throw new SenderKeyMismatchError(`tx ${id}: its public key does not own ${body.from}`)
   }
   const amount = body.type === 'transfer' ? body.amount : 0n
@@ -112,7 +112,7 @@ export function checkBlockContents(block: Block, genesis: Genesis): void {
   if (block.txs.length > genesis.maxTxPerBlock) {
     throw new TooManyTxsError(`block has ${block.txs.length} transactions, limit ${genesis.maxTxPerBlock}`)
   }
-  if (!equalBytes(bodyHash(block.txs), header.bodyHash)) {
+  if (!equalBytes(bodyHashOf(block), header.bodyHash)) {
     throw new BodyHashMismatchError(`block ${header.index}: body hash does not match its transactions`)
   }
   const seen = new Set<string>()

@@ -1,5 +1,6 @@
 import { concatBytes } from '@noble/hashes/utils.js'
 import * as v from 'valibot'
+import { blockSpans } from '../encoding/canonical-spans.ts'
 import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { hash } from '../encoding/hash.ts'
 import { DecodeError } from '../errors.ts'
@@ -84,6 +85,13 @@ export function bodyHash(txs: readonly Transaction[]): Uint8Array {
 
 /** The bytes each decoded or signed block came from, so storing or relaying it needs no re-encoding. */
 const encodings = new WeakMap<object, Uint8Array>()
+/** The body hash of each decoded block, taken over the transaction list's received bytes. */
+const bodyHashes = new WeakMap<object, Uint8Array>()
+
+/** The body hash of a block's transactions (from the bytes it was decoded from, when it was). */
+export function bodyHashOf(block: Pick<Block, 'txs'>): Uint8Array {
+  return bodyHashes.get(block) ?? bodyHash(block.txs)
+}
 
 /** Encodes a block for the wire and storage (the bytes it was decoded from, when it was). */
 export function encodeBlock(block: Pick<Block, 'header' | 'signature' | 'txs'>): Uint8Array {
@@ -107,16 +115,24 @@ export async function signBlock(
   return block
 }
 
-/** Decodes a block: size cap, DAG-CBOR, schema of header and every transaction. Signatures are not checked here. */
+/**
+ * Decodes a block: size cap, DAG-CBOR, schema of header and every transaction, canonical form.
+ * Transaction ids and the body hash are taken over the received bytes (canonical, so equal to a
+ * re-encoding's). Signatures are not checked here.
+ */
 export function decodeBlock(bytes: Uint8Array): Block {
   const parsed = v.safeParse(BlockSchema, decodeCbor(bytes, MAX_BLOCK_BYTES_HARD, 'block'))
   if (!parsed.success) {
     const issue = parsed.issues[0]
     throw new DecodeError(`malformed block: ${v.getDotPath(issue) ?? 'value'}: ${issue.message}`)
   }
+  const { txs: list, bodies } = blockSpans(bytes)
   const { header, signature } = parsed.output
-  const txs = parsed.output.txs.map(txFromWire)
+  const txs = parsed.output.txs.map((wire, i) =>
+    txFromWire(wire, bytes.subarray(bodies[i].start, bodies[i].end)),
+  )
   const block = { header, signature, txs, hash: headerHash(header), size: bytes.length }
   encodings.set(block, bytes)
+  bodyHashes.set(block, hash(bytes.subarray(list.start, list.end)))
   return block
 }

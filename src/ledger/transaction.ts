@@ -123,8 +123,11 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
   return encodeCbor(txToWire(tx))
 }
 
-/** Checks decoded plain data against the transaction schema and rebuilds the typed object. */
-export function txFromWire(data: unknown): Transaction {
+/**
+ * Checks decoded plain data against the transaction schema and rebuilds the typed object; its id
+ * is the hash of `bodyBytes`, the body's canonical bytes as received, when given (else re-encoded).
+ */
+export function txFromWire(data: unknown, bodyBytes?: Uint8Array): Transaction {
   const parsed = v.safeParse(TxSchema, data)
   if (!parsed.success) {
     const issue = parsed.issues[0]
@@ -137,7 +140,7 @@ export function txFromWire(data: unknown): Transaction {
       : { ...raw, fee: BigInt(raw.fee) }
   // An absent memo must stay absent (not `undefined`): it changes the encoding and so the hash.
   if (body.type === 'transfer' && body.memo === undefined) delete body.memo
-  return { body, publicKey, signature, hash: txHash(body) }
+  return { body, publicKey, signature, hash: bodyBytes === undefined ? txHash(body) : hash(bodyBytes) }
 }
 
 /** Decodes an encoded transaction (size limit first, then DAG-CBOR, then schema). */
