@@ -1,7 +1,7 @@
-import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, identifyPush } from '@libp2p/identify'
 import type { ComponentLogger, PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
+import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
