@@ -108,6 +108,20 @@ describe('blocks are canonical DAG-CBOR, and ids are hashed from the bytes recei
     expect(decodeBlock(bytes).txs[0].hash).to.deep.equal(tx.hash)
   })
 
+  it('refuses, with a typed error, a transaction item that has no body', async () => {
+    const bytes = await blockWithBody(
+      rawMap(bodyEntries(tx, encodeCbor('hi'), encodeCbor(0))),
+      keys[1],
+      keys[0],
+      block,
+      crypto,
+    )
+    const renamed = bytes.slice()
+    const at = renamed.findIndex((_, i) => new TextDecoder().decode(renamed.subarray(i, i + 4)) === 'body')
+    renamed[at] = 'c'.charCodeAt(0)
+    expect(() => decodeBlock(renamed)).to.throw(DecodeError, /body/)
+  })
+
   const cases: Array<[string, (t: Transaction) => [string, Uint8Array][]]> = [
     ['map keys out of order', (t) => bodyEntries(t, encodeCbor('hi'), encodeCbor(0)).reverse()],
     [

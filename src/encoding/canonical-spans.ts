@@ -9,6 +9,9 @@ export interface Span {
   end: number
 }
 
+/** pp-node data nests four deep (block, transaction list, transaction, body); deeper is not ours. */
+const MAX_DEPTH = 8
+
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const utf8 = new TextEncoder()
 
@@ -59,7 +62,9 @@ export function canonicalItemEnd(
   bytes: Uint8Array,
   at: number,
   onEntry?: (keyStart: number, keyEnd: number, value: Span) => void,
+  depth = 0,
 ): number {
+  if (depth > MAX_DEPTH) notCanonical(`nested deeper than ${MAX_DEPTH}`, at)
   const major = readHead(bytes, at)
   switch (major) {
     case 0:
@@ -74,7 +79,7 @@ export function canonicalItemEnd(
     }
     case 4: {
       let next = content
-      for (let i = 0, n = arg; i < n; i++) next = canonicalItemEnd(bytes, next)
+      for (let i = 0, n = arg; i < n; i++) next = canonicalItemEnd(bytes, next, undefined, depth + 1)
       return next
     }
     case 5: {
@@ -84,12 +89,12 @@ export function canonicalItemEnd(
       for (let i = 0, n = arg; i < n; i++) {
         if (readHead(bytes, next) !== 3) notCanonical('a map key that is not text', next)
         const keyStart = content
-        const keyEnd = canonicalItemEnd(bytes, next)
+        const keyEnd = canonicalItemEnd(bytes, next, undefined, depth + 1)
         if (previous >= 0 && !keyBefore(bytes, previous, previousLength, keyStart, keyEnd - keyStart))
           notCanonical('map keys out of order or repeated', next)
         previous = keyStart
         previousLength = keyEnd - keyStart
-        const value = { start: keyEnd, end: canonicalItemEnd(bytes, keyEnd) }
+        const value = { start: keyEnd, end: canonicalItemEnd(bytes, keyEnd, undefined, depth + 1) }
         onEntry?.(keyStart, keyEnd, value)
         next = value.end
       }
@@ -127,20 +132,23 @@ function isKey(bytes: Uint8Array, start: number, end: number, name: string): boo
 
 /**
  * Checks that a whole block is canonical and finds, in one pass, its transaction list (the map
- * value under `txs`) and each transaction's `body`.
+ * value under `txs`) and each transaction's `body` (undefined for an item that has none).
  */
-export function blockSpans(bytes: Uint8Array): { txs: Span; bodies: Span[] } {
+export function blockSpans(bytes: Uint8Array): { txs: Span; bodies: Array<Span | undefined> } {
   let txs: Span | undefined
-  const bodies: Span[] = []
+  const bodies: Array<Span | undefined> = []
   const end = canonicalItemEnd(bytes, 0, (keyStart, keyEnd, value) => {
     if (!isKey(bytes, keyStart, keyEnd, 'txs')) return
     txs = value
     if (readHead(bytes, value.start) !== 4) notCanonical('txs is not an array', value.start)
     let next = content
-    for (let i = 0, n = arg; i < n; i++)
+    for (let i = 0, n = arg; i < n; i++) {
+      let body: Span | undefined
       next = canonicalItemEnd(bytes, next, (k, ke, v) => {
-        if (isKey(bytes, k, ke, 'body')) bodies.push(v)
+        if (isKey(bytes, k, ke, 'body')) body = v
       })
+      bodies.push(body)
+    }
   })
   if (end !== bytes.length) notCanonical('bytes after the block', end)
   if (txs === undefined) return notCanonical('no txs', 0)

@@ -129,7 +129,8 @@ export function decodeBlock(bytes: Uint8Array): Block {
   const { txs: list, bodies } = blockSpans(bytes)
   const { header, signature } = parsed.output
   const txs = parsed.output.txs.map((wire, i) =>
-    txFromWire(wire, bytes.subarray(bodies[i].start, bodies[i].end)),
+    // An item without a body fails the transaction schema, which says so.
+    txFromWire(wire, bodies[i] && bytes.subarray(bodies[i].start, bodies[i].end)),
   )
   const block = { header, signature, txs, hash: headerHash(header), size: bytes.length }
   encodings.set(block, bytes)
