@@ -4,12 +4,11 @@
  * @example
  * const platform = await browserPlatform({ prefix: 'pp-' })
  */
-import { BrowserLevel } from 'browser-level'
 import { createStore, get, set } from 'idb-keyval'
 import { systemClock } from '../../src/clock/system-clock.ts'
 import type { Platform, PlatformOptions } from '../../src/ports.ts'
-import { openLevelStore } from '../level-store.ts'
 import { browserCrypto } from './crypto.ts'
+import { openIdbStore } from './idb-store.ts'
 
 /** How the browser platform names its IndexedDB databases. */
 export interface BrowserPlatformOptions {
@@ -30,10 +29,7 @@ export async function browserPlatform(options: BrowserPlatformOptions = {}): Pro
       get: (key) => get<Uint8Array>(key, records),
       set: (key, value) => set(key, value, records),
     },
-    async openStore(name) {
-      const db = new BrowserLevel<string, Uint8Array>(name, { prefix, valueEncoding: 'view' })
-      return openLevelStore(db, `IndexedDB ${prefix}${name}`)
-    },
+    openStore: (name) => openIdbStore(`${prefix}${name}`, name),
   }
 }
 
