@@ -3,14 +3,41 @@ import { browserPlatform } from '../platform/browser/index.ts'
 import { libp2pNetwork } from '../platform/browser/network.ts'
 import type { GenesisJson } from '../src/genesis.ts'
 import { createNode } from '../src/node.ts'
-import { importRate, verifyRate, vrfRates } from './cases.ts'
+import { importRate, nodeImportRate, verifyRate, vrfRates } from './cases.ts'
 import { scaleFigures } from './scale-cases.ts'
 
 declare global {
   interface Window {
     runBench(quick: boolean): Promise<unknown[]>
     syncBench(genesis: GenesisJson, ws: string, count: number): Promise<number>
+    mainThreadSync(genesis: GenesisJson, ws: string, count: number): Promise<MainThreadFigures>
     scaleBench(accounts: number, blocks: number): Promise<unknown[]>
+  }
+}
+
+/** How the page's main thread fared while a tab synced: its long tasks (over 50 ms), from Chromium's Long Tasks API. */
+export interface MainThreadFigures {
+  seconds: number
+  longTasks: number
+  longestMs: number
+  /** Total blocking time: the part of each long task past 50 ms, summed. */
+  blockingMs: number
+}
+
+/** Syncs like syncBench while recording every long task of the page's main thread. */
+window.mainThreadSync = async (genesis, ws, count) => {
+  const durations: number[] = []
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) durations.push(entry.duration)
+  })
+  observer.observe({ type: 'longtask', buffered: false })
+  const seconds = await window.syncBench(genesis, ws, count)
+  observer.disconnect()
+  return {
+    seconds,
+    longTasks: durations.length,
+    longestMs: Math.max(0, ...durations),
+    blockingMs: durations.reduce((sum, d) => sum + Math.max(0, d - 50), 0),
   }
 }
 
@@ -44,6 +71,7 @@ window.runBench = async (quick: boolean) => {
   return [
     await verifyRate(platform, quick ? 500 : 4000),
     ...(await importRate(platform, quick ? 5 : 30, 100)),
+    ...(await nodeImportRate(platform, quick ? 10 : 100, 100)),
     ...(await vrfRates(platform, quick ? 30 : 200)),
   ]
 }

@@ -1,9 +1,8 @@
 // Benchmarks that need real networking or processes (Node only): sync, propagation, admission, footprint.
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
 import { multiaddr } from '@multiformats/multiaddr'
 import { nodePlatform } from '../platform/node/index.ts'
 import { libp2pNetwork, nodeTransports } from '../platform/node/network.ts'
@@ -259,18 +258,9 @@ export async function admission(count: number): Promise<Figure[]> {
   ]
 }
 
-/** Bundle sizes, relay memory idle and with 50 libp2p WebSocket peers, cold start to first peer. */
+/** Relay memory idle and with 50 libp2p WebSocket peers, cold start to first peer (bundle size: bundle-cases.ts). */
 export async function footprint(peers: number): Promise<Figure[]> {
-  const bundle = await readFile('dist/pp-node.min.js')
-  const figures: Figure[] = [
-    { name: 'browser bundle pp-node.min.js, minified', value: bundle.length / 1024, unit: 'KiB' },
-    {
-      name: 'browser bundle pp-node.min.js, gzip',
-      value: gzipSync(bundle, { level: 9 }).length / 1024,
-      unit: 'KiB',
-      anchor: { value: 400, what: 'target ≤ 400 KB gzip' },
-    },
-  ]
+  const figures: Figure[] = []
   const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-relay-'))
   const child = spawn(
     process.execPath,

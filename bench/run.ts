@@ -7,12 +7,13 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import * as esbuild from 'esbuild'
-import puppeteer from 'puppeteer-core'
+import puppeteer, { type Page } from 'puppeteer-core'
 import { nodePlatform } from '../platform/node/index.ts'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from '../scripts/browsers.ts'
 import { browserOptions } from '../scripts/esbuild-browser.ts'
 import { genesisToJson } from '../src/genesis.ts'
-import { type Figure, importRate, verifyRate, vrfRates } from './cases.ts'
+import { bundleFigures } from './bundle-cases.ts'
+import { type Figure, importRate, nodeImportRate, verifyRate, vrfRates } from './cases.ts'
 import { admission, footprint, propagation, syncRate } from './network-cases.ts'
 import { rejectionCosts } from './rejection-cases.ts'
 
@@ -50,6 +51,7 @@ async function nodeFigures(): Promise<Figure[]> {
     const figures = [await verifyRate(platform, quick ? 1000 : 8000)]
     for (const txs of quick ? [1, 100] : [1, 100, 1000])
       figures.push(...(await importRate(platform, quick ? 10 : txs === 1000 ? 10 : 100, txs)))
+    figures.push(...(await nodeImportRate(platform, quick ? 20 : 300, 100)))
     figures.push(...(await vrfRates(platform, quick ? 50 : 500)))
     figures.push(...(await rejectionCosts(platform, quick ? 100 : 500)))
     return figures
@@ -65,6 +67,7 @@ type SyncSource = Awaited<ReturnType<Awaited<ReturnType<typeof syncRate>>['serve
 async function browserFigures(
   kind: 'chromium' | 'firefox',
   source?: SyncSource,
+  fullSource?: SyncSource,
 ): Promise<{ figures: Figure[]; version: string }> {
   const bundle = await esbuild.build({
     ...browserOptions,
@@ -124,6 +127,9 @@ async function browserFigures(
       value: source.count / syncSeconds,
       unit: 'blocks/s',
     })
+    // The Long Tasks API is Chromium's: Firefox has no figure for the page's main thread.
+    if (fullSource !== undefined && kind === 'chromium')
+      figures.push(...(await mainThreadFigures(page, fullSource)))
     return { figures: named(figures), version: await browser.version() }
   } finally {
     await browser.close()
@@ -132,17 +138,37 @@ async function browserFigures(
   }
 }
 
+/** The page's main thread while a tab syncs blocks of 100 transfers: its longest task and total blocking time. */
+async function mainThreadFigures(page: Page, source: SyncSource): Promise<Figure[]> {
+  const m = await page.evaluate(
+    ([genesis, ws, count]) => window.mainThreadSync(genesis as never, ws as string, count as number),
+    [genesisToJson(source.genesis), source.ws, source.count] as const,
+  )
+  const name = `tab main thread while syncing ${source.count} blocks × 100 transfers (Chromium)`
+  return [
+    {
+      name: `${name}: longest task`,
+      value: m.longestMs,
+      unit: 'ms',
+      anchor: { value: 50, what: 'goal ≤ 50 ms' },
+    },
+    { name: `${name}: total blocking time`, value: m.blockingMs, unit: 'ms' },
+    { name: `${name}: tasks over 50 ms`, value: m.longTasks, unit: 'tasks' },
+    { name: `${name}: sync`, value: (source.count * 100) / m.seconds, unit: 'tx/s' },
+  ]
+}
+
 /** Adds the ratios the issue asks for: import tx/s against raw verify/s, and sync against import. */
 function addRatios(figures: Figure[]): void {
   const find = (pattern: RegExp, unit: string) =>
     figures.find((f) => pattern.test(f.name) && f.unit === unit)?.value
   for (const env of ['node', 'browser', 'firefox']) {
     const verify = find(new RegExp(`verify \\(${env}`), 'verify/s')
-    const imported = find(new RegExp(`import, 100 transfers/block \\(${env}`), 'tx/s')
+    const imported = find(new RegExp(`intake \\(sync path\\), 100 transfers/block \\(${env}`), 'tx/s')
     if (verify && imported) {
-      const target = env === 'node' ? 0.8 : 0.5
+      const target = env === 'node' ? 0.8 : 0.6
       figures.push({
-        name: `import tx/s ÷ raw verify/s (${env}), 100 transfers/block`,
+        name: `node intake tx/s ÷ raw verify/s (${env}), 100 transfers/block`,
         value: imported / verify,
         unit: 'ratio',
         anchor: { value: target, what: `target ≥ ${target}` },
@@ -195,14 +221,15 @@ if (scaleOnly) {
   if (!values['no-browser']) browser = await browserFigures('chromium')
 } else {
   const emptySync = await syncRate(quick ? 500 : 10_000, 0)
-  const fullSync = await syncRate(quick ? 50 : 2_000, 100)
-  await (await fullSync.serve()).stop()
+  const fullSync = await syncRate(quick ? 50 : 10_000, 100)
+  const fullSource = await fullSync.serve()
   const source = await emptySync.serve()
   if (!values['no-browser']) {
-    browser = await browserFigures('chromium', source)
+    browser = await browserFigures('chromium', source, fullSource)
     firefox = await browserFigures('firefox', source)
   }
   await source.stop()
+  await fullSource.stop()
   network.push(
     ...emptySync.figures,
     ...fullSync.figures,
@@ -211,7 +238,14 @@ if (scaleOnly) {
     ...(await footprint(quick ? 10 : 50)),
   )
 }
-const figures = [...node, ...scale, ...network, ...browser.figures, ...firefox.figures]
+const figures = [
+  ...node,
+  ...scale,
+  ...network,
+  ...browser.figures,
+  ...firefox.figures,
+  ...(await bundleFigures()),
+]
 addScaleTargets(figures)
 addRatios(figures)
 const machine = {

@@ -32,6 +32,13 @@ describe('npm run bench -- --quick (Node + Chromium)', () => {
     expect(stdout).to.match(/pp-node benchmarks \(quick\)/)
     expect(stdout).to.match(/block import, 100 transfers\/block \(node\)\s+[\d,.]+\s+tx\/s/)
     expect(stdout).to.match(/sync 500 blocks, Chromium/)
+    expect(stdout).to.match(/node intake tx\/s ÷ raw verify\/s \(node\).*target ≥ 0\.8/)
+    expect(stdout).to.match(/node intake tx\/s ÷ raw verify\/s \(browser\).*target ≥ 0\.6/)
+    expect(stdout).to.match(
+      /tab main thread while syncing 50 blocks × 100 transfers \(Chromium\): longest task .*goal ≤ 50 ms/,
+    )
+    expect(stdout).to.match(/browser bundle \(full node, script tag\), gzip .*goal ≤ 250 KB/)
+    expect(stdout).to.match(/part: @libp2p\/gossipsub/)
     const json = JSON.parse(await readFile('bench/results/latest.json', 'utf8'))
     expect(json.quick).to.equal(true)
     expect(json.figures.length).to.be.greaterThan(20)
