@@ -358,7 +358,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
       this.validator.checkContents(fresh, this.platform.clock.now() + this.config.clockSkewMs)
       const branch = [...(await this.validator.branchOf(fresh[0], chain)).slice(0, -1), ...fresh]
       await verifyBlocksSignatures(fresh, this.platform.crypto)
-      const states = this.validator.validateBranch(branch, fresh.length, chain)
+      const states = await this.validator.validateBranch(branch, fresh.length, chain)
       for (const block of fresh) this.recordIssued(block, from)
       const ancestor = branch[0].header.index - 1
       const depth = chain.tip.index - ancestor

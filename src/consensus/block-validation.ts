@@ -12,6 +12,7 @@ import {
   ValidationError,
 } from '../ledger/errors.ts'
 import type { LedgerState } from '../ledger/ledger-state.ts'
+import { TimeSlice } from '../time-slice.ts'
 import { FutureSlotError, ProtocolVersionError } from './errors.ts'
 import { verifyLeadership } from './leader-check.ts'
 import { slotAt } from './slot-clock.ts'
@@ -90,14 +91,20 @@ export class BlockValidator {
    * block that breaks a rule is remembered as invalid: its hash fixes its header and, through the
    * body hash, its transactions.
    */
-  validateBranch(branch: readonly Block[], freshCount: number, chain: ChainStore): LedgerState[] {
+  async validateBranch(
+    branch: readonly Block[],
+    freshCount: number,
+    chain: ChainStore,
+  ): Promise<LedgerState[]> {
     const stored = branch.length - freshCount
     const remembered = branch.slice(0, stored).map((block) => this.sideStates.get(block.hash))
     const complete = remembered.every((state) => state !== undefined)
     const states: LedgerState[] = complete ? (remembered as LedgerState[]) : []
     let state = states.at(-1) ?? chain.parentState(branch[0])
+    const slice = new TimeSlice()
     for (const [i, block] of branch.entries()) {
       if (i < states.length) continue
+      await slice.check()
       try {
         verifyLeadership(state, block.header, this.genesis)
         state = applyBlock(state, block, this.genesis)

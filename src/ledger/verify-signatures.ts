@@ -1,6 +1,7 @@
 import { meetsSignatureRule } from '../crypto/signature-rule.ts'
 import { toHex } from '../encoding/hash.ts'
 import type { CryptoPort, SignedItem } from '../ports.ts'
+import { yieldToEventLoop } from '../time-slice.ts'
 import { type Block, headerSigningMessage } from './block.ts'
 import { BadSignatureError } from './errors.ts'
 import { type Transaction, txSigningMessage } from './transaction.ts'
@@ -17,12 +18,21 @@ export async function verifySignature(crypto: CryptoPort, item: SignedItem): Pro
   return crypto.verify(item.publicKey, item.message, item.signature)
 }
 
+/** Signatures handed to the platform at a time: a block run holds up to 10,000, too many for one task of a tab. */
+const VERIFY_CHUNK = 1000
+
 /** Verifies many signatures under the strict rule; only items that meet it reach the platform's batch. */
 export async function verifySignatures(crypto: CryptoPort, items: readonly SignedItem[]): Promise<boolean[]> {
   const results = items.map((item) => meetsSignatureRule(item.publicKey, item.signature))
   const passing = items.filter((_, i) => results[i])
   if (passing.length === 0) return results
-  const verdicts = await crypto.verifyBatch(passing)
+  // Chunks are started one after another, between yields, and verified together.
+  const chunks: Promise<boolean[]>[] = []
+  for (let i = 0; i < passing.length; i += VERIFY_CHUNK) {
+    if (i > 0) await yieldToEventLoop()
+    chunks.push(crypto.verifyBatch(passing.slice(i, i + VERIFY_CHUNK)))
+  }
+  const verdicts = (await Promise.all(chunks)).flat()
   let next = 0
   return results.map((ok) => ok && verdicts[next++] === true)
 }

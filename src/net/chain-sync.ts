@@ -5,6 +5,7 @@ import { equalBytes } from '../encoding/hash.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
 import { type Block, decodeBlock } from '../ledger/block.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
+import { TimeSlice } from '../time-slice.ts'
 import { WrongChainPeerError } from './errors.ts'
 import {
   decodeBlocks,
@@ -87,9 +88,16 @@ export async function syncFromPeer(
   if (ancestor < 0) throw new WrongChainPeerError(`peer ${peer} shares no block with us`)
   const total = status.tip.index - ancestor
   const fetchBatch = async (from: number): Promise<Block[]> => {
-    const blocks = decodeBlocks(
+    const encoded = decodeBlocks(
       await ask(SYNC_PROTOCOLS.blocks, encodeGetBlocks(from, MAX_BLOCKS_PER_REQUEST)),
-    ).map(decodeBlock)
+    )
+    // A response holds up to 100 full blocks: decoding them at once would hold a tab's thread for long.
+    const slice = new TimeSlice()
+    const blocks: Block[] = []
+    for (const bytes of encoded) {
+      blocks.push(decodeBlock(bytes))
+      await slice.check()
+    }
     blocks.forEach((block, i) => {
       if (block.header.index !== from + i) {
         throw new WrongChainPeerError(`peer ${peer} sent block ${block.header.index}, asked for ${from + i}`)
