@@ -2,6 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToNumberLE, concatBytes } from '@noble/curves/utils.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import type { CryptoPort, SignedItem } from '../../src/ports.ts'
+import { VerifyWorkers } from './verify-workers.ts'
 
 const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
@@ -85,9 +86,25 @@ async function hasWebCryptoEd25519(): Promise<boolean> {
   }
 }
 
-/** Ed25519 through WebCrypto where the browser has it, @noble/curves otherwise. */
+/** The page's verification workers, made when the first WebCrypto platform is built and shared by its nodes. */
+let workers: VerifyWorkers | undefined
+
+/** Workers for batches: one per core, up to four (without Worker support, batches stay on the page). */
+function verifyWorkers(): VerifyWorkers {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1
+  workers ??= new VerifyWorkers(Math.max(1, Math.min(4, cores)), (items) =>
+    Promise.all(items.map(verifyWebCrypto)),
+  )
+  return workers
+}
+
+/**
+ * Ed25519 through WebCrypto where the browser has it, @noble/curves otherwise. Batches are verified
+ * on Web Workers (WebCrypto verifies on the calling thread: a page would stall on a synced run).
+ */
 export async function browserCrypto(): Promise<CryptoPort> {
   if (!(await hasWebCryptoEd25519())) return nobleCrypto
+  const pool = verifyWorkers()
   return {
     publicKey: async (secret) => ed25519.getPublicKey(secret),
     sign: async (secret, message) => {
@@ -98,6 +115,6 @@ export async function browserCrypto(): Promise<CryptoPort> {
       return new Uint8Array(await crypto.subtle.sign(ALGORITHM, key, message as BufferSource))
     },
     verify: (publicKey, message, signature) => verifyWebCrypto({ publicKey, message, signature }),
-    verifyBatch: (items) => Promise.all(items.map(verifyWebCrypto)),
+    verifyBatch: (items) => pool.verifyBatch(items),
   }
 }
