@@ -40,7 +40,10 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     const idOf = (n: PPNode) =>
       n.getState() && (n.network as { libp2p?: { peerId: { toString(): string } } }).libp2p!.peerId.toString()
     const fromA: string[] = []
+    const senders = new Map<string, number>()
     b.addEventListener('block:added', (e) => {
+      const sender = e.detail.from === idOf(a) ? 'tab A' : e.detail.from === undefined ? 'sync' : 'relay'
+      senders.set(sender, (senders.get(sender) ?? 0) + 1)
       if (
         e.detail.from === idOf(a) &&
         toHex(e.detail.block.header.issuer) === toHex(fromHex(info.genesis.bftKeys![1])!)
@@ -53,7 +56,12 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
       'a direct WebRTC connection between the tabs',
       60_000,
     )
-    await waitFor(() => fromA.length >= 2, 'blocks of tab A reaching tab B straight from A', 60_000)
+    await waitFor(
+      () => fromA.length >= 2,
+      () =>
+        `blocks of tab A reaching tab B straight from A (B's blocks by sender: ${JSON.stringify([...senders])}; A's peers: ${JSON.stringify(a.getPeers().map((p) => `${p.id.slice(-6)} ${p.transport}`))}; B is ${idOf(b)?.slice(-6)})`,
+      60_000,
+    )
     // Both tabs and the relay end on one chain that holds blocks of all three producers.
     await waitFor(() => a.getState().tip.index >= 9, 'the chain to grow', 60_000)
     const relayTip = async () => (await (await fetch(`${info.httpUrl}/status`)).json()).tip.hash

@@ -168,7 +168,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         maxPeers: network.maxPeers,
         kept: (peer) => bootstrapIds.has(peer),
       },
-      () => setTimeout(() => repairGossip(libp2p.services.pubsub, (p) => libp2p.getConnections(p)), 100),
+      () => setTimeout(() => repairGossip(libp2p.services.pubsub, libp2p.getConnections()), 100),
     )
     if (options.signal?.aborted) {
       await this.stop()
@@ -236,7 +236,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         const peer = randomPeer()
         if (peer !== undefined) this.seekPeers(peer)
         this.mesh?.closeStaleCircuits(CIRCUIT_MAX_AGE_MS)
-        repairGossip(libp2p.services.pubsub, (p) => libp2p.getConnections(p))
+        repairGossip(libp2p.services.pubsub, libp2p.getConnections())
       }, PEER_EXCHANGE_MS),
     ]
     this.stops.push(() => timers.forEach(clearInterval))

@@ -129,30 +129,31 @@ export function publishTransaction(pubsub: GossipSub, chainId: string, tx: Trans
 
 /** The gossipsub internals peer-mesh upkeep needs (checked against @libp2p/gossipsub 17.1). */
 interface GossipInternals {
-  peers: Map<string, PeerId>
   streamsOutbound: Map<string, { rawStream: Stream }>
   onPeerConnected(peer: PeerId, connection: Connection): void
 }
 
 /**
- * Has gossipsub open its stream again to every peer whose stream is gone, no longer open or on a
- * connection that closed, on a direct connection still up. Gossipsub attaches to a peer only when the registrar reports a new
- * connection and forgets a stream only when that stream's close event comes, which a stream opened
- * on a connection as it closed never sends: after a duplicate connection is closed, a peer could
- * otherwise stay connected with no gossip. Cheap; run after such a close and now and then.
+ * Has gossipsub open its stream to every directly connected peer that has none, or whose stream
+ * is no longer open or sits on a connection that closed. Gossipsub attaches to a peer only when
+ * the registrar reports a connection after identify, which a tab's WebRTC connection that
+ * replaced a relayed circuit did not always get (blocks then reached that peer only through a
+ * relay), and forgets a stream only on that stream's close event, which a stream opened on a
+ * connection as it closed never sends. Cheap; run after a duplicate closes and now and then.
  */
-export function repairGossip(pubsub: GossipSub, connectionsTo: (peer: PeerId) => Connection[]): void {
+export function repairGossip(pubsub: GossipSub, connections: readonly Connection[]): void {
   const gossip = pubsub as unknown as GossipInternals
-  for (const [id, peer] of gossip.peers) {
-    const open = connectionsTo(peer).filter((c) => c.status === 'open' && c.limits === undefined)
+  const direct = new Map<string, Connection[]>()
+  for (const c of connections)
+    if (c.status === 'open' && c.limits === undefined)
+      direct.set(c.remotePeer.toString(), [...(direct.get(c.remotePeer.toString()) ?? []), c])
+  for (const [id, open] of direct) {
     const current = gossip.streamsOutbound.get(id)
     // A stream counts only while it is open on a connection still up (a closed connection's
     // streams may still say "open").
     if (current?.rawStream.status === 'open' && open.some((c) => c.streams.includes(current.rawStream)))
       continue
-    const connection = open[0]
-    if (connection === undefined) continue
     gossip.streamsOutbound.delete(id)
-    gossip.onPeerConnected(peer, connection)
+    gossip.onPeerConnected(open[0].remotePeer, open[0])
   }
 }

@@ -6,10 +6,17 @@ import type { PPNode } from '../../src/node.ts'
 import { slotHandled } from './node-fixtures.ts'
 
 /** Polls `condition` every 20 ms until it holds; fails after `timeoutMs` with `what`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean,
+  what: string | (() => string),
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      )
     await new Promise((r) => setTimeout(r, 20))
   }
 }
