@@ -12,6 +12,11 @@ export const MAX_LOCATOR_HASHES = 64
 export const MAX_GOSSIP_BLOCK_BYTES = MAX_BLOCK_BYTES_HARD + 1024
 /** Largest `blocks` response. */
 export const MAX_BLOCKS_RESPONSE_BYTES = 16 * 1024 * 1024
+/**
+ * Size a server fills a `blocks` response to (at least one block): a tab decrypts and reassembles
+ * a response in one go, and a few MiB of it held the page for over 50 ms.
+ */
+export const BLOCKS_RESPONSE_TARGET_BYTES = 1024 * 1024
 /** Largest request of any kind. */
 export const MAX_REQUEST_BYTES = 4096
 

@@ -3,6 +3,7 @@ import type { Libp2p } from 'libp2p'
 import { genesisHash } from '../genesis.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
 import {
+  BLOCKS_RESPONSE_TARGET_BYTES,
   decodeGetBlocks,
   decodeLocate,
   encodeBlocks,
@@ -59,6 +60,7 @@ export function serveSync(
           const hash = await store.hashAt(index)
           const block = hash && (await store.getBlockBytes(hash))
           if (!block || bytes + block.length > MAX_BLOCKS_RESPONSE_BYTES - 1024) break
+          if (out.length > 0 && bytes + block.length > BLOCKS_RESPONSE_TARGET_BYTES) break
           out.push(block)
           bytes += block.length
         }
