@@ -301,8 +301,17 @@ export async function footprint(peers: number): Promise<Figure[]> {
         transports: nodeTransports,
         settings: { listen: [], allowPrivateAddresses: true },
       })
-      await host.dial(multiaddr(ws))
       hosts.push(host)
+      // A relay refuses a burst of inbound connections from one address now and then: try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await host.dial(multiaddr(ws))
+          break
+        } catch (err) {
+          if (attempt === 5) throw err
+          await wait(250 * attempt)
+        }
+      }
     }
     await wait(3000)
     figures.push({
