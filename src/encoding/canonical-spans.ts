@@ -58,7 +58,7 @@ function keyBefore(bytes: Uint8Array, a: number, la: number, b: number, lb: numb
  * not valid UTF-8, and tags or simple values (floats, booleans, null), which pp-node data never holds.
  * `onEntry` sees each entry of the map at `at` (key content span, value span), when it is one.
  */
-export function canonicalItemEnd(
+function canonicalItemEnd(
   bytes: Uint8Array,
   at: number,
   onEntry?: (keyStart: number, keyEnd: number, value: Span) => void,
