@@ -1,9 +1,13 @@
 // The demo page: this tab is a full pp-node (IndexedDB chain, WebSocket to the relay, WebRTC to
-// other tabs) with a live view of slots, blocks, forks and peers, and a small wallet.
+// other tabs) with a live view of slots, blocks, forks and peers, and a small wallet. The node runs
+// in a dedicated worker (pp-node-worker.min.js): this page only draws and carries its WebRTC.
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { browserCrypto } from '../platform/browser/crypto.ts'
 import { browserPlatform } from '../platform/browser/index.ts'
-import { joinRelay, measureClockOffset } from '../platform/browser/join-relay.ts'
-import { addressOf, type PPNode, parseAddress, signTransaction, toHex, vrfPublicKey } from '../src/index.ts'
+import { measureClockOffset } from '../platform/browser/relay-api.ts'
+import { joinRelayInWorker, type WorkerNode } from '../platform/browser/worker-node/worker-node.ts'
+import { addressOf, parseAddress, signTransaction, toHex, vrfPublicKey } from '../src/index.ts'
+import type { Account } from '../src/ledger/account-layers.ts'
 import { claimTabId, removeAbandonedStores } from './tab-identity.ts'
 import { SlotTimeline } from './timeline.ts'
 
@@ -66,7 +70,8 @@ async function main(): Promise<void> {
   const address = addressOf(publicKey)
   $('address').textContent = address
   const clockOffsetMs = await measureClockOffset(relay)
-  const node = await joinRelay({ relays, prefix, producer: wallet, clockOffsetMs })
+  const node = await joinRelayInWorker({ relays, prefix, producer: wallet, clockOffsetMs })
+  const crypto = await browserCrypto()
   if (Math.abs(clockOffsetMs) > node.genesis.slotMs / 2) {
     const warning = $('clock-warning')
     warning.textContent = `this computer's clock is ${(Math.abs(clockOffsetMs) / 1000).toFixed(1)} s ${clockOffsetMs > 0 ? 'behind' : 'ahead of'} the relay; the node keeps the relay's time`
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
       do {
         again = false
         const tip = node.getState().tip.index
-        const blocks = await node.chainStore.getBlocks(Math.max(1, tip - 80), 81)
+        const blocks = await node.getBlocks(Math.max(1, tip - 80), 81)
         onChain = new Set(blocks.map((b) => toHex(b.hash)))
         knownTip = tip
         for (const b of blocks) timeline.add(b)
@@ -137,7 +142,24 @@ async function main(): Promise<void> {
   )
   void removeAbandonedStores(tabId).then((n) => n > 0 && log(`removed ${n} store(s) of closed tabs`))
 
+  /** The wallet's account, read from the worker between frames. */
+  let account: Account = { balance: 0n, nonce: 0 }
+  let reading = false
+  const readAccount = () => {
+    if (reading) return
+    reading = true
+    node.getAccount(address).then(
+      (a) => {
+        account = a
+        reading = false
+      },
+      () => {
+        reading = false
+      },
+    )
+  }
   const render = (): void => {
+    readAccount()
     const s = node.getState()
     const peers = node.getPeers()
     const lag = s.slot - s.tip.slot
@@ -160,7 +182,6 @@ async function main(): Promise<void> {
     const bar = $<HTMLProgressElement>('sync-bar')
     bar.hidden = !syncing
     bar.value = sync.total > 0 ? sync.done / sync.total : 0
-    const account = node.getAccount(address)
     $('balance').textContent = account.balance.toString()
     $('producer-state').textContent = account.vrfKey
       ? `registered stake pool (stake ${account.balance}); leads slots two epochs after registering`
@@ -191,11 +212,11 @@ async function main(): Promise<void> {
     }
   })
   const submit = async (
-    build: (nonce: number) => Promise<Parameters<PPNode['submitTransaction']>[0]>,
+    build: (nonce: number) => Promise<Parameters<WorkerNode['submitTransaction']>[0]>,
     done: string,
   ) => {
     try {
-      const { hash } = await node.submitTransaction(await build(node.nextNonce(address)))
+      const { hash } = await node.submitTransaction(await build(await node.nextNonce(address)))
       message(`${done} (${hash.slice(0, 12)}…)`, true)
     } catch (err) {
       const e = err as Error & { code?: string }
@@ -215,7 +236,7 @@ async function main(): Promise<void> {
             vrfKey: vrfPublicKey(wallet.vrfSecret),
           },
           wallet.secret,
-          node.platform.crypto,
+          crypto,
         ),
       'pool registration submitted',
     ),
@@ -240,7 +261,7 @@ async function main(): Promise<void> {
             nonce,
           },
           wallet.secret,
-          node.platform.crypto,
+          crypto,
         )
       },
       `sent ${amountText} to ${toText.slice(0, 12)}…`,

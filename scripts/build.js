@@ -12,6 +12,7 @@ const OUTPUTS = [
   'dist/node/index.js',
   'dist/browser/index.js',
   'dist/pp-node.min.js',
+  'dist/pp-node-worker.min.js',
   'dist/relay.js',
   'dist/demo.js',
   'dist/types/platform/node/package-entry.d.ts',
@@ -81,6 +82,15 @@ await Promise.all([
     globalName: 'PPNode',
     minify: true,
     metafile: false,
+  }),
+  // The node's dedicated worker, which the demo and the <script> build's joinRelay start.
+  esbuild.build({
+    ...browserOptions,
+    entryPoints: ['platform/browser/worker-node/node-worker.ts'],
+    outfile: 'dist/pp-node-worker.min.js',
+    format: 'iife',
+    minify: true,
+    sourcemap: true,
   }),
 ])
 emitDeclarations()

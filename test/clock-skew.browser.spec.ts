@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { browserPlatform } from '../platform/browser/index.ts'
-import { measureClockOffset } from '../platform/browser/join-relay.ts'
 import { libp2pNetwork } from '../platform/browser/network.ts'
+import { measureClockOffset } from '../platform/browser/relay-api.ts'
 import { offsetClock } from '../src/clock/offset-clock.ts'
 import type { Libp2pNetwork } from '../src/net/chain-network.ts'
 import { createNode, type PPNode } from '../src/node.ts'

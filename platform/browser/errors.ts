@@ -6,3 +6,10 @@ export class RelayUnreachableError extends PPError {
     super('RELAY_UNREACHABLE', message)
   }
 }
+
+/** Thrown when the node's worker cannot start here (no Worker, a refused script, a policy). */
+export class WorkerUnavailableError extends PPError {
+  constructor(message: string) {
+    super('WORKER_UNAVAILABLE', message)
+  }
+}

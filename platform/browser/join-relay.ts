@@ -7,6 +7,7 @@ import { createNode, type PPNode } from '../../src/node.ts'
 import { RelayUnreachableError } from './errors.ts'
 import { browserPlatform } from './index.ts'
 import { libp2pNetwork } from './network.ts'
+import { getJson, measureClockOffset, SECURE_PAGE } from './relay-api.ts'
 
 /** Peers a tab seeks, and keeps at most (relays not counted): a bounded mesh of tabs. */
 const TAB_TARGET_PEERS = 6
@@ -48,19 +49,11 @@ export interface JoinRelayOptions {
    * Default: measured from the relay's /status (see measureClockOffset). 0 keeps the local clock.
    */
   clockOffsetMs?: number
-}
-
-/**
- * How far the relay's clock is ahead of this one (negative: behind), in ms, measured from its
- * /status against the middle of the round trip. Slots are short: a tab off by more than half a
- * slot would see honest blocks as early or late.
- */
-export async function measureClockOffset(relay: string): Promise<number> {
-  const sent = Date.now()
-  const { time } = await getJson<{ time?: unknown }>(`${relay}/status`)
-  const received = Date.now()
-  if (typeof time !== 'number') throw new RelayUnreachableError(`${relay}/status has no time`)
-  return Math.round(time - (sent + received) / 2)
+  /**
+   * Whether the page is served over https, so plain ws:// cannot be dialled (default: this page's
+   * protocol; a node in a worker is told its page's).
+   */
+  securePage?: boolean
 }
 
 /** True for loopback, private and link-local hosts and localhost (as libp2p's own gater judges addresses). */
@@ -74,31 +67,17 @@ export function isPrivateHost(hostname: string): boolean {
   }
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  let res: Response
-  try {
-    res = await fetch(url)
-  } catch (err) {
-    throw new RelayUnreachableError(`cannot reach the relay at ${url}: ${(err as Error).message}`)
-  }
-  if (!res.ok) throw new RelayUnreachableError(`the relay answered ${res.status} for ${url}`)
-  return (await res.json()) as T
-}
-
 /**
  * The addresses a tab can dial: WebSocket ones, and WebRTC-Direct ones — only those when the page
  * is served over https and the WebSocket is plain ws:// (blocked as mixed content there).
  */
-function dialable(multiaddrs: string[]): string[] {
+function dialable(multiaddrs: string[], securePage: boolean): string[] {
   const direct = multiaddrs.filter((a) => a.includes('/webrtc-direct/'))
   const ws = multiaddrs.filter(
-    (a) => a.includes('/ws') && (!SECURE_PAGE || a.includes('/wss') || a.includes('/tls/')),
+    (a) => a.includes('/ws') && (!securePage || a.includes('/wss') || a.includes('/tls/')),
   )
   return ws.length > 0 ? ws : direct
 }
-
-/** True in a page served over https, where plain ws:// and http:// are blocked as mixed content. */
-const SECURE_PAGE = globalThis.location?.protocol === 'https:'
 
 /** What a relay's HTTP API tells a tab: the chain's genesis and the relay's multiaddrs. */
 async function relayInfo(
@@ -134,7 +113,9 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
   // Relays down right now are left out; the node redials the ones it knows when they drop.
   const bootstrapPeers = [
     ...addrs,
-    ...reached.filter((r) => r.genesis.chainId === genesis.chainId).flatMap((r) => dialable(r.multiaddrs)),
+    ...reached
+      .filter((r) => r.genesis.chainId === genesis.chainId)
+      .flatMap((r) => dialable(r.multiaddrs, options.securePage ?? SECURE_PAGE)),
   ]
   const offset =
     options.clockOffsetMs ?? (reached[0] === undefined ? 0 : await measureClockOffset(reached[0].base))

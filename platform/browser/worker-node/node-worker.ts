@@ -1,0 +1,82 @@
+// The node's dedicated worker (built as dist/pp-node-worker.min.js): the page sends `join` with the
+// options of joinRelay and a port for WebRTC, then calls the node's methods; the worker sends the
+// node's events back, batched, each batch with the node's state and peers.
+// biome-ignore-all assist/source/organizeImports: WebRTC's stand-ins must become the worker's globals before libp2p's WebRTC transport loads
+import { connectRtc } from '../rtc-proxy/worker-rtc.ts'
+import type { PPNode } from '../../../src/node.ts'
+import { joinRelay } from '../join-relay.ts'
+import {
+  errorShape,
+  NODE_EVENTS,
+  type NodeEventMessage,
+  type NodeMirror,
+  type NodeToPage,
+  type PageToNode,
+} from './messages.ts'
+
+/** How long events gather before they go to the page in one message. */
+const BATCH_MS = 16
+
+const scope = globalThis as unknown as {
+  postMessage(message: NodeToPage): void
+  onmessage: ((event: MessageEvent<PageToNode>) => void) | null
+}
+
+/** The event detail as it crosses: errors become their shape. */
+function crossing(detail: unknown): unknown {
+  const error = (detail as { error?: unknown } | null)?.error
+  return error instanceof Error ? { ...(detail as object), error: errorShape(error) } : detail
+}
+
+/** The node's state and peers for the page's mirror; none while it is stopped. */
+function mirrorOf(node: PPNode): NodeMirror | undefined {
+  try {
+    return { state: node.getState(), peers: node.getPeers() }
+  } catch {
+    return undefined
+  }
+}
+
+function serve(node: PPNode): void {
+  let batch: NodeEventMessage[] = []
+  const flush = () => {
+    const events = batch
+    batch = []
+    scope.postMessage({ type: 'events', events, mirror: mirrorOf(node) })
+  }
+  for (const type of NODE_EVENTS)
+    node.addEventListener(type, (event) => {
+      if (batch.length === 0) setTimeout(flush, BATCH_MS)
+      batch.push({ type, detail: crossing((event as CustomEvent).detail) })
+    })
+  const methods = {
+    start: () => node.start(),
+    stop: () => node.stop(),
+    submitTransaction: (tx: Parameters<PPNode['submitTransaction']>[0]) => node.submitTransaction(tx),
+    getAccount: (address: string) => node.getAccount(address),
+    nextNonce: (address: string) => node.nextNonce(address),
+    getBlocks: (from: number, count: number) => node.chainStore.getBlocks(from, count),
+  }
+  scope.onmessage = async ({ data }) => {
+    if (data.type !== 'call') return
+    try {
+      const method = methods[data.method] as (...args: unknown[]) => unknown
+      const value = await method(...data.args)
+      scope.postMessage({ type: 'result', call: data.call, value, mirror: mirrorOf(node) })
+    } catch (err) {
+      scope.postMessage({ type: 'result', call: data.call, error: errorShape(err), mirror: mirrorOf(node) })
+    }
+  }
+  scope.postMessage({ type: 'ready', genesis: node.genesis })
+}
+
+scope.onmessage = async ({ data }) => {
+  if (data.type !== 'join') return
+  scope.onmessage = null
+  try {
+    connectRtc(data.rtc)
+    serve(await joinRelay(data.options))
+  } catch (err) {
+    scope.postMessage({ type: 'failed', error: errorShape(err) })
+  }
+}
