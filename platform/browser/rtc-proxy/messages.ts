@@ -47,7 +47,16 @@ export type PageToWorker =
     }
   | { op: 'pc:event'; pc: number; type: string; state: PcState; fields?: Record<string, unknown> }
   | { op: 'pc:datachannel'; pc: number; dc: number; state: DcState }
-  | { op: 'dc:event'; dc: number; type: string; state: DcState; data?: ArrayBuffer | string; error?: string }
+  | {
+      op: 'dc:event'
+      dc: number
+      type: string
+      state: DcState
+      data?: ArrayBuffer | string
+      error?: string
+      /** Its connection's state, as of a channel's open, closing, close and error. */
+      pcState?: PcState
+    }
   | { op: 'dc:ack'; dc: number; handled: number; buffered: number }
 
 /** The peer connection methods the worker calls on the page (all asynchronous). */

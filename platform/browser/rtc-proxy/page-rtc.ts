@@ -3,7 +3,7 @@
 import type { DcState, PageToWorker, PcState, WorkerToPage } from './messages.ts'
 
 /** Reads a peer connection's state for the worker's mirror. */
-function pcState(pc: RTCPeerConnection): PcState {
+function pcStateOf(pc: RTCPeerConnection): PcState {
   const desc = (d: RTCSessionDescription | null) => (d === null ? null : { type: d.type, sdp: d.sdp })
   return {
     connectionState: pc.connectionState,
@@ -53,7 +53,9 @@ export function serveRtc(port: MessagePort): () => void {
     channels.set(id, { dc, pc, handled: 0, acking: false })
     const report = (type: string, extra: { data?: ArrayBuffer | string; error?: string } = {}) => {
       const transfer = extra.data instanceof ArrayBuffer ? [extra.data] : []
-      post({ op: 'dc:event', dc: id, type, state: dcState(dc), ...extra }, transfer)
+      const connection = type === 'message' ? undefined : pcs.get(pc)
+      const pcState = connection && { pcState: pcStateOf(connection) }
+      post({ op: 'dc:event', dc: id, type, state: dcState(dc), ...extra, ...pcState }, transfer)
     }
     dc.addEventListener('open', () => report('open'))
     dc.addEventListener('closing', () => report('closing'))
@@ -78,7 +80,7 @@ export function serveRtc(port: MessagePort): () => void {
         const pc = new RTCPeerConnection(certs.length > 0 ? { ...config, certificates: certs } : config)
         pcs.set(m.pc, pc)
         const report = (type: string, fields?: Record<string, unknown>) =>
-          post({ op: 'pc:event', pc: m.pc, type, state: pcState(pc), ...(fields && { fields }) })
+          post({ op: 'pc:event', pc: m.pc, type, state: pcStateOf(pc), ...(fields && { fields }) })
         pc.addEventListener('icecandidate', (e) =>
           report('icecandidate', { candidate: e.candidate?.toJSON() ?? null }),
         )
@@ -107,10 +109,10 @@ export function serveRtc(port: MessagePort): () => void {
           if (pc === undefined) throw new DOMException('the peer connection is closed', 'InvalidStateError')
           const call = pc[m.method] as (...args: unknown[]) => Promise<unknown>
           const value = cloneable(await call.apply(pc, m.args))
-          post({ op: 'result', call: m.call, value, state: pcState(pc) })
+          post({ op: 'result', call: m.call, value, state: pcStateOf(pc) })
         } catch (err) {
           const { name, message } = err as Error
-          post({ op: 'result', call: m.call, error: { name, message }, ...(pc && { state: pcState(pc) }) })
+          post({ op: 'result', call: m.call, error: { name, message }, ...(pc && { state: pcStateOf(pc) }) })
         }
         return
       }

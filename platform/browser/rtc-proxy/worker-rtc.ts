@@ -292,7 +292,12 @@ function receive(m: PageToWorker): void {
       peerConnections.get(m.pc)?.adopt(m)
       return
     case 'dc:event':
-      channels.get(m.dc)?.receive(m)
+      {
+        const channel = channels.get(m.dc)
+        if (channel && m.pcState) peerConnections.get(channel.pc)?.apply(m.pcState)
+        channel?.receive(m)
+        return
+      }
       return
     case 'dc:ack':
       channels.get(m.dc)?.acknowledge(m.handled, m.buffered)
