@@ -12,6 +12,7 @@ const OUTPUTS = [
   'dist/node/index.js',
   'dist/browser/index.js',
   'dist/pp-node.min.js',
+  'dist/pp-node-full.min.js',
   'dist/pp-node-worker.min.js',
   'dist/relay.js',
   'dist/demo.js',
@@ -74,15 +75,20 @@ await Promise.all([
     minify: true,
     sourcemap: true,
   }),
-  esbuild.build({
-    ...browserOptions,
-    entryPoints: ['platform/browser/global-entry.ts'],
-    outfile: 'dist/pp-node.min.js',
-    format: 'iife',
-    globalName: 'PPNode',
-    minify: true,
-    metafile: false,
-  }),
+  // <script> builds: the page's part (the node goes to a worker) and everything for a node on the page.
+  ...[
+    ['platform/browser/global-entry.ts', 'dist/pp-node.min.js'],
+    ['platform/browser/full-global-entry.ts', 'dist/pp-node-full.min.js'],
+  ].map(([entry, outfile]) =>
+    esbuild.build({
+      ...browserOptions,
+      entryPoints: [entry],
+      outfile,
+      format: 'iife',
+      globalName: 'PPNode',
+      minify: true,
+    }),
+  ),
   // The node's dedicated worker, which the demo and the <script> build's joinRelay start.
   esbuild.build({
     ...browserOptions,

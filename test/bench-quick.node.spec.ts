@@ -40,7 +40,8 @@ describe('npm run bench -- --quick (Node + Chromium)', () => {
     expect(stdout).to.match(
       /tab main thread while syncing 50 blocks × 100 transfers, node on the page \(Chromium\): longest task/,
     )
-    expect(stdout).to.match(/browser bundle \(full node, script tag\), gzip .*goal ≤ 250 KB/)
+    expect(stdout).to.match(/browser bundle \(full node on a page, .*\), gzip .*goal ≤ 250 KB/)
+    expect(stdout).to.match(/node worker, loaded by the worker .*, gzip .*goal ≤ 250 KB/)
     expect(stdout).to.match(/part: @libp2p\/gossipsub/)
     const json = JSON.parse(await readFile('bench/results/latest.json', 'utf8'))
     expect(json.quick).to.equal(true)

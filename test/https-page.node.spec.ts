@@ -14,7 +14,7 @@ import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay
 const run = promisify(execFile)
 const DIST = new URL('../dist/', import.meta.url).pathname
 
-/** An https server with a fresh self-signed certificate, serving a blank page and the browser bundle. */
+/** An https server with a fresh self-signed certificate, serving a blank page and the browser bundles. */
 async function httpsPage(dir: string): Promise<{ server: Server; url: string }> {
   const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
   await run('openssl', [
@@ -34,11 +34,15 @@ async function httpsPage(dir: string): Promise<{ server: Server; url: string }> 
     '-subj',
     '/CN=127.0.0.1',
   ])
-  const bundle = await readFile(join(DIST, 'pp-node.min.js'))
+  // The script-tag bundle and, beside it, the node's worker that its joinRelay starts.
+  const scripts = new Map<string, Buffer>()
+  for (const name of ['pp-node.min.js', 'pp-node-worker.min.js'])
+    scripts.set(`/${name}`, await readFile(join(DIST, name)))
   const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
-    if (req.url === '/pp-node.min.js') {
+    const script = scripts.get(req.url ?? '')
+    if (script) {
       res.writeHead(200, { 'content-type': 'text/javascript' })
-      return void res.end(bundle)
+      return void res.end(script)
     }
     res.writeHead(200, { 'content-type': 'text/html' })
     res.end('<!doctype html><title>https page</title><script src="/pp-node.min.js"></script>')

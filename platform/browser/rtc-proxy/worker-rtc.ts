@@ -298,7 +298,6 @@ function receive(m: PageToWorker): void {
         channel?.receive(m)
         return
       }
-      return
     case 'dc:ack':
       channels.get(m.dc)?.acknowledge(m.handled, m.buffered)
       return

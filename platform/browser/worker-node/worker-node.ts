@@ -15,7 +15,7 @@ import { serveRtc } from '../rtc-proxy/page-rtc.ts'
 import type { ErrorShape, NodeMethod, NodeMirror, NodeToPage, PageToNode } from './messages.ts'
 
 /** Where this script came from: the worker's script sits beside it unless told otherwise. */
-const SCRIPT_BASE =
+export const SCRIPT_BASE =
   (globalThis.document?.currentScript as HTMLScriptElement | null)?.src || globalThis.location?.href
 
 /** The worker's script file, beside the page's bundle. */
