@@ -227,6 +227,16 @@ function format(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3)
 }
 
+/**
+ * Rejections no caller could catch — a dial libp2p's own queue makes, failing inside it — are
+ * counted and shown, not fatal: one stray failure among thousands of connections ends no run.
+ */
+const stray: string[] = []
+process.on('unhandledRejection', (reason) => {
+  stray.push(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason))
+  console.warn(`bench: a rejection nobody handled: ${reason instanceof Error ? reason.stack : reason}`)
+})
+
 const started = performance.now()
 const scaleOnly = values['scale-only'] === true
 const node = scaleOnly ? [] : await nodeFigures()
@@ -289,8 +299,11 @@ const out = {
   quick,
   machine,
   figures,
+  strayRejections: stray,
   seconds: (performance.now() - started) / 1000,
 }
 await mkdir('bench/results', { recursive: true })
 await writeFile('bench/results/latest.json', `${JSON.stringify(out, null, 2)}\n`)
+if (stray.length > 0)
+  console.log(`\n${stray.length} rejection(s) nobody handled during the run: ${stray.join('; ')}`)
 console.log(`\nwrote bench/results/latest.json in ${out.seconds.toFixed(1)} s`)

@@ -73,6 +73,37 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
     expect((await a.getAccount(producer)).nonce).to.equal(0)
   })
 
+  it('an aborted start stops the node in its worker and rejects with the reason', async () => {
+    const info = await relayInfo()
+    const prefix = `pp-worker-${crypto.randomUUID()}-`
+    prefixes.push(prefix)
+    const tab = await joinRelayInWorker({
+      relays: [info.httpUrl],
+      prefix,
+      allowPrivateAddresses: true,
+      workerUrl: `${info.httpUrl}/pp-node-worker.min.js`,
+    })
+    try {
+      const abort = new AbortController()
+      const starting = tab.start({ signal: abort.signal })
+      abort.abort(new Error('the user left'))
+      const err = await starting.then(
+        () => undefined,
+        (e: Error) => e,
+      )
+      expect(err?.message).to.equal('the user left')
+      // The worker's node gave up too: still not running once its answer is in.
+      expect(
+        await tab.getAccount(addressOf(fromHex(info.genesis.bftKeys![1])!)).then(
+          () => 'running',
+          (e: Error & { code?: string }) => e.code,
+        ),
+      ).to.equal('NODE_NOT_RUNNING')
+    } finally {
+      await tab.stop()
+    }
+  })
+
   it('errors cross as typed errors with their code', async () => {
     const [a] = tabs
     const err = await a.getAccount('not an address').then(

@@ -291,13 +291,12 @@ function receive(m: PageToWorker): void {
     case 'pc:datachannel':
       peerConnections.get(m.pc)?.adopt(m)
       return
-    case 'dc:event':
-      {
-        const channel = channels.get(m.dc)
-        if (channel && m.pcState) peerConnections.get(channel.pc)?.apply(m.pcState)
-        channel?.receive(m)
-        return
-      }
+    case 'dc:event': {
+      const channel = channels.get(m.dc)
+      if (channel && m.pcState) peerConnections.get(channel.pc)?.apply(m.pcState)
+      channel?.receive(m)
+      return
+    }
     case 'dc:ack':
       channels.get(m.dc)?.acknowledge(m.handled, m.buffered)
       return

@@ -25,6 +25,7 @@ export interface NodeEventMessage {
 export type PageToNode =
   | { type: 'join'; options: JoinRelayOptions; rtc: MessagePort }
   | { type: 'call'; call: number; method: NodeMethod; args: unknown[] }
+  | { type: 'abort'; call: number; reason: string }
 
 /** What the page mirrors so that `getState()` and `getPeers()` answer at once. */
 export interface NodeMirror {

@@ -16,6 +16,8 @@ import {
 
 /** How long events gather before they go to the page in one message. */
 const BATCH_MS = 16
+/** The page's mirror is refreshed at least this often, events or not (a transport can change silently). */
+const MIRROR_MS = 1000
 
 const scope = globalThis as unknown as {
   postMessage(message: NodeToPage): void
@@ -44,27 +46,36 @@ function serve(node: PPNode): void {
     batch = []
     scope.postMessage({ type: 'events', events, mirror: mirrorOf(node) })
   }
+  setInterval(() => batch.length === 0 && flush(), MIRROR_MS)
   for (const type of NODE_EVENTS)
     node.addEventListener(type, (event) => {
       if (batch.length === 0) setTimeout(flush, BATCH_MS)
       batch.push({ type, detail: crossing((event as CustomEvent).detail) })
     })
+  // Each method gets the call's abort signal last (the page sends `abort` when the caller's fires).
   const methods = {
-    start: () => node.start(),
+    start: (signal: AbortSignal) => node.start({ signal }),
     stop: () => node.stop(),
-    submitTransaction: (tx: Parameters<PPNode['submitTransaction']>[0]) => node.submitTransaction(tx),
+    submitTransaction: (tx: Parameters<PPNode['submitTransaction']>[0], signal: AbortSignal) =>
+      node.submitTransaction(tx, { signal }),
     getAccount: (address: string) => node.getAccount(address),
     nextNonce: (address: string) => node.nextNonce(address),
     getBlocks: (from: number, count: number) => node.chainStore.getBlocks(from, count),
   }
+  const aborts = new Map<number, AbortController>()
   scope.onmessage = async ({ data }) => {
+    if (data.type === 'abort') aborts.get(data.call)?.abort(new DOMException(data.reason, 'AbortError'))
     if (data.type !== 'call') return
+    const abort = new AbortController()
+    aborts.set(data.call, abort)
     try {
       const method = methods[data.method] as (...args: unknown[]) => unknown
-      const value = await method(...data.args)
+      const value = await method(...data.args, abort.signal)
       scope.postMessage({ type: 'result', call: data.call, value, mirror: mirrorOf(node) })
     } catch (err) {
       scope.postMessage({ type: 'result', call: data.call, error: errorShape(err), mirror: mirrorOf(node) })
+    } finally {
+      aborts.delete(data.call)
     }
   }
   scope.postMessage({ type: 'ready', genesis: node.genesis })

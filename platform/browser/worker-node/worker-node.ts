@@ -63,14 +63,14 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
   }
 
   /** Starts the node: storage, network, slot clock. */
-  start(_options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.call('start') as Promise<void>
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.call('start', [], options.signal) as Promise<void>
   }
 
   /** Stops the node and ends its worker. */
   async stop(): Promise<void> {
     try {
-      await this.call('stop')
+      await this.call('stop', [])
     } finally {
       this.worker.terminate()
       this.closeRtc()
@@ -80,23 +80,23 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
   }
 
   /** Submits a signed transaction to the node's mempool and the network. */
-  submitTransaction(tx: Transaction): Promise<{ hash: string }> {
-    return this.call('submitTransaction', tx) as Promise<{ hash: string }>
+  submitTransaction(tx: Transaction, options: { signal?: AbortSignal } = {}): Promise<{ hash: string }> {
+    return this.call('submitTransaction', [tx], options.signal) as Promise<{ hash: string }>
   }
 
   /** The account at `address` on the node's best chain. */
   getAccount(address: string): Promise<Account> {
-    return this.call('getAccount', address) as Promise<Account>
+    return this.call('getAccount', [address]) as Promise<Account>
   }
 
   /** The nonce the next transaction from `address` needs (counting the mempool's). */
   nextNonce(address: string): Promise<number> {
-    return this.call('nextNonce', address) as Promise<number>
+    return this.call('nextNonce', [address]) as Promise<number>
   }
 
   /** Up to `count` blocks of the best chain from index `from`. */
   getBlocks(from: number, count: number): Promise<Block[]> {
-    return this.call('getBlocks', from, count) as Promise<Block[]>
+    return this.call('getBlocks', [from, count]) as Promise<Block[]>
   }
 
   /** The node's status as of its last event (answered on the page, at once). */
@@ -110,12 +110,25 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
     return this.mirror?.peers ?? []
   }
 
-  private call(method: NodeMethod, ...args: unknown[]): Promise<unknown> {
+  /** Calls `method` in the worker; when `signal` fires, the worker's call gets an aborted signal too. */
+  private async call(method: NodeMethod, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+    signal?.throwIfAborted()
     const call = this.nextCall++
-    return new Promise((resolve, reject) => {
-      this.pending.set(call, { resolve, reject })
-      this.worker.postMessage({ type: 'call', call, method, args } satisfies PageToNode)
-    })
+    const abort = () => {
+      const reason = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason)
+      this.worker.postMessage({ type: 'abort', call, reason } satisfies PageToNode)
+    }
+    signal?.addEventListener('abort', abort, { once: true })
+    try {
+      return await new Promise((resolve, reject) => {
+        this.pending.set(call, { resolve, reject })
+        this.worker.postMessage({ type: 'call', call, method, args } satisfies PageToNode)
+      })
+    } catch (err) {
+      throw signal?.aborted ? signal.reason : err
+    } finally {
+      signal?.removeEventListener('abort', abort)
+    }
   }
 
   private receive(message: NodeToPage): void {
