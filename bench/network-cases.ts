@@ -259,7 +259,7 @@ export async function admission(count: number): Promise<Figure[]> {
 }
 
 /** Relay memory idle and with 50 libp2p WebSocket peers, cold start to first peer (bundle size: bundle-cases.ts). */
-export async function footprint(peers: number): Promise<Figure[]> {
+export async function footprint(peers: number, signal: AbortSignal): Promise<Figure[]> {
   const figures: Figure[] = []
   const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-relay-'))
   const child = spawn(
@@ -279,7 +279,8 @@ export async function footprint(peers: number): Promise<Figure[]> {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
-  // The relay process goes away however the measurement ends.
+  // The relay process goes away however the measurement ends, given up on included.
+  signal.addEventListener('abort', () => child.kill('SIGKILL'), { once: true })
   try {
     let out = ''
     child.stdout.on('data', (c: Buffer) => {
@@ -305,7 +306,7 @@ export async function footprint(peers: number): Promise<Figure[]> {
       // A relay refuses a burst of inbound connections from one address now and then: try again.
       for (let attempt = 1; ; attempt++) {
         try {
-          await host.dial(multiaddr(ws))
+          await host.dial(multiaddr(ws), { signal })
           break
         } catch (err) {
           if (attempt === 5) throw err

@@ -26,6 +26,8 @@ export type PageToNode =
   | { type: 'join'; options: JoinRelayOptions; rtc: MessagePort }
   | { type: 'call'; call: number; method: NodeMethod; args: unknown[] }
   | { type: 'abort'; call: number; reason: string }
+  /** The events the page has listeners for: only these cross (a block's transactions cost the page). */
+  | { type: 'listen'; events: (keyof PPNodeEvents)[] }
 
 /** What the page mirrors so that `getState()` and `getPeers()` answer at once. */
 export interface NodeMirror {

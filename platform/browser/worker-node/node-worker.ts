@@ -16,6 +16,8 @@ import {
 
 /** How long events gather before they go to the page in one message. */
 const BATCH_MS = 16
+/** Transactions (in blocks and alone) one message of events carries at most. */
+const MESSAGE_WEIGHT = 500
 /** The page's mirror is refreshed at least this often, events or not (a transport can change silently). */
 const MIRROR_MS = 1000
 
@@ -39,18 +41,33 @@ function mirrorOf(node: PPNode): NodeMirror | undefined {
   }
 }
 
+/** The transactions an event carries: what the page pays to receive it. */
+function weightOf(detail: unknown): number {
+  const { block, tx } = (detail ?? {}) as { block?: { txs: unknown[] }; tx?: unknown }
+  return 1 + (block?.txs.length ?? 0) + (tx === undefined ? 0 : 1)
+}
+
 function serve(node: PPNode): void {
   let batch: NodeEventMessage[] = []
+  let weight = 0
+  // Only the events the page listens to cross; a message carries at most MESSAGE_WEIGHT
+  // transactions, so that the page reads each one in a short task.
+  const heard = new Set<string>()
   const flush = () => {
     const events = batch
     batch = []
+    weight = 0
     scope.postMessage({ type: 'events', events, mirror: mirrorOf(node) })
   }
   setInterval(() => batch.length === 0 && flush(), MIRROR_MS)
   for (const type of NODE_EVENTS)
     node.addEventListener(type, (event) => {
-      if (batch.length === 0) setTimeout(flush, BATCH_MS)
-      batch.push({ type, detail: crossing((event as CustomEvent).detail) })
+      if (!heard.has(type)) return
+      const detail = (event as CustomEvent).detail
+      if (batch.length > 0 && weight + weightOf(detail) > MESSAGE_WEIGHT) flush()
+      if (batch.length === 0) setTimeout(() => batch.length > 0 && flush(), BATCH_MS)
+      batch.push({ type, detail: crossing(detail) })
+      weight += weightOf(detail)
     })
   // Each method gets the call's abort signal last (the page sends `abort` when the caller's fires).
   const methods = {
@@ -64,6 +81,10 @@ function serve(node: PPNode): void {
   }
   const aborts = new Map<number, AbortController>()
   scope.onmessage = async ({ data }) => {
+    if (data.type === 'listen') {
+      heard.clear()
+      for (const type of data.events) heard.add(type)
+    }
     if (data.type === 'abort') aborts.get(data.call)?.abort(new DOMException(data.reason, 'AbortError'))
     if (data.type !== 'call') return
     const abort = new AbortController()

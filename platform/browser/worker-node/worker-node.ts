@@ -1,6 +1,6 @@
 // A node in a dedicated worker, seen from the page: the same events and methods as PPNode (those
 // that read the node's data return promises), while the page's main thread only relays WebRTC.
-import { TypedEventEmitter } from 'main-event'
+import { type EventHandler, TypedEventEmitter } from 'main-event'
 import { NodeNotRunningError, PPError } from '../../../src/errors.ts'
 import type { Genesis } from '../../../src/genesis.ts'
 import type { Account } from '../../../src/ledger/account-layers.ts'
@@ -12,14 +12,27 @@ import { WorkerUnavailableError } from '../errors.ts'
 import type { JoinRelayOptions } from '../join-relay.ts'
 import { SECURE_PAGE } from '../relay-api.ts'
 import { serveRtc } from '../rtc-proxy/page-rtc.ts'
-import type { ErrorShape, NodeMethod, NodeMirror, NodeToPage, PageToNode } from './messages.ts'
+import {
+  type ErrorShape,
+  NODE_EVENTS,
+  type NodeMethod,
+  type NodeMirror,
+  type NodeToPage,
+  type PageToNode,
+} from './messages.ts'
 
 /** Where this script came from: the worker's script sits beside it unless told otherwise. */
 export const SCRIPT_BASE =
   (globalThis.document?.currentScript as HTMLScriptElement | null)?.src || globalThis.location?.href
 
+/**
+ * How long stop() waits for the node to close its stores and connections before it ends the
+ * worker anyway (each store write is one atomic batch: ending mid-way loses no committed block).
+ */
+const STOP_GRACE_MS = 10_000
+
 /** The worker's script file, beside the page's bundle. */
-export const WORKER_SCRIPT = 'pp-node-worker.min.js'
+const WORKER_SCRIPT = 'pp-node-worker.min.js'
 
 /** joinRelay's options, and where the worker's script is. */
 export interface WorkerJoinOptions extends JoinRelayOptions {
@@ -27,6 +40,7 @@ export interface WorkerJoinOptions extends JoinRelayOptions {
   workerUrl?: string | URL
 }
 
+/** The error a worker reported, as a PPError with its code and class name. */
 function rebuild(shape: ErrorShape): Error {
   const error = new PPError(shape.code ?? 'WORKER_ERROR', shape.message)
   error.name = shape.name
@@ -62,16 +76,43 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
     worker.onmessage = ({ data }: MessageEvent<NodeToPage>) => this.receive(data)
   }
 
+  /** Adds a listener; the worker sends this event's kind from now on. */
+  override addEventListener<K extends keyof PPNodeEvents>(
+    type: K,
+    listener: EventHandler<PPNodeEvents[K]> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options)
+    this.tellListened()
+  }
+
+  /** Removes a listener; with none left, the worker stops sending that event's kind. */
+  override removeEventListener<K extends keyof PPNodeEvents>(
+    type: K,
+    listener?: EventHandler<PPNodeEvents[K]>,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener, options)
+    this.tellListened()
+  }
+
   /** Starts the node: storage, network, slot clock. */
   start(options: { signal?: AbortSignal } = {}): Promise<void> {
     return this.call('start', [], options.signal) as Promise<void>
   }
 
-  /** Stops the node and ends its worker. */
+  /** Stops the node and ends its worker (after STOP_GRACE_MS at most: a stuck worker is ended anyway). */
   async stop(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await this.call('stop', [])
+      await Promise.race([
+        this.call('stop', []),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, STOP_GRACE_MS)
+        }),
+      ])
     } finally {
+      clearTimeout(timer)
       this.worker.terminate()
       this.closeRtc()
       for (const { reject } of this.pending.values()) reject(new PPError('NODE_STOPPED', 'the node stopped'))
@@ -108,6 +149,11 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
   /** The node's peers as of its last event. */
   getPeers(): PeerInfo[] {
     return this.mirror?.peers ?? []
+  }
+
+  private tellListened(): void {
+    const events = NODE_EVENTS.filter((type) => this.listenerCount(type) > 0)
+    this.worker.postMessage({ type: 'listen', events } satisfies PageToNode)
   }
 
   /** Calls `method` in the worker; when `signal` fires, the worker's call gets an aborted signal too. */
