@@ -18,7 +18,8 @@ type TabNode = {
   start(): Promise<void>
   getState(): { tip: { index: number } }
   getPeers(): { id: string; transport: string }[]
-  network: { libp2p: { peerId: { toString(): string } } }
+  /** The node runs in a worker (the script tag's joinRelay): its peer id is mirrored on the page. */
+  peerId: string
 }
 type TabWindow = { PPNode: { joinRelay(options: unknown): Promise<TabNode> }; node: TabNode }
 
@@ -97,7 +98,7 @@ describe('several relays: tabs stay on the chain when one relay dies, and reconn
         { relays: [r1.httpUrl, r2.httpUrl], prefix: `pp-failover-${name}-` },
       )
       return {
-        id: await page.evaluate(() => (window as unknown as TabWindow).node.network.libp2p.peerId.toString()),
+        id: await page.evaluate(() => (window as unknown as TabWindow).node.peerId),
         webrtcPeers: () =>
           page.evaluate(() =>
             (window as unknown as TabWindow).node

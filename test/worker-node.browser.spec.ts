@@ -55,7 +55,7 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
       () => `A's blocks reaching B from A (B's blocks by sender: ${JSON.stringify([...senders])})`,
       60_000,
     )
-    expect(tabPeer(b)?.id).to.be.a('string')
+    expect(tabPeer(b)?.id).to.equal(a.peerId)
     await waitFor(() => a.getState().tip.index >= 9, 'the chain to grow', 60_000)
     const relayTip = async () => (await (await fetch(`${info.httpUrl}/status`)).json()).tip.hash
     let agreed = false

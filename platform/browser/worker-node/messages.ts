@@ -33,6 +33,8 @@ export type PageToNode =
 export interface NodeMirror {
   state: NodeStatus
   peers: PeerInfo[]
+  /** The node's libp2p peer id. */
+  peerId?: string
 }
 
 /** Worker → page; `mirror` is there while the node runs. */

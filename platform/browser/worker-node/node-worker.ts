@@ -35,7 +35,9 @@ function crossing(detail: unknown): unknown {
 /** The node's state and peers for the page's mirror; none while it is stopped. */
 function mirrorOf(node: PPNode): NodeMirror | undefined {
   try {
-    return { state: node.getState(), peers: node.getPeers() }
+    const peerId = (node.network as { libp2p?: { peerId: { toString(): string } } } | undefined)?.libp2p
+      ?.peerId
+    return { state: node.getState(), peers: node.getPeers(), ...(peerId && { peerId: peerId.toString() }) }
   } catch {
     return undefined
   }

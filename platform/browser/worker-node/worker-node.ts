@@ -146,6 +146,11 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
     return this.mirror.state
   }
 
+  /** The node's libp2p peer id, once it runs. */
+  get peerId(): string | undefined {
+    return this.mirror?.peerId
+  }
+
   /** The node's peers as of its last event. */
   getPeers(): PeerInfo[] {
     return this.mirror?.peers ?? []
