@@ -66,10 +66,11 @@ function serve(node: PPNode): void {
     node.addEventListener(type, (event) => {
       if (!heard.has(type)) return
       const detail = (event as CustomEvent).detail
-      if (batch.length > 0 && weight + weightOf(detail) > MESSAGE_WEIGHT) flush()
+      const cost = weightOf(detail)
+      if (batch.length > 0 && weight + cost > MESSAGE_WEIGHT) flush()
       if (batch.length === 0) setTimeout(() => batch.length > 0 && flush(), BATCH_MS)
       batch.push({ type, detail: crossing(detail) })
-      weight += weightOf(detail)
+      weight += cost
     })
   // Each method gets the call's abort signal last (the page sends `abort` when the caller's fires).
   const methods = {
