@@ -8,10 +8,10 @@ import { type Block, decodeBlock, encodeBlock } from '../src/ledger/block.ts'
 import { ChainStore } from '../src/ledger/chain-store.ts'
 import { genesisState } from '../src/ledger/ledger-state.ts'
 import { verifyBlocksSignatures } from '../src/ledger/verify-signatures.ts'
-import { decodeBlocks, encodeBlocks } from '../src/net/messages.ts'
+import { encodeBlocks } from '../src/net/messages.ts'
+import { decodeRun, receiveRuns } from '../src/net/receive-runs.ts'
 import { createNode } from '../src/node.ts'
 import type { Platform } from '../src/ports.ts'
-import { TimeSlice } from '../src/time-slice.ts'
 import { bftGenesis, nextBlock, testKeys, transfer } from '../test/support/chain-fixtures.ts'
 
 /** One measured figure. */
@@ -104,9 +104,9 @@ export async function importRate(platform: Platform, count: number, txs: number)
 const SYNC_RUN = 100
 
 /**
- * Block import through the node's own intake, as sync drives it: each response's bytes are
- * decoded (size limit, schema, hashes) and handed to `receiveBlocks`, which checks contents,
- * verifies every signature, validates leadership and ledger rules and writes the run.
+ * Block import through the node's own intake, as sync drives it (`receiveRuns`): each response's
+ * bytes are decoded (size limit, schema, hashes) and handed to `receiveBlocks`, which checks
+ * contents, verifies every signature, validates leadership and ledger rules and writes the run.
  */
 export async function nodeImportRate(platform: Platform, count: number, txs: number): Promise<Figure[]> {
   const { genesis, blocks } = await makeBlocks(platform, count, txs)
@@ -115,23 +115,13 @@ export async function nodeImportRate(platform: Platform, count: number, txs: num
     responses.push(encodeBlocks(blocks.slice(i, i + SYNC_RUN)))
   const node = createNode({ genesis, storeName: `bench-intake-${txs}-${Date.now()}` }, platform)
   await node.start()
-  // As chain sync does: the next response is decoded (in short slices) while the node handles this one.
-  const decode = async (response: Uint8Array): Promise<Block[]> => {
-    const slice = new TimeSlice()
-    const out: Block[] = []
-    for (const bytes of decodeBlocks(response)) {
-      out.push(decodeBlock(bytes))
-      await slice.check()
-    }
-    return out
+  // As chain sync does: each response is decoded (in short slices) and handed on in order, the
+  // next one's signatures verifying while the one before is applied.
+  async function* runs(): AsyncGenerator<Block[]> {
+    for (const response of responses) yield await decodeRun(response)
   }
   const start = performance.now()
-  let pending = decode(responses[0])
-  for (let i = 0; i < responses.length; i++) {
-    const run = await pending
-    if (i + 1 < responses.length) pending = decode(responses[i + 1])
-    await node.receiveBlocks(run)
-  }
+  await receiveRuns(node, runs())
   const s = seconds(start)
   if (node.getState().tip.index !== count)
     throw new Error(`imported ${node.getState().tip.index} of ${count}`)

@@ -18,7 +18,7 @@ import { type Adoption, ChainStore } from './ledger/chain-store.ts'
 import { UnknownParentError, ValidationError } from './ledger/errors.ts'
 import { type Account, accountOf } from './ledger/ledger-state.ts'
 import type { Transaction } from './ledger/transaction.ts'
-import { verifyBlocksSignatures, verifyTransactionSignature } from './ledger/verify-signatures.ts'
+import { blockSignatureChecks, verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
 import type {
   BlockOutcome,
@@ -222,21 +222,42 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   async receiveBlocks(blocks: Block[], options: IntakeOptions = {}): Promise<BlockOutcome> {
     const { from, signal } = options
     await this.whenDue(blocks[blocks.length - 1]?.header.slot ?? 0, signal)
+    const signatures = options.verifyAhead === true ? this.verifyAhead(blocks) : undefined
     return this.intakeQueue.run(
       async () => {
         try {
-          return await this.intake(blocks, { from, synced: true })
+          return await this.intake(blocks, { from, synced: true, signatures })
         } catch (err) {
           if (blocks.length === 1 || !(err instanceof ValidationError) || err instanceof UnknownParentError)
             throw err
           let outcome: BlockOutcome = 'duplicate'
-          for (const block of blocks) outcome = await this.intake([block], { from, synced: true })
+          for (const [i, block] of blocks.entries())
+            outcome = await this.intake([block], {
+              from,
+              synced: true,
+              signatures: signatures?.slice(i, i + 1),
+            })
           return outcome
         }
       },
       { peer: from ?? 'local' },
       signal,
     )
+  }
+
+  /**
+   * Starts verifying a run's signatures before its turn in the queue, once the checks that need no
+   * chain state pass (else the run takes the usual path, which reports what is wrong).
+   */
+  private verifyAhead(blocks: Block[]): Promise<void>[] | undefined {
+    try {
+      this.validator.checkContents(blocks, this.platform.clock.now() + this.config.clockSkewMs)
+    } catch {
+      return undefined
+    }
+    const signatures = blockSignatureChecks(blocks, this.platform.crypto)
+    for (const check of signatures) check.catch(() => {}) // each is awaited in turn, or not needed
+    return signatures
   }
 
   /** Waits while a block of `slot` is a little early (see EarlyBlockHold); the node must be running. */
@@ -344,21 +365,27 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
 
   private async intake(
     blocks: Block[],
-    { from, synced = false }: { from?: string | undefined; synced?: boolean },
+    {
+      from,
+      synced = false,
+      signatures: ahead,
+    }: { from?: string | undefined; synced?: boolean; signatures?: Promise<void>[] | undefined },
   ): Promise<BlockOutcome> {
     const started = performance.now()
     const chain = this.requireChain('receiveBlock')
     let fresh = blocks
     while (fresh.length > 0 && (await chain.hasBlock(fresh[0].hash))) fresh = fresh.slice(1)
     if (fresh.length === 0) return 'duplicate'
+    const skipped = blocks.length - fresh.length
     const last = fresh[fresh.length - 1]
     try {
-      // Cheapest checks first: what each block says about itself, then signatures, then
-      // leadership and ledger rules against the block's own branch.
+      // Cheapest checks first: what each block says about itself, its branch, then signatures
+      // (all started at once, each block's awaited before its leadership and ledger rules).
       this.validator.checkContents(fresh, this.platform.clock.now() + this.config.clockSkewMs)
       const branch = [...(await this.validator.branchOf(fresh[0], chain)).slice(0, -1), ...fresh]
-      await verifyBlocksSignatures(fresh, this.platform.crypto)
-      const states = await this.validator.validateBranch(branch, fresh.length, chain)
+      const signatures = ahead?.slice(skipped) ?? blockSignatureChecks(fresh, this.platform.crypto)
+      for (const check of signatures) check.catch(() => {}) // each is awaited in turn, or not needed
+      const states = await this.validator.validateBranch(branch, fresh.length, chain, signatures)
       for (const block of fresh) this.recordIssued(block, from)
       const ancestor = branch[0].header.index - 1
       const depth = chain.tip.index - ancestor

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { decodeCbor, encodeCbor } from '../src/encoding/cbor.ts'
 import { fromHex, toHex } from '../src/encoding/hash.ts'
-import { addressOf, isAddress } from '../src/ledger/address.ts'
+import { addressOf, isAddress, isOwnedBy } from '../src/ledger/address.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import {
   type Block,
@@ -52,6 +52,18 @@ describe('ledger: transactions, blocks, applyBlock', () => {
     expect(isAddress(address)).to.equal(true)
     const typo = address.slice(0, 10) + (address[10] === 'a' ? 'b' : 'a') + address.slice(11)
     expect(isAddress(typo)).to.equal(false)
+  })
+
+  it("binds an address to its own key only, also after the owner's key was seen", () => {
+    // Checked senders are remembered: the memo must hold the owner's key, not a "yes".
+    expect(isOwnedBy(keys[0].address, keys[0].publicKey)).to.equal(true)
+    expect(isOwnedBy(keys[0].address, keys[1].publicKey)).to.equal(false)
+    expect(isOwnedBy(keys[0].address, keys[0].publicKey.slice())).to.equal(true)
+    expect(isAddress(keys[1].address)).to.equal(true)
+    expect(isAddress(`${keys[1].address.slice(0, 49)}${keys[1].address[49] === '0' ? '1' : '0'}`)).to.equal(
+      false,
+    )
+    expect(isAddress(keys[1].address.toUpperCase())).to.equal(false)
   })
 
   it('round-trips transactions and blocks through their encoding', async () => {

@@ -21,8 +21,8 @@ import { slotAt } from './slot-clock.ts'
  * Full validation of received blocks, on every branch, and what it remembers between blocks:
  * hashes found invalid (their descendants are refused at once), the states after recent side
  * blocks (a growing fork is not re-applied from its root) and the first valid block of each
- * (issuer, slot) (a second one is an equivocation). Signatures are checked by the caller, between
- * checkContents and validateBranch.
+ * (issuer, slot) (a second one is an equivocation). Signatures are verified by the caller, started
+ * after checkContents and awaited block by block in validateBranch.
  */
 export class BlockValidator {
   private readonly genesis: Genesis
@@ -89,12 +89,14 @@ export class BlockValidator {
    * Applies leadership and ledger rules along `branch` (its first block's parent is on the best
    * chain; its last `freshCount` blocks are new) and returns the state after each block. A new
    * block that breaks a rule is remembered as invalid: its hash fixes its header and, through the
-   * body hash, its transactions.
+   * body hash, its transactions. `signatures` has a check per new block (see blockSignatureChecks):
+   * each block waits for its own, so later blocks verify while earlier ones are applied.
    */
   async validateBranch(
     branch: readonly Block[],
     freshCount: number,
     chain: ChainStore,
+    signatures: readonly Promise<void>[],
   ): Promise<LedgerState[]> {
     const stored = branch.length - freshCount
     const remembered = branch.slice(0, stored).map((block) => this.sideStates.get(block.hash))
@@ -105,6 +107,8 @@ export class BlockValidator {
     for (const [i, block] of branch.entries()) {
       if (i < states.length) continue
       await slice.check()
+      // Not remembered as invalid when it fails: the header's hash does not cover the issuer's signature.
+      if (i >= stored) await signatures[i - stored]
       try {
         verifyLeadership(state, block.header, this.genesis)
         state = applyBlock(state, block, this.genesis)

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 
 /** SHA-256, the hash of every identifier in pp-node (sync, identical on every platform). */
 export function hash(data: Uint8Array): Uint8Array {
@@ -11,10 +11,11 @@ export const toHex = bytesToHex
 
 /** Parses lowercase or uppercase hex; undefined when it is not even-length hex. */
 export function fromHex(text: string): Uint8Array | undefined {
-  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return undefined
-  const out = new Uint8Array(text.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16)
-  return out
+  try {
+    return hexToBytes(text)
+  } catch {
+    return undefined
+  }
 }
 
 /** True when two byte arrays hold the same bytes. */

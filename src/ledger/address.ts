@@ -1,4 +1,4 @@
-import { fromHex, hash, toHex } from '../encoding/hash.ts'
+import { equalBytes, fromHex, hash, toHex } from '../encoding/hash.ts'
 import { InvalidAddressError } from './errors.ts'
 
 /**
@@ -17,16 +17,38 @@ export function addressOf(publicKey: Uint8Array): Address {
   return `pp${toHex(id)}${checksum(id)}`
 }
 
+/** Lately checked senders and recipients, as they recur from block to block (pure checks, remembered). */
+const REMEMBERED = 16_384
+const owners = new Map<Address, Uint8Array>()
+const wellFormed = new Set<Address>()
+
+/** Forgets the oldest entry of a full memo. */
+function makeRoom(memo: Map<Address, unknown> | Set<Address>): void {
+  if (memo.size >= REMEMBERED) memo.delete(memo.keys().next().value as Address)
+}
+
 /** True when `address` (well-formed) belongs to `publicKey`: one hash, its checksum needs none. */
 export function isOwnedBy(address: Address, publicKey: Uint8Array): boolean {
-  return address.slice(2, 42) === toHex(hash(publicKey).subarray(0, 20))
+  const known = owners.get(address)
+  if (known !== undefined) return equalBytes(known, publicKey)
+  const owned = address.slice(2, 42) === toHex(hash(publicKey).subarray(0, 20))
+  if (owned) {
+    makeRoom(owners)
+    owners.set(address, publicKey.slice())
+  }
+  return owned
 }
+
+const ADDRESS_FORM = /^pp[0-9a-f]{48}$/
 
 /** True when `text` is a well-formed address with a matching checksum. */
 export function isAddress(text: unknown): text is Address {
-  if (typeof text !== 'string' || text.length !== 50 || !text.startsWith('pp')) return false
-  const id = fromHex(text.slice(2, 42))
-  return id !== undefined && /^[0-9a-f]{48}$/.test(text.slice(2)) && checksum(id) === text.slice(42)
+  if (typeof text !== 'string') return false
+  if (wellFormed.has(text)) return true
+  if (!ADDRESS_FORM.test(text) || checksum(fromHex(text.slice(2, 42))!) !== text.slice(42)) return false
+  makeRoom(wellFormed)
+  wellFormed.add(text)
+  return true
 }
 
 /** Returns the address unchanged, or throws InvalidAddressError saying what is wrong with it. */

@@ -52,7 +52,8 @@ const integer = v.union([v.pipe(v.number(), v.safeInteger()), v.bigint()])
 // Amounts are unsigned 64-bit on the chain; a larger magnitude is malformed, not merely unaffordable.
 const amount = v.pipe(
   integer,
-  v.check((n) => BigInt(n) < MAX_SUPPLY && BigInt(n) > -MAX_SUPPLY, 'must be below 2^64'),
+  // A safe integer is well inside the bound: only a bigint needs the comparison.
+  v.check((n) => typeof n === 'number' || (n < MAX_SUPPLY && n > -MAX_SUPPLY), 'must be below 2^64'),
 )
 const bytesOf = (length: number) => v.pipe(v.instance(Uint8Array), v.length(length))
 const address = v.custom<Address>(isAddress, 'not a pp-node address')

@@ -21,22 +21,35 @@ export async function verifySignature(crypto: CryptoPort, item: SignedItem): Pro
 /** Signatures handed to the platform at a time: a block run holds up to 10,000, too many for one task of a tab. */
 const VERIFY_CHUNK = 1000
 
-/** Verifies many signatures under the strict rule; only items that meet it reach the platform's batch. */
-export async function verifySignatures(crypto: CryptoPort, items: readonly SignedItem[]): Promise<boolean[]> {
+/** One chunk under the strict rule: only items that meet it reach the platform's batch. */
+async function verifyChunk(crypto: CryptoPort, items: readonly SignedItem[]): Promise<boolean[]> {
   const results = items.map((item) => meetsSignatureRule(item.publicKey, item.signature))
   const passing = items.filter((_, i) => results[i])
   if (passing.length === 0) return results
-  // Chunks are started one after another, between yields, and verified together.
-  const chunks: Promise<boolean[]>[] = []
-  for (let i = 0; i < passing.length; i += VERIFY_CHUNK) {
-    if (i > 0) await yieldToEventLoop()
-    const chunk = crypto.verifyBatch(passing.slice(i, i + VERIFY_CHUNK))
-    chunk.catch(() => {}) // a failure surfaces in Promise.all below, not as unhandled during a yield
-    chunks.push(chunk)
-  }
-  const verdicts = (await Promise.all(chunks)).flat()
+  const verdicts = await crypto.verifyBatch(passing)
   let next = 0
   return results.map((ok) => ok && verdicts[next++] === true)
+}
+
+/**
+ * Starts verifying `items` in chunks, one chunk handed over per turn of the event loop; returns
+ * each chunk's verdicts as it settles, so a caller can go on with the first while the rest run.
+ */
+function verifyInChunks(crypto: CryptoPort, items: readonly SignedItem[]): Promise<boolean[]>[] {
+  let turn: Promise<void> = Promise.resolve()
+  const chunks: Promise<boolean[]>[] = []
+  for (let i = 0; i < items.length; i += VERIFY_CHUNK) {
+    if (i > 0) turn = turn.then(yieldToEventLoop)
+    const chunk = turn.then(() => verifyChunk(crypto, items.slice(i, i + VERIFY_CHUNK)))
+    chunk.catch(() => {}) // a failure surfaces where the chunk is awaited, not as unhandled before
+    chunks.push(chunk)
+  }
+  return chunks
+}
+
+/** Verifies many signatures under the strict rule; only items that meet it reach the platform's batch. */
+export async function verifySignatures(crypto: CryptoPort, items: readonly SignedItem[]): Promise<boolean[]> {
+  return (await Promise.all(verifyInChunks(crypto, items))).flat()
 }
 
 /** Verifies one transaction's signature; throws BadSignatureError when it does not verify. */
@@ -51,10 +64,16 @@ export function verifyBlockSignatures(block: Block, crypto: CryptoPort): Promise
   return verifyBlocksSignatures([block], crypto)
 }
 
-/** Verifies every signature of several blocks in one batch (all cores at once); throws naming the first bad one. */
-export async function verifyBlocksSignatures(blocks: readonly Block[], crypto: CryptoPort): Promise<void> {
+/**
+ * Starts verifying every signature of several blocks in one stream of batches (all cores at once);
+ * returns a check per block that settles as soon as that block's signatures are done, rejecting
+ * with BadSignatureError naming the bad one. A caller can apply a block while later ones verify.
+ */
+export function blockSignatureChecks(blocks: readonly Block[], crypto: CryptoPort): Promise<void>[] {
   const items: SignedItem[] = []
+  const starts: number[] = []
   for (const block of blocks) {
+    starts.push(items.length)
     items.push({
       publicKey: block.header.issuer,
       message: headerSigningMessage(block.hash),
@@ -62,11 +81,15 @@ export async function verifyBlocksSignatures(blocks: readonly Block[], crypto: C
     })
     for (const tx of block.txs) items.push(txItem(tx))
   }
-  const results = await verifySignatures(crypto, items)
-  let offset = 0
-  for (const block of blocks) {
-    const bad = results.slice(offset, offset + 1 + block.txs.length).indexOf(false)
-    offset += 1 + block.txs.length
+  const chunks = verifyInChunks(crypto, items)
+  return blocks.map(async (block, b) => {
+    const start = starts[b]
+    const end = start + 1 + block.txs.length
+    const first = Math.floor(start / VERIFY_CHUNK)
+    const covering = await Promise.all(chunks.slice(first, Math.ceil(end / VERIFY_CHUNK)))
+    let bad = -1
+    for (let i = start; i < end && bad < 0; i++)
+      if (!covering[Math.floor(i / VERIFY_CHUNK) - first][i % VERIFY_CHUNK]) bad = i - start
     if (bad === 0)
       throw new BadSignatureError(`block ${block.header.index}: issuer signature does not verify`)
     if (bad > 0) {
@@ -75,5 +98,12 @@ export async function verifyBlocksSignatures(blocks: readonly Block[], crypto: C
         `block ${block.header.index}, tx #${bad - 1} (${toHex(tx.hash).slice(0, 12)}): signature does not verify`,
       )
     }
-  }
+  })
+}
+
+/** Verifies every signature of several blocks; throws naming the first bad one in block order. */
+export async function verifyBlocksSignatures(blocks: readonly Block[], crypto: CryptoPort): Promise<void> {
+  const checks = blockSignatureChecks(blocks, crypto)
+  for (const check of checks) check.catch(() => {}) // only the first failure in order is reported
+  for (const check of checks) await check
 }

@@ -3,12 +3,10 @@ import type { Libp2p } from 'libp2p'
 import { encodeCbor } from '../encoding/cbor.ts'
 import { equalBytes } from '../encoding/hash.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
-import { type Block, decodeBlock } from '../ledger/block.ts'
+import type { Block } from '../ledger/block.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
-import { TimeSlice } from '../time-slice.ts'
 import { WrongChainPeerError } from './errors.ts'
 import {
-  decodeBlocks,
   decodeLocated,
   decodeStatus,
   encodeGetBlocks,
@@ -21,6 +19,7 @@ import {
 } from './messages.ts'
 import type { ChainIntake } from './network-components.ts'
 import { protocolId } from './protocol-id.ts'
+import { decodeRun, receiveRuns } from './receive-runs.ts'
 import { sendRequest } from './request-response.ts'
 import { SYNC_PROTOCOLS } from './sync-server.ts'
 
@@ -88,16 +87,9 @@ export async function syncFromPeer(
   if (ancestor < 0) throw new WrongChainPeerError(`peer ${peer} shares no block with us`)
   const total = status.tip.index - ancestor
   const fetchBatch = async (from: number): Promise<Block[]> => {
-    const encoded = decodeBlocks(
+    const blocks = await decodeRun(
       await ask(SYNC_PROTOCOLS.blocks, encodeGetBlocks(from, MAX_BLOCKS_PER_REQUEST)),
     )
-    // A response holds up to 100 full blocks: decoding them at once would hold a tab's thread for long.
-    const slice = new TimeSlice()
-    const blocks: Block[] = []
-    for (const bytes of encoded) {
-      blocks.push(decodeBlock(bytes))
-      await slice.check()
-    }
     blocks.forEach((block, i) => {
       if (block.header.index !== from + i) {
         throw new WrongChainPeerError(`peer ${peer} sent block ${block.header.index}, asked for ${from + i}`)
@@ -105,23 +97,18 @@ export async function syncFromPeer(
     })
     return blocks
   }
-  let added = 0
-  let next = ancestor + 1
-  // The next batch is fetched while the current one is validated and written.
-  let pending = fetchBatch(next)
-  while (next <= status.tip.index) {
-    options.signal?.throwIfAborted()
-    const batch = await pending
-    if (batch.length === 0) break
-    next += batch.length
-    pending = next <= status.tip.index ? fetchBatch(next) : Promise.resolve([])
-    pending.catch(() => {}) // a failure surfaces when awaited
-    const outcome = await node.intake.receiveBlocks(batch, {
-      from: peer.toString(),
-      ...(options.signal && { signal: options.signal }),
-    })
-    if (outcome === 'added') added += batch.length
-    options.onProgress?.(next - ancestor - 1, total)
+  async function* batches(): AsyncGenerator<Block[]> {
+    for (let next = ancestor + 1; next <= status.tip.index; ) {
+      options.signal?.throwIfAborted()
+      const batch = await fetchBatch(next)
+      if (batch.length === 0) return
+      next += batch.length
+      yield batch
+    }
   }
-  return added
+  return receiveRuns(node.intake, batches(), {
+    from: peer.toString(),
+    ...(options.signal && { signal: options.signal }),
+    onRun: (run) => options.onProgress?.(run[run.length - 1].header.index - ancestor, total),
+  })
 }

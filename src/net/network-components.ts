@@ -17,6 +17,11 @@ export interface IntakeOptions {
   from?: string
   /** Gives up waiting (for the block's slot or its turn in the queue) when aborted. */
   signal?: AbortSignal
+  /**
+   * For a run that follows one still being handled (sync hands runs on before the last is done):
+   * its signatures start verifying at once, on other cores, while the run before is applied.
+   */
+  verifyAhead?: boolean
 }
 
 /** Where the network hands what peers send: the node validates and keeps it, or throws why not. */
