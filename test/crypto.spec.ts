@@ -36,8 +36,11 @@ describe(`ed25519 through the platform crypto (${environment})`, () => {
     )
     items[7] = { ...items[7], message: new TextEncoder().encode('tampered') }
     items[150] = { ...items[150], signature: new Uint8Array(64) }
+    // Wrong sizes amid good items: they are false, and the items after them are read as they are.
+    items[60] = { ...items[60], publicKey: items[60].publicKey.subarray(0, 31) }
+    items[100] = { ...items[100], signature: Uint8Array.of(...items[100].signature, 0) }
     items[199] = { ...items[199], publicKey: new Uint8Array(31) }
     const results = await crypto.verifyBatch(items)
-    expect(results.map((ok, i) => (ok ? -1 : i)).filter((i) => i >= 0)).to.deep.equal([7, 150, 199])
+    expect(results.map((ok, i) => (ok ? -1 : i)).filter((i) => i >= 0)).to.deep.equal([7, 60, 100, 150, 199])
   })
 })

@@ -17,9 +17,10 @@ export async function decodeRun(response: Uint8Array): Promise<Block[]> {
 }
 
 /**
- * Hands linked runs of blocks to the node in order and returns how many were added. Two are in
- * hand at a time: the next run's signatures verify while the one before is applied and written,
- * and the run after it is fetched meanwhile. Stops at the first run the node refuses.
+ * Hands linked runs of blocks to the node in order and returns how many were added. While the
+ * node applies and writes one run, the next one's signatures verify on other cores and the run
+ * after that is fetched: verification never waits for the page's thread. Stops at the first run
+ * the node refuses.
  */
 export async function receiveRuns(
   intake: Pick<ChainIntake, 'receiveBlocks'>,
@@ -33,18 +34,23 @@ export async function receiveRuns(
     if ((await outcome) === 'added') added += run.length
     onRun?.(run)
   }
+  const iterator = runs[Symbol.asyncIterator]()
+  let fetched = iterator.next()
   let latest: Promise<unknown> = Promise.resolve()
   try {
-    for await (const run of runs) {
-      const outcome = intake.receiveBlocks(run, { ...intakeOptions, verifyAhead: true })
+    for (let next = await fetched; next.done !== true; next = await fetched) {
+      const outcome = intake.receiveBlocks(next.value, { ...intakeOptions, verifyAhead: true })
       latest = outcome.catch(() => {}) // a failure surfaces when settled, after the run before it
+      fetched = iterator.next()
+      fetched.catch(() => {}) // a failure surfaces when awaited, after the run before it is settled
       if (previous !== undefined) await settle(previous)
-      previous = { run, outcome }
+      previous = { run: next.value, outcome }
     }
     if (previous !== undefined) await settle(previous)
     return added
   } catch (err) {
     await latest // the node is done with every run handed over before this fails
+    void fetched.then(() => iterator.return?.()).catch(() => {})
     throw err
   }
 }
