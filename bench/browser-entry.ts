@@ -106,7 +106,7 @@ window.runBench = async (quick: boolean) => {
   return [
     await verifyRate(platform, quick ? 500 : 4000),
     ...(await importRate(platform, quick ? 5 : 30, 100)),
-    ...(await nodeImportRate(platform, quick ? 10 : 100, 100)),
+    ...(await nodeImportRate(platform, quick ? 10 : 300, 100)),
     ...(await vrfRates(platform, quick ? 30 : 200)),
   ]
 }

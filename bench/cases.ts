@@ -27,7 +27,7 @@ const seconds = (start: number): number => (performance.now() - start) / 1000
 /** Blocks imported together, as sync hands them to the node. */
 const IMPORT_RUN = 10
 
-/** Raw ed25519 verifications per second through the platform crypto, batched. */
+/** Raw ed25519 verifications per second through the platform crypto, batched: the best of three batches (the limit, not a lucky or unlucky run). */
 export async function verifyRate(platform: Platform, n: number): Promise<Figure> {
   const keys = await testKeys(8, platform.crypto, 'bench')
   const items = await Promise.all(
@@ -39,14 +39,14 @@ export async function verifyRate(platform: Platform, n: number): Promise<Figure>
   )
   // Warmed up first: a browser's verification workers start, and import keys, on first use.
   await platform.crypto.verifyBatch(items.slice(0, 100))
-  const start = performance.now()
-  const results = await platform.crypto.verifyBatch(items)
-  if (!results.every(Boolean)) throw new Error('a benchmark signature did not verify')
-  return {
-    name: `ed25519 verify (${platform.name} crypto, batch of ${n})`,
-    value: n / seconds(start),
-    unit: 'verify/s',
+  let best = 0
+  for (let round = 0; round < 3; round++) {
+    const start = performance.now()
+    const results = await platform.crypto.verifyBatch(items)
+    if (!results.every(Boolean)) throw new Error('a benchmark signature did not verify')
+    best = Math.max(best, n / seconds(start))
   }
+  return { name: `ed25519 verify (${platform.name} crypto, batch of ${n})`, value: best, unit: 'verify/s' }
 }
 
 /** Builds `count` signed blocks of `txs` transfers each on a BFT test chain. */

@@ -13,7 +13,7 @@ import { toHex } from './encoding/hash.ts'
 import { ConfigError, NodeNotRunningError, PPError } from './errors.ts'
 import { IntakeQueue } from './intake-queue.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
-import type { Block } from './ledger/block.ts'
+import { type Block, hashBodies } from './ledger/block.ts'
 import { type Adoption, ChainStore } from './ledger/chain-store.ts'
 import { UnknownParentError, ValidationError } from './ledger/errors.ts'
 import { type Account, accountOf } from './ledger/ledger-state.ts'
@@ -211,6 +211,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   async receiveBlock(block: Block, options: IntakeOptions = {}): Promise<BlockOutcome> {
     const { from, signal } = options
     await this.whenDue(block.header.slot, signal)
+    await hashBodies([block], this.platform.crypto.digest)
     return this.intakeQueue.run(() => this.intake([block], { from }), { peer: from ?? 'local' }, signal)
   }
 
@@ -222,6 +223,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   async receiveBlocks(blocks: Block[], options: IntakeOptions = {}): Promise<BlockOutcome> {
     const { from, signal } = options
     await this.whenDue(blocks[blocks.length - 1]?.header.slot ?? 0, signal)
+    await hashBodies(blocks, this.platform.crypto.digest)
     const signatures = options.verifyAhead === true ? this.verifyAhead(blocks) : undefined
     return this.intakeQueue.run(
       async () => {

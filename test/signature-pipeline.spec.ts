@@ -118,11 +118,7 @@ describe('signature checks run ahead of block application', () => {
       }
       expect(await receiveRuns(intake, runs())).to.equal(15)
       expect(node.getState().tip.index).to.equal(15)
-      expect(log.slice(0, 3), 'the second run verifies before the first is done').to.deep.equal([
-        'verify',
-        'verify',
-        'done',
-      ])
+      expect(log.indexOf('done'), 'the second run verifies before the first is done').to.be.greaterThan(1)
       expect(log.filter((entry) => entry === 'verify')).to.have.length(3)
     } finally {
       await node.stop()

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToNumberLE, concatBytes } from '@noble/curves/utils.js'
-import { sha512 } from '@noble/hashes/sha2.js'
+import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import type { CryptoPort, SignedItem } from '../../src/ports.ts'
 import { VerifyWorkers } from './verify-workers.ts'
 
@@ -74,6 +74,7 @@ export const nobleCrypto: CryptoPort = {
   sign: async (secret, message) => ed25519.sign(message, secret),
   verify: async (publicKey, message, signature) => verifyNoble({ publicKey, message, signature }),
   verifyBatch: async (items) => items.map(verifyNoble),
+  digest: async (data) => sha256(data),
 }
 
 /** True when this browser's WebCrypto implements Ed25519 (Chromium 137+, Firefox 129+, Safari 17+). */
@@ -116,5 +117,7 @@ export async function browserCrypto(): Promise<CryptoPort> {
     },
     verify: (publicKey, message, signature) => verifyWebCrypto({ publicKey, message, signature }),
     verifyBatch: (items) => pool.verifyBatch(items),
+    // WebCrypto's SHA-256 is native code: a block body in ~20 µs, against ~350 µs in JS in Chromium.
+    digest: async (data) => new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource)),
   }
 }

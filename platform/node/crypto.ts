@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
 import type { CryptoPort, SignedItem } from '../../src/ports.ts'
 
 // DER prefixes that wrap raw 32-byte ed25519 keys as PKCS#8 / SPKI, the forms node:crypto imports.
@@ -61,4 +61,5 @@ export const nodeCrypto: CryptoPort = {
   verify: async (publicKey, message, signature) => verifyOne({ publicKey, message, signature }),
   verifyBatch: async (items) =>
     items.length < THREADPOOL_MIN_BATCH ? items.map(verifyOne) : Promise.all(items.map(verifyAsync)),
+  digest: async (data) => new Uint8Array(createHash('sha256').update(data).digest()),
 }

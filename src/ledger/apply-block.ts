@@ -38,35 +38,36 @@ export function applyTransaction(
   vrfKeyOwners: Map<string, Address>,
 ): void {
   const { body } = tx
-  const id = short(tx.hash)
+  // Named only in an error: a valid transaction costs no hex.
+  const id = (): string => short(tx.hash)
   if (body.chainId !== genesis.chainId) {
-    throw new WrongChainError(`tx ${id} is for chain "${body.chainId}", this is "${genesis.chainId}"`)
+    throw new WrongChainError(`tx ${id()} is for chain "${body.chainId}", this is "${genesis.chainId}"`)
   }
   if (!isOwnedBy(body.from, tx.publicKey)) {
-    throw new SenderKeyMismatchError(`tx ${id}: its public key does not own ${body.from}`)
+    throw new SenderKeyMismatchError(`tx ${id()}: its public key does not own ${body.from}`)
   }
   const amount = body.type === 'transfer' ? body.amount : 0n
   if (body.type === 'transfer' && amount <= 0n)
-    throw new BadAmountError(`tx ${id}: amount must be > 0, is ${amount}`)
-  if (body.fee < 0n) throw new BadAmountError(`tx ${id}: fee must be ≥ 0, is ${body.fee}`)
+    throw new BadAmountError(`tx ${id()}: amount must be > 0, is ${amount}`)
+  if (body.fee < 0n) throw new BadAmountError(`tx ${id()}: fee must be ≥ 0, is ${body.fee}`)
   if (body.type === 'transfer' && body.memo !== undefined) {
     const size = new TextEncoder().encode(body.memo).length
     if (size > MAX_MEMO_BYTES)
-      throw new MemoTooLargeError(`tx ${id}: memo is ${size} bytes, limit ${MAX_MEMO_BYTES}`)
+      throw new MemoTooLargeError(`tx ${id()}: memo is ${size} bytes, limit ${MAX_MEMO_BYTES}`)
   }
   const sender = accounts.get(body.from)
-  if (sender === undefined) throw new UnknownSenderError(`tx ${id}: sender ${body.from} has no account`)
+  if (sender === undefined) throw new UnknownSenderError(`tx ${id()}: sender ${body.from} has no account`)
   if (body.nonce !== sender.nonce) {
     const why = body.nonce < sender.nonce ? 'already used (replay)' : 'ahead of the account'
-    throw new BadNonceError(`tx ${id}: nonce ${body.nonce} is ${why}; the next nonce is ${sender.nonce}`)
+    throw new BadNonceError(`tx ${id()}: nonce ${body.nonce} is ${why}; the next nonce is ${sender.nonce}`)
   }
   const cost = amount + body.fee
   if (sender.balance < cost) {
-    throw new InsufficientBalanceError(`tx ${id}: ${body.from} has ${sender.balance}, needs ${cost}`)
+    throw new InsufficientBalanceError(`tx ${id()}: ${body.from} has ${sender.balance}, needs ${cost}`)
   }
   const debited: Account = { ...sender, balance: sender.balance - cost, nonce: sender.nonce + 1 }
   if (body.type === 'register-pool') {
-    registerVrfKey(vrfKeyOwners, body.vrfKey, body.from, sender.vrfKey, id)
+    registerVrfKey(vrfKeyOwners, body.vrfKey, body.from, sender.vrfKey, id())
     debited.vrfKey = body.vrfKey
   }
   accounts.set(body.from, debited)

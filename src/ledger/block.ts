@@ -85,12 +85,33 @@ export function bodyHash(txs: readonly Transaction[]): Uint8Array {
 
 /** The bytes each decoded or signed block came from, so storing or relaying it needs no re-encoding. */
 const encodings = new WeakMap<object, Uint8Array>()
-/** The body hash of each decoded block, taken over the transaction list's received bytes. */
+/** The transaction list's received bytes of each decoded block, whose hash is its body hash. */
+const bodyBytes = new WeakMap<object, Uint8Array>()
+/** The body hash of each decoded block, once taken. */
 const bodyHashes = new WeakMap<object, Uint8Array>()
 
-/** The body hash of a block's transactions (from the bytes it was decoded from, when it was). */
+/** The body hash of a block's transactions (over the bytes it was decoded from, when it was). */
 export function bodyHashOf(block: Pick<Block, 'txs'>): Uint8Array {
-  return bodyHashes.get(block) ?? bodyHash(block.txs)
+  let known = bodyHashes.get(block)
+  if (known === undefined) {
+    const bytes = bodyBytes.get(block)
+    known = bytes === undefined ? bodyHash(block.txs) : hash(bytes)
+    bodyHashes.set(block, known)
+  }
+  return known
+}
+
+/** Takes the body hashes of decoded blocks with the platform's `digest` (native, off the page's thread where it can be). */
+export async function hashBodies(
+  blocks: readonly Block[],
+  digest: (data: Uint8Array) => Promise<Uint8Array>,
+): Promise<void> {
+  await Promise.all(
+    blocks.map(async (block) => {
+      const bytes = bodyBytes.get(block)
+      if (bytes !== undefined && !bodyHashes.has(block)) bodyHashes.set(block, await digest(bytes))
+    }),
+  )
 }
 
 /** Encodes a block for the wire and storage (the bytes it was decoded from, when it was). */
@@ -134,6 +155,6 @@ export function decodeBlock(bytes: Uint8Array): Block {
   )
   const block = { header, signature, txs, hash: headerHash(header), size: bytes.length }
   encodings.set(block, bytes)
-  bodyHashes.set(block, hash(bytes.subarray(list.start, list.end)))
+  bodyBytes.set(block, bytes.subarray(list.start, list.end))
   return block
 }

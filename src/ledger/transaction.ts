@@ -135,10 +135,10 @@ export function txFromWire(data: unknown, bodyBytes?: Uint8Array): Transaction {
     throw new DecodeError(`malformed transaction: ${v.getDotPath(issue) ?? 'value'}: ${issue.message}`)
   }
   const { body: raw, publicKey, signature } = parsed.output
-  const body: TxBody =
-    raw.type === 'transfer'
-      ? { ...raw, amount: BigInt(raw.amount), fee: BigInt(raw.fee) }
-      : { ...raw, fee: BigInt(raw.fee) }
+  // The schema's output is a fresh object of ours: its amounts become bigints in place.
+  const body = raw as TxBody
+  if (raw.type === 'transfer') (body as TransferBody).amount = BigInt(raw.amount)
+  body.fee = BigInt(raw.fee)
   // An absent memo must stay absent (not `undefined`): it changes the encoding and so the hash.
   if (body.type === 'transfer' && body.memo === undefined) delete body.memo
   return { body, publicKey, signature, hash: bodyBytes === undefined ? txHash(body) : hash(bodyBytes) }

@@ -16,11 +16,14 @@ export async function decodeRun(response: Uint8Array): Promise<Block[]> {
   return blocks
 }
 
+/** Runs handed to the node beyond the one it applies: their signatures verify meanwhile. */
+const RUNS_AHEAD = 2
+
 /**
  * Hands linked runs of blocks to the node in order and returns how many were added. While the
- * node applies and writes one run, the next one's signatures verify on other cores and the run
- * after that is fetched: verification never waits for the page's thread. Stops at the first run
- * the node refuses.
+ * node applies and writes one run, the next ones' signatures verify on other cores and the run
+ * after them is fetched: verification does not wait for the page's thread or the disk. Stops at
+ * the first run the node refuses.
  */
 export async function receiveRuns(
   intake: Pick<ChainIntake, 'receiveBlocks'>,
@@ -29,8 +32,9 @@ export async function receiveRuns(
 ): Promise<number> {
   const { onRun, ...intakeOptions } = options
   let added = 0
-  let previous: { run: Block[]; outcome: Promise<BlockOutcome> } | undefined
-  const settle = async ({ run, outcome }: NonNullable<typeof previous>): Promise<void> => {
+  const handed: { run: Block[]; outcome: Promise<BlockOutcome> }[] = []
+  const settleOldest = async (): Promise<void> => {
+    const { run, outcome } = handed.shift()!
     if ((await outcome) === 'added') added += run.length
     onRun?.(run)
   }
@@ -40,13 +44,13 @@ export async function receiveRuns(
   try {
     for (let next = await fetched; next.done !== true; next = await fetched) {
       const outcome = intake.receiveBlocks(next.value, { ...intakeOptions, verifyAhead: true })
-      latest = outcome.catch(() => {}) // a failure surfaces when settled, after the run before it
+      latest = outcome.catch(() => {}) // a failure surfaces when settled, after the runs before it
+      handed.push({ run: next.value, outcome })
       fetched = iterator.next()
-      fetched.catch(() => {}) // a failure surfaces when awaited, after the run before it is settled
-      if (previous !== undefined) await settle(previous)
-      previous = { run: next.value, outcome }
+      fetched.catch(() => {}) // a failure surfaces when awaited, after the runs before it are settled
+      if (handed.length > RUNS_AHEAD) await settleOldest()
     }
-    if (previous !== undefined) await settle(previous)
+    while (handed.length > 0) await settleOldest()
     return added
   } catch (err) {
     await latest // the node is done with every run handed over before this fails
