@@ -261,9 +261,17 @@ async function bounded(what: string, ms: number, run: (signal: AbortSignal) => P
   }
 }
 
+/** Says on stderr which case runs now: a whole run takes a quarter of an hour. */
+const step = (what: string) =>
+  console.error(`bench: ${what}… (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+
 const started = performance.now()
 const scaleOnly = values['scale-only'] === true
+step('bundle sizes')
+const bundles = await bundleFigures()
+step('Node: verify, import, intake, VRF, rejection costs')
 const node = scaleOnly ? [] : await nodeFigures()
+step('Node: ledger at scale')
 const scale = await nodeScaleFigures()
 const skipped = { figures: [] as Figure[], version: 'skipped' }
 let browser = skipped
@@ -272,32 +280,31 @@ const network: Figure[] = []
 if (scaleOnly) {
   if (!values['no-browser']) browser = await browserFigures('chromium')
 } else {
+  step('sync between Node peers')
   const emptySync = await syncRate(quick ? 500 : 10_000, 0)
   const fullSync = await syncRate(quick ? 50 : 10_000, 100)
   const fullSource = await fullSync.serve()
   const source = await emptySync.serve()
   if (!values['no-browser']) {
+    step('Chromium')
     browser = await browserFigures('chromium', source, fullSource)
+    step('Firefox')
     firefox = await browserFigures('firefox', source)
   }
   await source.stop()
   await fullSource.stop()
+  network.push(...emptySync.figures, ...fullSync.figures)
+  step('propagation')
   network.push(
-    ...emptySync.figures,
-    ...fullSync.figures,
-    ...(await propagation(quick ? 5 : 20, quick ? 20 : 200)),
-    ...(await admission(quick ? 500 : 5000)),
-    ...(await bounded('relay footprint', 120_000, (signal) => footprint(quick ? 10 : 50, signal))),
+    ...(await bounded('propagation', 300_000, () => propagation(quick ? 5 : 20, quick ? 20 : 200))),
   )
+  step('mempool admission')
+  network.push(...(await bounded('mempool admission', 120_000, () => admission(quick ? 500 : 5000))))
+  step('relay footprint')
+  network.push(...(await bounded('relay footprint', 120_000, (signal) => footprint(quick ? 10 : 50, signal))))
 }
-const figures = [
-  ...node,
-  ...scale,
-  ...network,
-  ...browser.figures,
-  ...firefox.figures,
-  ...(await bundleFigures()),
-]
+step('done')
+const figures = [...node, ...scale, ...network, ...browser.figures, ...firefox.figures, ...bundles]
 addScaleTargets(figures)
 addRatios(figures)
 const machine = {
