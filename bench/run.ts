@@ -250,8 +250,10 @@ async function bounded(what: string, ms: number, run: (signal: AbortSignal) => P
   const given = new Promise<Figure[]>((resolve) => {
     timer = setTimeout(() => {
       stray.push(`${what}: no figures, not done in ${ms / 1000} s`)
-      abort.abort(new Error(`${what} took too long`))
+      console.error(`bench: ${what}: given up after ${ms / 1000} s`)
+      // Resolved first: whatever telling the case to give up throws, the run goes on.
       resolve([])
+      abort.abort(new Error(`${what} took too long`))
     }, ms)
   })
   try {
