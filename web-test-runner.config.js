@@ -37,7 +37,8 @@ export default {
   nodeResolve: false,
   concurrency: 1,
   testFramework: { config: { timeout: 60_000 } },
-  testsFinishTimeout: 240_000,
+  // A file may retry a 120 s case (worker-node.browser.spec.ts in Firefox) and still finish.
+  testsFinishTimeout: 480_000,
   browserStartTimeout: 60_000,
   plugins: [bundleTests, relayPlugin()],
   browsers: [
