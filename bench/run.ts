@@ -241,8 +241,9 @@ process.on('unhandledRejection', record('a rejection nobody handled'))
 process.on('uncaughtException', record('an exception nobody caught'))
 
 /**
- * A case's figures, or none when it has not finished in `ms` (then it is told to give up and the
- * run goes on): a libp2p dial that fails inside its queue can leave a case waiting for ever.
+ * A case's figures, or none when it fails or has not finished in `ms` (then it is told to give up):
+ * either way the run goes on and says why (a libp2p dial that fails inside its queue can leave a
+ * case waiting for ever).
  */
 async function bounded(what: string, ms: number, run: (signal: AbortSignal) => Promise<Figure[]>) {
   const abort = new AbortController()
@@ -258,6 +259,10 @@ async function bounded(what: string, ms: number, run: (signal: AbortSignal) => P
   })
   try {
     return await Promise.race([run(abort.signal), given])
+  } catch (err) {
+    stray.push(`${what}: no figures, failed: ${err instanceof Error ? err.message : String(err)}`)
+    console.error(`bench: ${what}: failed: ${err instanceof Error ? err.stack : err}`)
+    return []
   } finally {
     clearTimeout(timer)
   }

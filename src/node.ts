@@ -1,24 +1,21 @@
 import type { ComponentLogger, Logger } from '@libp2p/interface'
 import { prefixLogger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
+import { BlockIntake } from './block-intake.ts'
 import { type NodeConfig, type ResolvedConfig, resolveConfig } from './config.ts'
 import { produceBlock } from './consensus/block-producer.ts'
-import { BlockValidator } from './consensus/block-validation.ts'
-import { prefersCandidate, type TipSummary, tipOf } from './consensus/chain-selection.ts'
+import { type TipSummary, tipOf } from './consensus/chain-selection.ts'
 import type { ProducerKeys } from './consensus/leader-check.ts'
 import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
 import { vrfPublicKey } from './crypto/vrf.ts'
-import { EarlyBlockHold } from './early-blocks.ts'
 import { toHex } from './encoding/hash.ts'
 import { ConfigError, NodeNotRunningError, PPError } from './errors.ts'
-import { IntakeQueue } from './intake-queue.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
-import { type Block, hashBodies } from './ledger/block.ts'
+import type { Block } from './ledger/block.ts'
 import { type Adoption, ChainStore } from './ledger/chain-store.ts'
-import { UnknownParentError, ValidationError } from './ledger/errors.ts'
 import { type Account, accountOf } from './ledger/ledger-state.ts'
 import type { Transaction } from './ledger/transaction.ts'
-import { blockSignatureChecks, verifyTransactionSignature } from './ledger/verify-signatures.ts'
+import { verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
 import type {
   BlockOutcome,
@@ -64,21 +61,24 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   /** What getState tells of the producer (worked out once: the VRF key costs a scalar multiplication). */
   private producerInfo?: { address: Address; vrfKey?: string }
   private tipSummary: TipSummary = { index: 0, vrfOutput: new Uint8Array(0) }
-  /** Blocks waiting for their slot to come near. */
-  private readonly early: EarlyBlockHold
-  /** Chain changes one at a time: the node's own slot work first, peer input bounded and in turn. */
-  private readonly intakeQueue = new IntakeQueue()
+  /** Received blocks on their way in; the node's own slot work goes through its queue too. */
+  private readonly blocks: BlockIntake
   private loop?: { controller: AbortController; done: Promise<void> }
   private stopping?: Promise<void>
-  /** Full validation of received blocks, with what it remembers between them. */
-  private readonly validator: BlockValidator
 
   constructor(config: NodeConfig, platform: Platform, components: NodeComponents = {}) {
     super()
     this.config = resolveConfig(config)
     this.platform = platform
-    this.validator = new BlockValidator(this.config.genesis)
-    this.early = new EarlyBlockHold(platform.clock, this.config.genesis, this.config)
+    this.blocks = new BlockIntake({
+      config: this.config,
+      platform,
+      requireChain: (what) => this.requireChain(what),
+      runningSignal: () => this.loop?.controller.signal,
+      tip: () => this.tipSummary,
+      applyAdoption: (adoption, how) => this.applyAdoption(adoption, how),
+      emit: (type, detail) => this.safeDispatchEvent(type, { detail }),
+    })
     this.logger = components.logger ?? prefixLogger(`pp:${this.config.network.nodeId}`)
     this.log = this.logger.forComponent('node')
     if (!this.config.network.enableP2P) return
@@ -171,7 +171,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
       controller.abort()
       await done
       await this.network?.stop()
-      await this.intakeQueue.idle()
+      await this.blocks.queue.idle()
       await this.chain?.close()
       this.loop = undefined
       this.chain = undefined
@@ -208,11 +208,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
    * to its branch when chain selection prefers it. Throws the broken rule, or UnknownParentError
    * when its ancestors must be fetched first.
    */
-  async receiveBlock(block: Block, options: IntakeOptions = {}): Promise<BlockOutcome> {
-    const { from, signal } = options
-    await this.whenDue(block.header.slot, signal)
-    await hashBodies([block], this.platform.crypto.digest)
-    return this.intakeQueue.run(() => this.intake([block], { from }), { peer: from ?? 'local' }, signal)
+  receiveBlock(block: Block, options: IntakeOptions = {}): Promise<BlockOutcome> {
+    return this.blocks.receiveBlock(block, options)
   }
 
   /**
@@ -220,54 +217,13 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
    * signature batch and adds it with one write. When a block in it is invalid, the run is retried
    * block by block so the valid ones before it are kept and the bad one is reported.
    */
-  async receiveBlocks(blocks: Block[], options: IntakeOptions = {}): Promise<BlockOutcome> {
-    const { from, signal } = options
-    await this.whenDue(blocks[blocks.length - 1]?.header.slot ?? 0, signal)
-    await hashBodies(blocks, this.platform.crypto.digest)
-    const signatures = options.verifyAhead === true ? this.verifyAhead(blocks) : undefined
-    return this.intakeQueue.run(
-      async () => {
-        try {
-          return await this.intake(blocks, { from, synced: true, signatures })
-        } catch (err) {
-          if (blocks.length === 1 || !(err instanceof ValidationError) || err instanceof UnknownParentError)
-            throw err
-          let outcome: BlockOutcome = 'duplicate'
-          for (const [i, block] of blocks.entries())
-            outcome = await this.intake([block], {
-              from,
-              synced: true,
-              signatures: signatures?.slice(i, i + 1),
-            })
-          return outcome
-        }
-      },
-      { peer: from ?? 'local' },
-      signal,
-    )
+  receiveBlocks(blocks: Block[], options: IntakeOptions = {}): Promise<BlockOutcome> {
+    return this.blocks.receiveBlocks(blocks, options)
   }
 
-  /**
-   * Starts verifying a run's signatures before its turn in the queue, once the checks that need no
-   * chain state pass (else the run takes the usual path, which reports what is wrong).
-   */
-  private verifyAhead(blocks: Block[]): Promise<void>[] | undefined {
-    try {
-      this.validator.checkContents(blocks, this.platform.clock.now() + this.config.clockSkewMs)
-    } catch {
-      return undefined
-    }
-    const signatures = blockSignatureChecks(blocks, this.platform.crypto)
-    for (const check of signatures) check.catch(() => {}) // each is awaited in turn, or not needed
-    return signatures
-  }
-
-  /** Waits while a block of `slot` is a little early (see EarlyBlockHold); the node must be running. */
-  private whenDue(slot: number, abort?: AbortSignal): Promise<void> {
-    abort?.throwIfAborted()
-    const running = this.loop?.controller.signal
-    if (running === undefined) throw new NodeNotRunningError('receiveBlock')
-    return this.early.until(slot, abort === undefined ? running : AbortSignal.any([running, abort]))
+  /** True when the issuer of `block` signed another valid block for its slot first (not to be relayed). */
+  isEquivocation(block: Block): boolean {
+    return this.blocks.isEquivocation(block)
   }
 
   /** Where the node stands now. */
@@ -335,7 +291,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
       const slot = slotAt(this.genesis, clock.now())
       if (slot <= last) continue
       last = slot
-      const produced = await this.intakeQueue
+      const produced = await this.blocks.queue
         .run(() => this.produce(slot), { own: true })
         .catch((error: Error) => {
           this.log.error('slot %d failed: %s', slot, error.message)
@@ -358,78 +314,11 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
       this.platform.crypto,
     )
     if (block === undefined) return false
-    this.recordIssued(block)
+    this.blocks.recordIssued(block)
     this.applyAdoption(await chain.adopt([block]), { produced: true })
     this.network?.broadcastBlock(block)
     this.log('produced block %d in slot %d', block.header.index, slot)
     return true
-  }
-
-  private async intake(
-    blocks: Block[],
-    {
-      from,
-      synced = false,
-      signatures: ahead,
-    }: { from?: string | undefined; synced?: boolean; signatures?: Promise<void>[] | undefined },
-  ): Promise<BlockOutcome> {
-    const started = performance.now()
-    const chain = this.requireChain('receiveBlock')
-    let fresh = blocks
-    while (fresh.length > 0 && (await chain.hasBlock(fresh[0].hash))) fresh = fresh.slice(1)
-    if (fresh.length === 0) return 'duplicate'
-    const skipped = blocks.length - fresh.length
-    const last = fresh[fresh.length - 1]
-    try {
-      // Cheapest checks first: what each block says about itself, its branch, then signatures
-      // (all started at once, each block's awaited before its leadership and ledger rules).
-      this.validator.checkContents(fresh, this.platform.clock.now() + this.config.clockSkewMs)
-      const branch = [...(await this.validator.branchOf(fresh[0], chain)).slice(0, -1), ...fresh]
-      const signatures = ahead?.slice(skipped) ?? blockSignatureChecks(fresh, this.platform.crypto)
-      for (const check of signatures) check.catch(() => {}) // each is awaited in turn, or not needed
-      const states = await this.validator.validateBranch(branch, fresh.length, chain, signatures)
-      for (const block of fresh) this.recordIssued(block, from)
-      const ancestor = branch[0].header.index - 1
-      const depth = chain.tip.index - ancestor
-      if (
-        ancestor !== chain.tip.index &&
-        !prefersCandidate(this.tipSummary, tipOf(last.header), depth, this.genesis.k)
-      ) {
-        await chain.putSideBlocks(fresh)
-        this.validator.rememberSide(fresh, states.slice(-fresh.length))
-        return 'side'
-      }
-      const adoption = await chain.adoptValidated(branch, states)
-      const importMs = (performance.now() - started) / fresh.length
-      this.applyAdoption(adoption, { produced: false, synced, importMs, ...(from && { from }) })
-      return 'added'
-    } catch (err) {
-      if (fresh.length === 1 && err instanceof ValidationError && !(err instanceof UnknownParentError)) {
-        this.safeDispatchEvent('block:rejected', {
-          detail: { hash: toHex(last.hash), index: last.header.index, error: err, ...(from && { from }) },
-        })
-      }
-      throw err
-    }
-  }
-
-  /** True when the issuer of `block` signed another valid block for its slot first (not to be relayed). */
-  isEquivocation(block: Block): boolean {
-    return this.validator.isEquivocation(block)
-  }
-
-  /** Remembers the first valid block of each (issuer, slot); reports a second one (kept as a fork candidate). */
-  private recordIssued(block: Block, from?: string): void {
-    const first = this.validator.recordIssued(block)
-    if (first === undefined) return
-    this.safeDispatchEvent('block:equivocation', {
-      detail: {
-        issuer: toHex(block.header.issuer),
-        slot: block.header.slot,
-        hashes: [first, toHex(block.hash)],
-        ...(from && { from }),
-      },
-    })
   }
 
   private applyAdoption(adoption: Adoption, how: Omit<BlockAdded, 'block'>): void {
