@@ -93,7 +93,9 @@ let workers: VerifyWorkers | undefined
 /** Workers for batches: one per core, up to four (without Worker support, batches stay on the page). */
 function verifyWorkers(): VerifyWorkers {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1
-  workers ??= new VerifyWorkers(Math.max(1, Math.min(4, cores)), (items) =>
+  // A node in a worker leaves a core to the page it serves (its own thread keeps one busy too).
+  const spare = 'document' in globalThis ? 0 : 1
+  workers ??= new VerifyWorkers(Math.max(1, Math.min(4, cores - spare)), (items) =>
     Promise.all(items.map(verifyWebCrypto)),
   )
   return workers

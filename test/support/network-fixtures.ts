@@ -21,6 +21,22 @@ export async function waitFor(
   }
 }
 
+/** `promise`'s value, or an error naming `what` when it has not settled in `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    )
+  })
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** The libp2p network of a started node. */
 export function networkOf(node: PPNode): Libp2pNetwork {
   return node.network as Libp2pNetwork

@@ -13,6 +13,7 @@ import {
   type NodeToPage,
   type PageToNode,
 } from './messages.ts'
+import { shareBytes } from './share-bytes.ts'
 
 /** How long events gather before they go to the page in one message. */
 const BATCH_MS = 16
@@ -22,7 +23,7 @@ const MESSAGE_WEIGHT = 500
 const MIRROR_MS = 1000
 
 const scope = globalThis as unknown as {
-  postMessage(message: NodeToPage): void
+  postMessage(message: NodeToPage, transfer?: Transferable[]): void
   onmessage: ((event: MessageEvent<PageToNode>) => void) | null
 }
 
@@ -59,7 +60,8 @@ function serve(node: PPNode): void {
     const events = batch
     batch = []
     weight = 0
-    scope.postMessage({ type: 'events', events, mirror: mirrorOf(node) })
+    const shared = shareBytes(events)
+    scope.postMessage({ type: 'events', events: shared.value, mirror: mirrorOf(node) }, shared.buffers)
   }
   setInterval(() => batch.length === 0 && flush(), MIRROR_MS)
   for (const type of NODE_EVENTS)
