@@ -7,7 +7,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import * as esbuild from 'esbuild'
-import puppeteer, { type Page } from 'puppeteer-core'
+import puppeteer, { type Browser } from 'puppeteer-core'
 import { nodePlatform } from '../platform/node/index.ts'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from '../scripts/browsers.ts'
 import { browserOptions } from '../scripts/esbuild-browser.ts'
@@ -139,7 +139,7 @@ async function browserFigures(
     })
     // The Long Tasks API is Chromium's: Firefox has no figure for the page's main thread.
     if (fullSource !== undefined && kind === 'chromium')
-      figures.push(...(await mainThreadFigures(page, fullSource)))
+      figures.push(...(await mainThreadFigures(browser, page.url(), fullSource)))
     return { figures: named(figures), version: await browser.version() }
   } finally {
     await browser.close()
@@ -151,15 +151,22 @@ async function browserFigures(
 /**
  * The page's main thread while a tab syncs blocks of 100 transfers: longest task and total blocking
  * time with the node in a worker (as the demo and the embed run it) and, for comparison, on the page.
+ * Each in a new tab of its own browser context (its own renderer), as a user opens the demo: not in
+ * the page that ran the other cases, whose heap they leave behind.
  */
-async function mainThreadFigures(page: Page, source: SyncSource): Promise<Figure[]> {
+async function mainThreadFigures(browser: Browser, url: string, source: SyncSource): Promise<Figure[]> {
   const figures: Figure[] = []
   for (const inWorker of [true, false]) {
+    const context = await browser.createBrowserContext()
+    const page = await context.newPage()
+    await page.goto(url)
+    await page.waitForFunction(() => typeof window.mainThreadSync === 'function')
     const m = await page.evaluate(
       ([genesis, ws, count, w]) =>
         window.mainThreadSync(genesis as never, ws as string, count as number, w as boolean),
       [genesisToJson(source.genesis), source.ws, source.count, inWorker] as const,
     )
+    await context.close()
     const name = `tab main thread while syncing ${source.count} blocks × 100 transfers, node ${inWorker ? 'in a worker' : 'on the page'} (Chromium)`
     figures.push(
       {
