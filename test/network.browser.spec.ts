@@ -18,7 +18,12 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     }
   })
 
-  it('two producing tabs with IndexedDB storage: blocks flow tab→tab over WebRTC and to the relay; one chain', async () => {
+  it('two producing tabs with IndexedDB storage: blocks flow tab→tab over WebRTC and to the relay; one chain', async function () {
+    // The tabs' WebRTC link has dropped now and then under load (Firefox, about 1 in 5 full runs;
+    // the failure says when A lost which peer): one more try with two new tabs, the first pair
+    // stopped before (two nodes with one producer key would fork the chain).
+    this.retries(1)
+    await Promise.all(tabs.splice(0).map((t) => t.stop()))
     const info = await relayInfo()
     const ws = await relayWebSocketAddr()
     for (const secret of info.tabSecrets) {
@@ -39,6 +44,11 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     const [a, b] = tabs
     const idOf = (n: PPNode) =>
       n.getState() && (n.network as { libp2p?: { peerId: { toString(): string } } }).libp2p!.peerId.toString()
+    const started = performance.now()
+    const lost: string[] = []
+    a.addEventListener('peer:disconnect', ({ detail }) =>
+      lost.push(`${detail.id.slice(-6)} at ${((performance.now() - started) / 1000).toFixed(0)} s`),
+    )
     const fromA: string[] = []
     const senders = new Map<string, number>()
     b.addEventListener('block:added', (e) => {
@@ -59,7 +69,7 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     await waitFor(
       () => fromA.length >= 2,
       () =>
-        `blocks of tab A reaching tab B straight from A (B's blocks by sender: ${JSON.stringify([...senders])}; A's peers: ${JSON.stringify(a.getPeers().map((p) => `${p.id.slice(-6)} ${p.transport}`))}; B is ${idOf(b)?.slice(-6)})`,
+        `blocks of tab A reaching tab B straight from A (B's blocks by sender: ${JSON.stringify([...senders])}; A's peers: ${JSON.stringify(a.getPeers().map((p) => `${p.id.slice(-6)} ${p.transport}`))}; A lost: ${JSON.stringify(lost)}; B is ${idOf(b)?.slice(-6)})`,
       60_000,
     )
     // Both tabs and the relay end on one chain that holds blocks of all three producers.
