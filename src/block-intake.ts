@@ -52,16 +52,14 @@ export class BlockIntake {
   /** See PPNode.receiveBlock. */
   async receiveBlock(block: Block, options: IntakeOptions = {}): Promise<BlockOutcome> {
     const { from, signal } = options
-    await this.whenDue(block.header.slot, signal)
-    await hashBodies([block], this.host.platform.crypto.digest)
+    await this.arrive([block], signal)
     return this.queue.run(() => this.intake([block], { from }), { peer: from ?? 'local' }, signal)
   }
 
   /** See PPNode.receiveBlocks. */
   async receiveBlocks(blocks: Block[], options: IntakeOptions = {}): Promise<BlockOutcome> {
     const { from, signal } = options
-    await this.whenDue(blocks[blocks.length - 1]?.header.slot ?? 0, signal)
-    await hashBodies(blocks, this.host.platform.crypto.digest)
+    await this.arrive(blocks, signal)
     const signatures = options.verifyAhead === true ? this.verifyAhead(blocks) : undefined
     return this.queue.run(
       async () => {
@@ -122,12 +120,17 @@ export class BlockIntake {
     return signatures
   }
 
-  /** Waits while a block of `slot` is a little early (see EarlyBlockHold); the node must be running. */
-  private whenDue(slot: number, abort?: AbortSignal): Promise<void> {
+  /**
+   * What every received block goes through before the queue: held while a little early (see
+   * EarlyBlockHold; the node must be running), then its body hashed by the platform's digest.
+   */
+  private async arrive(blocks: Block[], abort?: AbortSignal): Promise<void> {
     abort?.throwIfAborted()
     const running = this.host.runningSignal()
     if (running === undefined) throw new NodeNotRunningError('receiveBlock')
-    return this.early.until(slot, abort === undefined ? running : AbortSignal.any([running, abort]))
+    const slot = blocks[blocks.length - 1]?.header.slot ?? 0
+    await this.early.until(slot, abort === undefined ? running : AbortSignal.any([running, abort]))
+    await hashBodies(blocks, this.host.platform.crypto.digest)
   }
 
   private async intake(

@@ -27,7 +27,6 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
     this.retries(1)
     await Promise.all(tabs.splice(0).map((t) => t.stop()))
     const info = await relayInfo()
-    const pair: WorkerNode[] = []
     for (let i = 0; i < 2; i++) {
       const prefix = `pp-worker-${crypto.randomUUID()}-`
       prefixes.push(prefix)
@@ -41,9 +40,8 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
       expect(() => tab.getState()).to.throw(/not running/)
       tabs.push(tab)
       await within(tab.start(), `worker node ${i + 1} to start`, 30_000)
-      pair.push(tab)
     }
-    const [a, b] = pair
+    const [a, b] = tabs
     // A block crosses with its byte arrays in one buffer (one ArrayBuffer per message on the page,
     // not one per key, signature and hash: those held the page's thread while a worker synced).
     const crossed: Block[] = []
@@ -52,7 +50,7 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
       n.getPeers().find((p) => p.id !== info.peerId && p.transport === 'webrtc')
     // Each wait names itself and what the nodes saw when it gives up (all within the case's timeout).
     const seen = () =>
-      pair
+      tabs
         .map((n, i) => {
           const peers = n.getPeers().map((p) => `${p.id.slice(-6)}/${p.transport}`)
           return `node ${i + 1} tip ${n.getState().tip.index}, peers [${peers.join(' ')}]`
