@@ -42,8 +42,9 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
       await within(tab.start(), `worker node ${i + 1} to start`, 30_000)
     }
     const [a, b] = tabs
-    // A block crosses with its byte arrays in one buffer (one ArrayBuffer per message on the page,
-    // not one per key, signature and hash: those held the page's thread while a worker synced).
+    // A block crosses as its header and encoding, with its byte arrays in one buffer (one ArrayBuffer
+    // per message on the page, not one per key, signature, hash and transaction: those held the
+    // page's thread while a worker synced); its transactions are decoded when they are read.
     const crossed: Block[] = []
     a.addEventListener('block:added', ({ detail }) => crossed.push(detail.block))
     const tabPeer = (n: WorkerNode) =>
@@ -82,6 +83,10 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
       expect(block.hash).to.be.instanceOf(Uint8Array)
       expect(block.header.prevHash.buffer).to.equal(block.hash.buffer)
       expect(block.signature.buffer).to.equal(block.hash.buffer)
+      expect(Object.getOwnPropertyDescriptor(block, 'txs')?.get, 'transactions not decoded yet').to.be.a(
+        'function',
+      )
+      expect(block.txs).to.be.an('array')
     }
     const blocks = await within(a.getBlocks(1, 1000), 'the blocks from worker node 1', 20_000)
     expect(blocks[0].header.index).to.equal(1)

@@ -4,7 +4,9 @@
 // biome-ignore-all assist/source/organizeImports: WebRTC's stand-ins must become the worker's globals before libp2p's WebRTC transport loads
 import { connectRtc } from '../rtc-proxy/worker-rtc.ts'
 import type { PPNode } from '../../../src/node.ts'
+import type { Block } from '../../../src/ledger/block.ts'
 import { joinRelay } from '../join-relay.ts'
+import { crossingBlock } from './lazy-block.ts'
 import {
   errorShape,
   NODE_EVENTS,
@@ -23,14 +25,16 @@ const MESSAGE_WEIGHT = 500
 const MIRROR_MS = 1000
 
 const scope = globalThis as unknown as {
-  postMessage(message: NodeToPage, transfer?: Transferable[]): void
+  postMessage(message: NodeToPage): void
   onmessage: ((event: MessageEvent<PageToNode>) => void) | null
 }
 
-/** The event detail as it crosses: errors become their shape. */
+/** The event detail as it crosses: errors become their shape, a block its crossing form. */
 function crossing(detail: unknown): unknown {
-  const error = (detail as { error?: unknown } | null)?.error
-  return error instanceof Error ? { ...(detail as object), error: errorShape(error) } : detail
+  const { error, block } = (detail ?? {}) as { error?: unknown; block?: Block }
+  if (error instanceof Error) return { ...(detail as object), error: errorShape(error) }
+  if (block !== undefined) return { ...(detail as object), block: crossingBlock(block) }
+  return detail
 }
 
 /** The node's state and peers for the page's mirror; none while it is stopped. */
@@ -60,8 +64,7 @@ function serve(node: PPNode): void {
     const events = batch
     batch = []
     weight = 0
-    const shared = shareBytes(events)
-    scope.postMessage({ type: 'events', events: shared.value, mirror: mirrorOf(node) }, shared.buffers)
+    scope.postMessage({ type: 'events', events: shareBytes(events), mirror: mirrorOf(node) })
   }
   setInterval(() => batch.length === 0 && flush(), MIRROR_MS)
   for (const type of NODE_EVENTS)
@@ -82,7 +85,8 @@ function serve(node: PPNode): void {
       node.submitTransaction(tx, { signal }),
     getAccount: (address: string) => node.getAccount(address),
     nextNonce: (address: string) => node.nextNonce(address),
-    getBlocks: (from: number, count: number) => node.chainStore.getBlocks(from, count),
+    getBlocks: async (from: number, count: number) =>
+      (await node.chainStore.getBlocks(from, count)).map(crossingBlock),
   }
   const aborts = new Map<number, AbortController>()
   scope.onmessage = async ({ data }) => {

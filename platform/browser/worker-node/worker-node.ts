@@ -12,6 +12,7 @@ import { WorkerUnavailableError } from '../errors.ts'
 import type { JoinRelayOptions } from '../join-relay.ts'
 import { SECURE_PAGE } from '../relay-api.ts'
 import { serveRtc } from '../rtc-proxy/page-rtc.ts'
+import { type CrossingBlock, landedBlock } from './lazy-block.ts'
 import {
   type ErrorShape,
   NODE_EVENTS,
@@ -57,6 +58,14 @@ function spawn(url: URL): Worker {
   } catch (err) {
     throw new WorkerUnavailableError(`cannot start a worker from ${url.href}: ${(err as Error).message}`)
   }
+}
+
+/** An event's detail as the page's listeners get it: the error rebuilt, the block landed. */
+function landed(detail: unknown): unknown {
+  const { error, block } = (detail ?? {}) as { error?: ErrorShape; block?: CrossingBlock }
+  if (error !== undefined) return { ...(detail as object), error: rebuild(error) }
+  if (block !== undefined) return { ...(detail as object), block: landedBlock(block) }
+  return detail
 }
 
 /** The page's handle on a node that runs in a dedicated worker. */
@@ -135,9 +144,9 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
     return this.call('nextNonce', [address]) as Promise<number>
   }
 
-  /** Up to `count` blocks of the best chain from index `from`. */
-  getBlocks(from: number, count: number): Promise<Block[]> {
-    return this.call('getBlocks', [from, count]) as Promise<Block[]>
+  /** Up to `count` blocks of the best chain from index `from` (transactions decoded when read). */
+  async getBlocks(from: number, count: number): Promise<Block[]> {
+    return ((await this.call('getBlocks', [from, count])) as CrossingBlock[]).map(landedBlock)
   }
 
   /** The node's status as of its last event (answered on the page, at once). */
@@ -190,12 +199,7 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
       if (message.error) pending?.reject(rebuild(message.error))
       else pending?.resolve(message.value)
     } else if (message.type === 'events') {
-      for (const { type, detail } of message.events) {
-        const error = (detail as { error?: ErrorShape } | null)?.error
-        this.safeDispatchEvent(type, {
-          detail: error ? { ...(detail as object), error: rebuild(error) } : detail,
-        })
-      }
+      for (const { type, detail } of message.events) this.safeDispatchEvent(type, { detail: landed(detail) })
     }
   }
 }
