@@ -107,29 +107,33 @@ const SYNC_RUN = 100
  * Block import through the node's own intake, as sync drives it (`receiveRuns`): each response's
  * bytes are decoded (size limit, schema, hashes) and handed to `receiveBlocks`, which checks
  * contents, verifies every signature, validates leadership and ledger rules and writes the run.
+ * The best of three imports, each into a new node and store, as raw verify/s is the best of three batches.
  */
 export async function nodeImportRate(platform: Platform, count: number, txs: number): Promise<Figure[]> {
   const { genesis, blocks } = await makeBlocks(platform, count, txs)
   const responses: Uint8Array[] = []
   for (let i = 0; i < blocks.length; i += SYNC_RUN)
     responses.push(encodeBlocks(blocks.slice(i, i + SYNC_RUN)))
-  const node = createNode({ genesis, storeName: `bench-intake-${txs}-${Date.now()}` }, platform)
-  await node.start()
   // As chain sync does: each response is decoded (in short slices) and handed on in order, the
   // next one's signatures verifying while the one before is applied.
   async function* runs(): AsyncGenerator<Block[]> {
     for (const response of responses) yield await decodeRun(response)
   }
-  const start = performance.now()
-  await receiveRuns(node, runs())
-  const s = seconds(start)
-  if (node.getState().tip.index !== count)
-    throw new Error(`imported ${node.getState().tip.index} of ${count}`)
-  await node.stop()
+  let best = Number.POSITIVE_INFINITY
+  for (let round = 0; round < 3; round++) {
+    const node = createNode({ genesis, storeName: `bench-intake-${txs}-${Date.now()}-${round}` }, platform)
+    await node.start()
+    const start = performance.now()
+    await receiveRuns(node, runs())
+    best = Math.min(best, seconds(start))
+    if (node.getState().tip.index !== count)
+      throw new Error(`imported ${node.getState().tip.index} of ${count}`)
+    await node.stop()
+  }
   const name = `node intake (sync path), ${txs} transfers/block (${platform.name})`
   return [
-    { name, value: count / s, unit: 'blocks/s' },
-    { name, value: (count * txs) / s, unit: 'tx/s' },
+    { name, value: count / best, unit: 'blocks/s' },
+    { name, value: (count * txs) / best, unit: 'tx/s' },
   ]
 }
 
