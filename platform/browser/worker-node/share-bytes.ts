@@ -1,6 +1,8 @@
-// A block's event holds hundreds of small byte arrays (keys, signatures, hashes). Cloned to the page
-// one by one, each becomes an ArrayBuffer of its own there: thousands per message, whose allocation
-// and garbage collection held the page's main thread for up to 140 ms while a worker synced.
+// The byte arrays of a batch of events (a block's keys, signature, hashes and encoding) are copied
+// into one buffer before the batch crosses to the page. Cloned one by one, each would become an
+// ArrayBuffer of its own on the page: when blocks crossed with their transactions, the thousands
+// of small buffers per message held the page's main thread for up to 140 ms while a worker synced;
+// with blocks crossing lazily (lazy-block.ts) there are still eight per block.
 // The one buffer is copied with the message, not transferred: a transferred buffer becomes a Blink
 // object on the page, and sweeping those from Blink's heap held the page's thread for 60-100 ms
 // (traced while a worker synced 10,000 blocks); copying ~100 KB per message costs microseconds.
