@@ -44,6 +44,9 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     const [a, b] = tabs
     const idOf = (n: PPNode) =>
       n.getState() && (n.network as { libp2p?: { peerId: { toString(): string } } }).libp2p!.peerId.toString()
+    // Taken once: the listeners below outlive a failed try, whose nodes are stopped before the retry.
+    const idA = idOf(a)
+    const idB = idOf(b)
     const started = performance.now()
     const lost: string[] = []
     a.addEventListener('peer:disconnect', ({ detail }) =>
@@ -52,24 +55,24 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     const fromA: string[] = []
     const senders = new Map<string, number>()
     b.addEventListener('block:added', (e) => {
-      const sender = e.detail.from === idOf(a) ? 'tab A' : e.detail.from === undefined ? 'sync' : 'relay'
+      const sender = e.detail.from === idA ? 'tab A' : e.detail.from === undefined ? 'sync' : 'relay'
       senders.set(sender, (senders.get(sender) ?? 0) + 1)
       if (
-        e.detail.from === idOf(a) &&
+        e.detail.from === idA &&
         toHex(e.detail.block.header.issuer) === toHex(fromHex(info.genesis.bftKeys![1])!)
       ) {
         fromA.push(toHex(e.detail.block.hash))
       }
     })
     await waitFor(
-      () => a.getPeers().some((p) => p.id === idOf(b) && p.transport === 'webrtc'),
+      () => a.getPeers().some((p) => p.id === idB && p.transport === 'webrtc'),
       'a direct WebRTC connection between the tabs',
       60_000,
     )
     await waitFor(
       () => fromA.length >= 2,
       () =>
-        `blocks of tab A reaching tab B straight from A (B's blocks by sender: ${JSON.stringify([...senders])}; A's peers: ${JSON.stringify(a.getPeers().map((p) => `${p.id.slice(-6)} ${p.transport}`))}; A lost: ${JSON.stringify(lost)}; B is ${idOf(b)?.slice(-6)})`,
+        `blocks of tab A reaching tab B straight from A (B's blocks by sender: ${JSON.stringify([...senders])}; A's peers: ${JSON.stringify(a.getPeers().map((p) => `${p.id.slice(-6)} ${p.transport}`))}; A lost: ${JSON.stringify(lost)}; B is ${idB.slice(-6)})`,
       60_000,
     )
     // Both tabs and the relay end on one chain that holds blocks of all three producers.
@@ -87,7 +90,7 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     // Gossip runs only over direct connections; the tabs' only direct one to each other is WebRTC.
     const transports = a
       .getPeers()
-      .filter((p) => p.id === idOf(b))
+      .filter((p) => p.id === idB)
       .map((p) => p.transport)
     expect(transports).to.include('webrtc')
     expect(transports.every((t) => t === 'webrtc' || t === 'circuit')).to.equal(true)
