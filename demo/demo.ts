@@ -6,10 +6,12 @@ import { browserCrypto } from '../platform/browser/crypto.ts'
 import { browserPlatform } from '../platform/browser/index.ts'
 import { measureClockOffset } from '../platform/browser/relay-api.ts'
 import { joinRelayInWorker, type WorkerNode } from '../platform/browser/worker-node/worker-node.ts'
-import { addressOf, parseAddress, signTransaction, toHex, vrfPublicKey } from '../src/index.ts'
+import { type Address, addressOf, parseAddress, signTransaction, toHex, vrfPublicKey } from '../src/index.ts'
 import type { Account } from '../src/ledger/account-layers.ts'
 import { claimTabId, removeAbandonedStores } from './tab-identity.ts'
 import { SlotTimeline } from './timeline.ts'
+import { showBackup } from './wallet-backup.ts'
+import { claimWallet } from './wallet-keeper.ts'
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T
 const config = (window as unknown as { PP_CONFIG?: { api?: string } }).PP_CONFIG ?? {}
@@ -32,27 +34,14 @@ function message(text: string, ok: boolean): void {
   el.className = `message ${ok ? 'ok' : 'error'}`
 }
 
-/**
- * The tab's keys, made once and kept as one record (signing seed ‖ VRF seed) in the platform's
- * records; a wallet an earlier version kept in a store of its own is moved there.
- */
-async function loadWallet(prefix: string): Promise<{ secret: Uint8Array; vrfSecret: Uint8Array }> {
-  const { records } = await browserPlatform({ prefix })
-  let keys = await records.get('wallet')
-  if (keys === undefined) {
-    keys =
-      (await legacyWallet(prefix)) ??
-      new Uint8Array([...ed25519.utils.randomSecretKey(), ...ed25519.utils.randomSecretKey()])
-    await records.set('wallet', keys)
-  }
-  return { secret: keys.slice(0, 32), vrfSecret: keys.slice(32, 64) }
-}
-
-/** The wallet of an earlier version, from its own IndexedDB store (left in place until the tab is removed). */
+/** The wallet an earlier version kept with this tab's node data (moved to the origin-wide wallet record). */
 async function legacyWallet(prefix: string): Promise<Uint8Array | undefined> {
-  const dbs = await indexedDB.databases()
-  if (!dbs.some((db) => db.name === `${prefix}wallet`)) return undefined
-  const store = await (await browserPlatform({ prefix })).openStore('wallet')
+  const dbs = new Set((await indexedDB.databases()).map((db) => db.name))
+  if (!dbs.has(`${prefix}records`) && !dbs.has(`${prefix}wallet`)) return undefined
+  const platform = await browserPlatform({ prefix })
+  const kept = await platform.records.get('wallet')
+  if (kept !== undefined || !dbs.has(`${prefix}wallet`)) return kept
+  const store = await platform.openStore('wallet')
   try {
     const secret = await store.get('secret')
     const vrfSecret = await store.get('vrfSecret')
@@ -62,15 +51,36 @@ async function legacyWallet(prefix: string): Promise<Uint8Array | undefined> {
   }
 }
 
+/**
+ * Asks the browser to keep this origin's data under storage pressure (it may say no: the chain
+ * re-syncs, the wallet has its backup) and shows what the origin stores, every half minute.
+ */
+async function showStorage(): Promise<void> {
+  const persisted = (await navigator.storage?.persist?.().catch(() => false)) ?? false
+  const show = async () => {
+    const { usage = 0, quota = 0 } = (await navigator.storage?.estimate?.()) ?? {}
+    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`
+    $('storage').textContent = `${mb(usage)} of ${mb(quota)}${persisted ? ', persistent' : ''}`
+  }
+  await show()
+  setInterval(show, 30_000)
+}
+
 async function main(): Promise<void> {
   const tabId = await claimTabId()
   const prefix = `pp-tab-${tabId}-`
-  const wallet = await loadWallet(prefix)
+  const wallet = await claimWallet(() => legacyWallet(prefix))
   const publicKey = ed25519.getPublicKey(wallet.secret)
-  const address = addressOf(publicKey)
+  const address = wallet.address as Address
   $('address').textContent = address
+  showBackup(wallet)
   const clockOffsetMs = await measureClockOffset(relay)
-  const node = await joinRelayInWorker({ relays, prefix, producer: wallet, clockOffsetMs })
+  const node = await joinRelayInWorker({
+    relays,
+    prefix,
+    producer: { secret: wallet.secret, vrfSecret: wallet.vrfSecret },
+    clockOffsetMs,
+  })
   const crypto = await browserCrypto()
   if (Math.abs(clockOffsetMs) > node.genesis.slotMs / 2) {
     const warning = $('clock-warning')
@@ -141,6 +151,7 @@ async function main(): Promise<void> {
     `this tab is node ${tabId}; chain ${node.genesis.chainId} from IndexedDB at block ${node.getState().tip.index}`,
   )
   void removeAbandonedStores(tabId).then((n) => n > 0 && log(`removed ${n} store(s) of closed tabs`))
+  void showStorage()
 
   /** The wallet's account, read from the worker between frames. */
   let account: Account = { balance: 0n, nonce: 0 }

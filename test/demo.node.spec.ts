@@ -143,6 +143,12 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
     expect(BigInt(balances[0]) > 0n).to.equal(true)
     expect(await page.locator('#log').innerText()).to.match(/from IndexedDB at block [1-9]\d*/)
     await page.screenshot({ path: `${SHOTS}6-reloaded.png` })
+    // The wallet's text backup names this wallet (it restores it in any browser).
+    await page.click('#backup summary')
+    await page.click('#backup-show')
+    const backup = JSON.parse(await page.locator('#backup-text').inputValue())
+    expect(backup).to.include({ format: 'pp-wallet/1', address })
+    expect(await text(page, 'storage')).to.match(/MB of/)
 
     const second = watch(await context.newPage(), 'tab 2')
     await second.goto(relay.httpUrl)
