@@ -23,6 +23,7 @@ function referenceRoot(entries: Array<[Uint8Array, Uint8Array]>, depth = 0): Uin
 /** A tree over an in-memory node map (the reference side of the property tests). */
 function memoryTree(): {
   tree: StateTree
+  nodes: Map<string, Uint8Array>
   apply: (root: Uint8Array, changes: TreeChange[]) => Promise<Uint8Array>
 } {
   const nodes = new Map<string, Uint8Array>()

@@ -1,7 +1,7 @@
 import { hash } from '../encoding/hash.ts'
 
 /** The hash of an empty subtree (and the root of an empty tree). */
-export const EMPTY = new Uint8Array(32)
+export const EMPTY: Uint8Array = new Uint8Array(32)
 /** First byte of an encoded leaf (key ‖ value hash) and of its hashed form: leaves and parents never collide. */
 export const LEAF = 0
 /** First byte of an encoded parent (left ‖ right). */
