@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nodePlatform } from '../platform/node/index.ts'
 import { scaleFigures } from './scale-cases.ts'
+import { stateTreeFigures } from './state-tree-cases.ts'
 
 const [accounts, blocks] = process.argv.slice(2).map(Number)
 const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-scale-'))
@@ -15,6 +16,7 @@ try {
     blocks,
     () => process.memoryUsage().rss,
   )
+  figures.push(...(await stateTreeFigures(nodePlatform({ dataDir }), accounts, blocks)))
   process.stdout.write(JSON.stringify(figures))
 } finally {
   await rm(dataDir, { recursive: true, force: true })

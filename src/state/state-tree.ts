@@ -1,6 +1,6 @@
 import { equalBytes, toHex } from '../encoding/hash.ts'
 import { DecodeError } from '../errors.ts'
-import { bitAt, EMPTY, INTERNAL, internalHash, LEAF, leafHash } from './tree-hashing.ts'
+import { bitAt, EMPTY, INTERNAL, internalNode, LEAF, leafNode, nodeHash } from './tree-hashing.ts'
 
 /**
  * A sparse Merkle tree over 256-bit keys: the authenticated map a state root commits to. A subtree
@@ -19,7 +19,7 @@ import { bitAt, EMPTY, INTERNAL, internalHash, LEAF, leafHash } from './tree-has
 
 /** Where a tree's nodes are read from (a store, with the writes of earlier updates not yet committed). */
 export interface TreeNodeSource {
-  /** The encoded node with this hash, or undefined when it is not there. */
+  /** The encoded node whose hash is `hash` (checked, when it comes from storage), or undefined. */
   get(hash: Uint8Array): Promise<Uint8Array | undefined>
 }
 
@@ -122,8 +122,11 @@ export class StateTree {
     }
     const split = changes.findIndex(([key]) => bitAt(key, depth) === 1)
     const at = split === -1 ? changes.length : split
-    const left = await this.updateAt(node.left, depth + 1, changes.slice(0, at), writes)
-    const right = await this.updateAt(node.right, depth + 1, changes.slice(at), writes)
+    // Both halves at once: the store's reads (LevelDB's thread pool, IndexedDB) overlap.
+    const [left, right] = await Promise.all([
+      this.updateAt(node.left, depth + 1, changes.slice(0, at), writes),
+      this.updateAt(node.right, depth + 1, changes.slice(at), writes),
+    ])
     return this.join(left, right, writes)
   }
 
@@ -135,18 +138,14 @@ export class StateTree {
     return parent(left.hash, right.hash, writes)
   }
 
+  /** A node by hash (the source checks what it read from storage against the hash). */
   private async read(hash: Uint8Array): Promise<Node> {
     const data = await this.nodes.get(hash)
-    if (data?.length !== 65) throw new MissingTreeNodeError(hash)
-    const node: Node =
-      data[0] === LEAF
-        ? { kind: 'leaf', key: data.subarray(1, 33), valueHash: data.subarray(33, 65) }
-        : { kind: 'internal', left: data.subarray(1, 33), right: data.subarray(33, 65) }
-    if (data[0] !== LEAF && data[0] !== INTERNAL) throw new MissingTreeNodeError(hash)
-    const again =
-      node.kind === 'leaf' ? leafHash(node.key, node.valueHash) : internalHash(node.left, node.right)
-    if (!equalBytes(again, hash)) throw new MissingTreeNodeError(hash)
-    return node
+    if (data?.length !== 65 || (data[0] !== LEAF && data[0] !== INTERNAL))
+      throw new MissingTreeNodeError(hash)
+    return data[0] === LEAF
+      ? { kind: 'leaf', key: data.subarray(1, 33), valueHash: data.subarray(33, 65) }
+      : { kind: 'internal', left: data.subarray(1, 33), right: data.subarray(33, 65) }
   }
 }
 
@@ -154,9 +153,9 @@ export class StateTree {
 function build(depth: number, entries: readonly Entry[], writes: Writes): Subtree {
   if (entries.length === 0) return EMPTY_SUBTREE
   if (entries.length === 1) {
-    const { key, valueHash } = entries[0]
-    const hash = leafHash(key, valueHash)
-    writes.push([hash, new Uint8Array([LEAF, ...key, ...valueHash])])
+    const node = leafNode(entries[0].key, entries[0].valueHash)
+    const hash = nodeHash(node)
+    writes.push([hash, node])
     return { hash, leaf: true }
   }
   const split = entries.findIndex((e) => bitAt(e.key, depth) === 1)
@@ -168,8 +167,9 @@ function build(depth: number, entries: readonly Entry[], writes: Writes): Subtre
 }
 
 function parent(left: Uint8Array, right: Uint8Array, writes: Writes): Subtree {
-  const hash = internalHash(left, right)
-  writes.push([hash, new Uint8Array([INTERNAL, ...left, ...right])])
+  const node = internalNode(left, right)
+  const hash = nodeHash(node)
+  writes.push([hash, node])
   return { hash, leaf: false }
 }
 
