@@ -9,10 +9,23 @@ export class HttpError extends PPError {
   }
 }
 
-/** Thrown when an address or client asks the faucet again too soon. */
+/** Thrown when an address, a client or its network asks the faucet again too soon. */
 export class FaucetRateLimitError extends PPError {
-  constructor(message: string) {
+  /** Seconds until the request may succeed (the `Retry-After` header). */
+  readonly retryAfterS: number
+  constructor(message: string, retryAfterS: number) {
     super('FAUCET_RATE_LIMITED', message)
+    this.retryAfterS = retryAfterS
+  }
+}
+
+/** Thrown when a client's network sends more requests (e.g. `POST /tx`) than the relay's rate limit. */
+export class RequestRateLimitError extends PPError {
+  /** Seconds until the request may succeed (the `Retry-After` header). */
+  readonly retryAfterS: number
+  constructor(message: string, retryAfterS: number) {
+    super('RATE_LIMITED', message)
+    this.retryAfterS = retryAfterS
   }
 }
 

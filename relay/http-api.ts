@@ -6,11 +6,14 @@ import { PPError } from '../src/errors.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
-import { HttpError } from './errors.ts'
+import { clientAddressOf, clientNetworkOf } from './client-address.ts'
+import { limitConnectionsPerNetwork } from './connection-limit.ts'
+import { HttpError, RequestRateLimitError } from './errors.ts'
 import type { Faucet } from './faucet.ts'
 import type { HealthCheck } from './health.ts'
 import { httpStatusOf } from './http-status.ts'
 import type { RelayMetrics } from './metrics.ts'
+import { RateLimiter } from './rate-limiter.ts'
 
 /** Largest request body accepted. */
 const MAX_BODY_BYTES = 16 * 1024
@@ -36,9 +39,41 @@ export interface HttpApiOptions {
   faucet?: Faucet
   /** Directory with index.html, embed.html and the browser bundles. */
   staticDir: string
+  /** What one client may hold or send; `HTTP_LIMITS` by default. */
+  limits?: HttpLimits
 }
 
-/** True when a request has no Origin (not from a page) or comes from a page served by this host. */
+/** Bounds on what clients of the HTTP API may hold open or send. */
+export interface HttpLimits {
+  /** Open connections in all. */
+  maxConnections: number
+  /** Open connections from one client network (/24, /64). */
+  connectionsPerNetwork: number
+  /** Deadline for a request's headers, from the moment the connection opens or the previous request ends. */
+  headersTimeoutMs: number
+  /** Deadline for a whole request, headers and body. */
+  requestTimeoutMs: number
+  /** `POST /tx` per second from one client network, in bursts of up to twice that. */
+  txPerSecond: number
+  /** Reverse proxies whose `X-Forwarded-For` names the client (their own address then is not the client's). */
+  trustedProxies: ReadonlySet<string>
+}
+
+/** Defaults for a public relay: generous for people and apps, not for one host holding the server. */
+export const HTTP_LIMITS: HttpLimits = {
+  maxConnections: 1024,
+  connectionsPerNetwork: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  txPerSecond: 20,
+  trustedProxies: new Set(),
+}
+
+/**
+ * True when a request comes from a page served by this host, or has no Origin: browsers send one
+ * with every POST, so that is a script (curl, the wallet), served under the same per-address,
+ * per-IP and per-network limits as the demo page: hiding its Origin gains it nothing.
+ */
 function sameOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin
   if (origin === undefined) return true
@@ -83,6 +118,8 @@ function intParam(url: URL, name: string, fallback: number): number {
 /** Serves the node to applications (submit tx, query state, get peers) as HTTP JSON, plus pages and metrics. */
 export function createHttpApi(options: HttpApiOptions): Server {
   const { node, metrics } = options
+  const limits = options.limits ?? HTTP_LIMITS
+  const txLimit = new RateLimiter({ burst: 2 * limits.txPerSecond, intervalMs: 1000 / limits.txPerSecond })
   const routes: Array<
     [string, RegExp, (req: IncomingMessage, url: URL, match: RegExpMatchArray) => Promise<[number, unknown]>]
   > = [
@@ -139,6 +176,15 @@ export function createHttpApi(options: HttpApiOptions): Server {
       'POST',
       /^\/tx$/,
       async (req) => {
+        // Counted before the body is read: every request costs a decode and a signature check.
+        const network = clientNetworkOf(clientAddressOf(req, limits.trustedProxies))
+        const waitS = Math.ceil(txLimit.wait(network) / 1000)
+        if (waitS > 0)
+          throw new RequestRateLimitError(
+            `over ${limits.txPerSecond} transactions per second from your network; try again in ${waitS} s`,
+            waitS,
+          )
+        txLimit.take(network)
         const tx = txFromJson(await readJson(req))
         const { hash } = await node.submitTransaction(tx)
         return [202, { hash }]
@@ -151,8 +197,8 @@ export function createHttpApi(options: HttpApiOptions): Server {
         if (options.faucet === undefined)
           throw new HttpError(404, 'NO_FAUCET', 'this chain has no faucet (devnets only)')
         const body = (await readJson(req)) as { address?: unknown }
-        const ip = req.socket.remoteAddress ?? 'unknown'
-        const tx = await options.faucet.fund(String(body?.address ?? ''), ip)
+        const client = clientAddressOf(req, limits.trustedProxies)
+        const tx = await options.faucet.fund(String(body?.address ?? ''), client)
         return [
           202,
           {
@@ -166,43 +212,57 @@ export function createHttpApi(options: HttpApiOptions): Server {
     ['GET', /^\/metrics$/, async () => [200, await metrics.render()]],
   ]
 
-  return createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    // Any page may read the chain and send signed transactions; the faucet only answers its own
-    // origin (the demo page), so other sites cannot make their visitors collect coins for them.
-    if (url.pathname !== '/faucet') {
-      res.setHeader('access-control-allow-origin', '*')
-      res.setHeader('access-control-allow-headers', 'content-type')
-      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS')
-    }
-    if (req.method === 'OPTIONS') return void res.writeHead(204).end()
-    try {
-      if (req.method === 'POST' && url.pathname === '/faucet' && !sameOrigin(req))
-        throw new HttpError(403, 'CROSS_ORIGIN', 'the faucet answers only pages of this relay')
-      for (const [method, pattern, handler] of routes) {
-        const match = url.pathname.match(pattern)
-        if (match === null) continue
-        if (req.method !== method)
-          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${method}`)
-        const [code, body] = await handler(req, url, match)
-        if (typeof body === 'string') {
-          res.writeHead(code, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-          return void res.end(body)
-        }
-        return send(res, code, body)
+  // Node answers 408 and closes a connection whose headers or request are not in by their deadline,
+  // checked every second (its default, 30 s, would let a trickling client hold on that much longer).
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost')
+      // Any page may read the chain and send signed transactions; the faucet only answers its own
+      // origin (the demo page), so other sites cannot make their visitors collect coins for them.
+      if (url.pathname !== '/faucet') {
+        res.setHeader('access-control-allow-origin', '*')
+        res.setHeader('access-control-allow-headers', 'content-type')
+        res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS')
       }
-      if (req.method === 'GET') return await serveStatic(options, url.pathname, res)
-      throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`)
-    } catch (err) {
-      const status = httpStatusOf(err)
-      if (status === 503 || status === 429) res.setHeader('retry-after', status === 429 ? '10' : '5')
-      const code = err instanceof PPError ? err.code : 'INTERNAL'
-      if (status === 500) console.error('pp-node: HTTP', req.method, url.pathname, err)
-      send(res, status, {
-        error: { code, message: status === 500 ? 'internal error' : (err as Error).message },
-      })
-    }
-  })
+      if (req.method === 'OPTIONS') return void res.writeHead(204).end()
+      try {
+        if (req.method === 'POST' && url.pathname === '/faucet' && !sameOrigin(req))
+          throw new HttpError(403, 'CROSS_ORIGIN', 'the faucet answers only pages of this relay')
+        for (const [method, pattern, handler] of routes) {
+          const match = url.pathname.match(pattern)
+          if (match === null) continue
+          if (req.method !== method)
+            throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${method}`)
+          const [code, body] = await handler(req, url, match)
+          if (typeof body === 'string') {
+            res.writeHead(code, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+            return void res.end(body)
+          }
+          return send(res, code, body)
+        }
+        if (req.method === 'GET') return await serveStatic(options, url.pathname, res)
+        throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`)
+      } catch (err) {
+        const status = httpStatusOf(err)
+        if (status === 503) res.setHeader('retry-after', '5')
+        if (status === 429)
+          res.setHeader('retry-after', String((err as { retryAfterS?: number }).retryAfterS ?? 10))
+        const code = err instanceof PPError ? err.code : 'INTERNAL'
+        if (status === 500) console.error('pp-node: HTTP', req.method, url.pathname, err)
+        send(res, status, {
+          error: { code, message: status === 500 ? 'internal error' : (err as Error).message },
+        })
+      }
+    },
+  )
+  server.maxConnections = limits.maxConnections
+  limitConnectionsPerNetwork(server, limits.connectionsPerNetwork, limits.trustedProxies)
+  return server
 }
 
 function status(node: PPNode, version: string): unknown {

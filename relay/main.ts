@@ -5,6 +5,7 @@
  * node relay.js --data-dir ./.pp-data --http-port 8080
  */
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -25,6 +26,9 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
                          a devnet made by the relay has its own faucet account (not a pool) holding
                          a tenth of the supply, so all grants together stay under 10 % of the stake
   --faucet-grant <n>     coins per faucet grant (PP_FAUCET_GRANT, default 0.5 % of the genesis supply)
+  --faucet-network-limit <n>  faucet grants an hour to one client network, a /24 (IPv4) or /64 (IPv6),
+                         beside one per address and per client IP every 10 s (PP_FAUCET_NETWORK_LIMIT,
+                         default 5)
   --host <ip>            address to listen on (PP_HOST, default 127.0.0.1; 0.0.0.0 for every interface,
                          as a server needs)
   --announce <addr>      a public multiaddr peers should dial, e.g. /dns4/relay.example.com/tcp/4001
@@ -41,6 +45,18 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --webrtc-port <n>      UDP port for WebRTC-Direct, which pages served over https can reach without a
                          CA certificate (PP_WEBRTC_PORT, default 4003; "off" for none)
   --http-port <n>        HTTP API, demo page and metrics (PP_HTTP_PORT, default 8080)
+  --http-max-connections <n>  open HTTP connections in all (PP_HTTP_MAX_CONNECTIONS, default 1024)
+  --http-network-connections <n>  open HTTP connections from one /24 or /64 network; more are closed
+                         at once (PP_HTTP_NETWORK_CONNECTIONS, default 64)
+  --http-header-timeout <s>   seconds a client has to send a request's headers; a slow one gets 408
+                         and is closed (PP_HTTP_HEADER_TIMEOUT, default 10)
+  --http-request-timeout <s>  seconds for a whole request, headers and body (PP_HTTP_REQUEST_TIMEOUT,
+                         default 30)
+  --tx-rate <n>          POST /tx per second from one /24 or /64 network, bursts up to twice that;
+                         more get 429 with Retry-After (PP_TX_RATE, default 20)
+  --trusted-proxy <ip>   a reverse proxy in front of the HTTP API: its requests' client is the last
+                         address of X-Forwarded-For that is not a trusted proxy, for every limit
+                         above; repeatable (PP_TRUSTED_PROXY, comma-separated; default none)
   --bootstrap <addr>     a peer multiaddr to keep connected to; repeatable (PP_BOOTSTRAP, comma-separated)
   --max-peers <n>        most connections kept (PP_MAX_PEERS, default 200)
   --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
@@ -80,6 +96,13 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
         'producer-key': { type: 'string' },
         'faucet-key': { type: 'string' },
         'faucet-grant': { type: 'string' },
+        'faucet-network-limit': { type: 'string' },
+        'http-max-connections': { type: 'string' },
+        'http-network-connections': { type: 'string' },
+        'http-header-timeout': { type: 'string' },
+        'http-request-timeout': { type: 'string' },
+        'tx-rate': { type: 'string' },
+        'trusted-proxy': { type: 'string', multiple: true },
         host: { type: 'string' },
         'allow-private': { type: 'boolean' },
         'tcp-port': { type: 'string' },
@@ -127,6 +150,39 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
       fail(`--announce "${addr}" is not a multiaddr: ${(err as Error).message}`)
     }
   }
+  const trustedProxies =
+    (v['trusted-proxy'] as string[] | undefined) ?? env.PP_TRUSTED_PROXY?.split(',').filter(Boolean) ?? []
+  for (const ip of trustedProxies) if (isIP(ip) === 0) fail(`--trusted-proxy "${ip}" is not an IP address`)
+  const httpLimits = {
+    maxConnections: whole(
+      'http-max-connections',
+      str('http-max-connections', 'PP_HTTP_MAX_CONNECTIONS', '1024')!,
+      1,
+      1_000_000,
+    ),
+    connectionsPerNetwork: whole(
+      'http-network-connections',
+      str('http-network-connections', 'PP_HTTP_NETWORK_CONNECTIONS', '64')!,
+      1,
+      1_000_000,
+    ),
+    headersTimeoutMs:
+      1000 *
+      whole('http-header-timeout', str('http-header-timeout', 'PP_HTTP_HEADER_TIMEOUT', '10')!, 1, 3600),
+    requestTimeoutMs:
+      1000 *
+      whole('http-request-timeout', str('http-request-timeout', 'PP_HTTP_REQUEST_TIMEOUT', '30')!, 1, 3600),
+    txPerSecond: whole('tx-rate', str('tx-rate', 'PP_TX_RATE', '20')!, 1, 1_000_000),
+    trustedProxies: new Set(trustedProxies),
+  }
+  if (httpLimits.headersTimeoutMs > httpLimits.requestTimeoutMs)
+    fail('--http-header-timeout cannot be longer than --http-request-timeout')
+  const faucetNetworkLimit = whole(
+    'faucet-network-limit',
+    str('faucet-network-limit', 'PP_FAUCET_NETWORK_LIMIT', '5')!,
+    1,
+    1_000_000,
+  )
   const genesisFile = str('genesis', 'PP_GENESIS')
   const producerKeyFile = str('producer-key', 'PP_PRODUCER_KEY')
   const faucetKeyFile = str('faucet-key', 'PP_FAUCET_KEY')
@@ -148,6 +204,8 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
     ...(producerKeyFile && { producerKeyFile }),
     ...(faucetKeyFile && { faucetKeyFile }),
     ...(faucetGrant && { faucetGrant: BigInt(faucetGrant) }),
+    faucetNetworkLimit,
+    httpLimits,
     host: str('host', 'PP_HOST', '127.0.0.1')!,
     allowPrivate: v['allow-private'] === true || env.PP_ALLOW_PRIVATE === '1',
     tcpPort: whole('tcp-port', str('tcp-port', 'PP_TCP_PORT', '4001')!, 0, 65535),

@@ -23,7 +23,7 @@ import type { Libp2pTransports } from '../src/net/host.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { Faucet } from './faucet.ts'
 import { HealthCheck } from './health.ts'
-import { createHttpApi } from './http-api.ts'
+import { createHttpApi, type HttpLimits } from './http-api.ts'
 import { RelayMetrics } from './metrics.ts'
 import { VERSION } from './version.ts'
 
@@ -40,6 +40,10 @@ export interface RelayOptions {
   faucetKeyFile?: string
   /** Coins per faucet grant (default: 0.5 % of the genesis supply). */
   faucetGrant?: bigint
+  /** Faucet grants per hour to one client network (/24, /64), default 5. */
+  faucetNetworkLimit?: number
+  /** Connection caps, deadlines and rate limits of the HTTP API (`HTTP_LIMITS` by default). */
+  httpLimits?: HttpLimits
   host: string
   /** Dial private and loopback addresses (a local devnet); off on servers. */
   allowPrivate: boolean
@@ -242,8 +246,14 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     version: VERSION,
     bootstrapAddrs: multiaddrs,
     staticDir: options.staticDir,
+    ...(options.httpLimits && { limits: options.httpLimits }),
     ...(faucetSecret && {
-      faucet: new Faucet(node, faucetSecret, { grant: options.faucetGrant ?? defaultGrant(genesis) }),
+      faucet: new Faucet(node, faucetSecret, {
+        grant: options.faucetGrant ?? defaultGrant(genesis),
+        ...(options.faucetNetworkLimit && {
+          network: { burst: options.faucetNetworkLimit, intervalMs: 3_600_000 / options.faucetNetworkLimit },
+        }),
+      }),
     }),
   })
   await new Promise<void>((resolve, reject) => {

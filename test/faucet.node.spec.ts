@@ -33,7 +33,11 @@ describe('devnet faucet: a separate account, fixed grants, bounded in all', () =
     node = createNode({ genesis, producer: producers[0] }, platform)
     await node.start()
     const supply = [...genesis.balances.values()].reduce((a, b) => a + b, 0n)
-    const fund = new Faucet(node, faucet!.secret, { grant: supply / 200n, intervalMs: 0 })
+    const fund = new Faucet(node, faucet!.secret, {
+      grant: supply / 200n,
+      intervalMs: 0,
+      network: { burst: 1, intervalMs: 0 },
+    })
     const taker = addressOf(hash(new TextEncoder().encode('greedy')))
     const outcomes: string[] = []
     for (let i = 0; i < 25; i++)

@@ -12,9 +12,20 @@ export function networkOf(addr: Multiaddr, includeLocal: boolean): string | unde
   const ip = components.find((c) => c.name === 'ip4' || c.name === 'ip6')
   if (ip?.value === undefined) return undefined
   if (!includeLocal && isPrivate(addr)) return undefined
-  if (ip.name === 'ip4') return `${ip.value.split('.').slice(0, 3).join('.')}.0/24`
-  const groups = expandIp6(ip.value)
-  return `${groups.slice(0, 3).join(':')}::/48`
+  return ipPrefix(ip.value, 48)
+}
+
+/**
+ * The network of an IP address as text: its /24 for IPv4 (also written IPv4-mapped, `::ffff:a.b.c.d`),
+ * its first `ip6Bits` bits for IPv6 (/48 for a site, /64 for one host's or household's subnet).
+ * Anything else is returned as it is.
+ */
+export function ipPrefix(ip: string, ip6Bits: 48 | 64): string {
+  const mapped = /^(?:::ffff:)?(\d+\.\d+\.\d+)\.\d+$/i.exec(ip)
+  if (mapped !== null) return `${mapped[1]}.0/24`
+  if (!ip.includes(':')) return ip
+  const groups = expandIp6(ip.split('%')[0])
+  return `${groups.slice(0, ip6Bits / 16).join(':')}::/${ip6Bits}`
 }
 
 /** The eight 16-bit groups of an IPv6 address, "::" expanded. */
