@@ -25,6 +25,25 @@ async function lyingRelay(skewMs: number, otherGenesis = false): Promise<string>
   return liar.url
 }
 
+/** The `<script>` build's global, as far as these tests use it. */
+interface ScriptBuild {
+  joinRelay(options: Record<string, unknown>): Promise<{ stop(): Promise<void> }>
+}
+
+/** Loads the `<script>` build (pp-node.min.js) from the relay with `data-genesis-hash` on its tag. */
+async function scriptBuild(info: RelayInfo, pinned: string): Promise<ScriptBuild> {
+  const script = document.createElement('script')
+  script.src = `${info.httpUrl}/pp-node.min.js`
+  script.dataset.genesisHash = pinned
+  await new Promise((resolve, reject) => {
+    script.onload = resolve
+    script.onerror = () => reject(new Error(`cannot load ${script.src}`))
+    document.head.append(script)
+  })
+  script.remove()
+  return (globalThis as unknown as { PPNode: ScriptBuild }).PPNode
+}
+
 /** How many slots the node's clock is ahead of this computer's, from its next slot event. */
 async function slotsAhead(tab: PPNode, info: RelayInfo): Promise<number> {
   const { slot } = await new Promise<{ slot: number }>((resolve) =>
@@ -70,6 +89,24 @@ describe('a tab among lying relays', function () {
     const pinned = toHex(genesisHash(parseGenesis(info.genesis)))
     const liar = await lyingRelay(0, true)
     expect(await errorCode(() => join({ relays: [liar], genesisHash: pinned }))).to.equal('GENESIS_MISMATCH')
+  })
+
+  it('pinned by the script tag (data-genesis-hash), its node in a worker refuses another chain and says its clock', async () => {
+    const info = await relayInfo()
+    const other = await scriptBuild(info, '00'.repeat(32))
+    const prefix_ = `${prefix}${n++}-`
+    expect(await errorCode(() => other.joinRelay({ relays: [info.httpUrl], prefix: prefix_ }))).to.equal(
+      'GENESIS_MISMATCH',
+    )
+    const pinned = await scriptBuild(info, toHex(genesisHash(parseGenesis(info.genesis))))
+    let clock: RelayClock | undefined
+    const tab = await pinned.joinRelay({
+      relays: [info.httpUrl, await lyingRelay(0, true)],
+      prefix: prefix_,
+      onClock: (c: RelayClock) => (clock = c),
+    })
+    await tab.stop()
+    expect(clock).to.deep.include({ relays: 1, beyondBound: false })
   })
 
   it('with two relays, one lying about the time moves its clock by nothing (median)', async () => {
