@@ -71,7 +71,9 @@ describe('a tab among lying relays', function () {
 
   it('pinned by genesis hash, leaves out a relay of another genesis and follows the honest one, uncharged', async () => {
     const info = await relayInfo()
-    const pinned = toHex(genesisHash(parseGenesis(info.genesis)))
+    // The hash a page pins, as the relay's /status says it.
+    const pinned = (await (await fetch(`${info.httpUrl}/status`)).json()).genesisHash as string
+    expect(pinned).to.equal(toHex(genesisHash(parseGenesis(info.genesis))))
     // The liar answers first, with the chain id of the honest chain and the honest relay's addresses.
     const liar = await lyingRelay(0, true)
     const tab = await join({ relays: [liar, info.httpUrl], genesisHash: pinned })
