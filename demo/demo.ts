@@ -4,7 +4,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { browserCrypto } from '../platform/browser/crypto.ts'
 import { browserPlatform } from '../platform/browser/index.ts'
-import { measureClockOffset } from '../platform/browser/relay-api.ts'
+import type { RelayClock } from '../platform/browser/relay-clock.ts'
 import { joinRelayInWorker, type WorkerNode } from '../platform/browser/worker-node/worker-node.ts'
 import { type Address, addressOf, parseAddress, signTransaction, toHex, vrfPublicKey } from '../src/index.ts'
 import type { Account } from '../src/ledger/account-layers.ts'
@@ -14,10 +14,13 @@ import { showBackup } from './wallet-backup.ts'
 import { claimWallet } from './wallet-keeper.ts'
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T
-const config = (window as unknown as { PP_CONFIG?: { api?: string } }).PP_CONFIG ?? {}
+const config = (window as unknown as { PP_CONFIG?: { api?: string; genesisHash?: string } }).PP_CONFIG ?? {}
 const relay = config.api || location.origin
+const params = new URLSearchParams(location.search)
 /** Relays the tab stays connected to: `?relays=<url>,<url>` in the page's address, else its own. */
-const relays = new URLSearchParams(location.search).get('relays')?.split(',').filter(Boolean) ?? [relay]
+const relays = params.get('relays')?.split(',').filter(Boolean) ?? [relay]
+/** The chain the page pins: `?genesis=<hash>` in its address, else PP_CONFIG.genesisHash (none: the relays'). */
+const genesisHash = params.get('genesis') || config.genesisHash || undefined
 
 function log(text: string, bad = false): void {
   const item = document.createElement('li')
@@ -74,17 +77,21 @@ async function main(): Promise<void> {
   const address = wallet.address as Address
   $('address').textContent = address
   showBackup(wallet)
-  const clockOffsetMs = await measureClockOffset(relay)
+  let clock: RelayClock | undefined
   const node = await joinRelayInWorker({
     relays,
     prefix,
     producer: { secret: wallet.secret, vrfSecret: wallet.vrfSecret },
-    clockOffsetMs,
+    ...(genesisHash && { genesisHash }),
+    onClock: (c) => (clock = c),
   })
   const crypto = await browserCrypto()
-  if (Math.abs(clockOffsetMs) > node.genesis.slotMs / 2) {
+  if (clock && (clock.beyondBound || Math.abs(clock.measuredMs) > node.genesis.slotMs / 2)) {
+    const off = `${(Math.abs(clock.measuredMs) / 1000).toFixed(1)} s ${clock.measuredMs > 0 ? 'behind' : 'ahead of'}`
     const warning = $('clock-warning')
-    warning.textContent = `this computer's clock is ${(Math.abs(clockOffsetMs) / 1000).toFixed(1)} s ${clockOffsetMs > 0 ? 'behind' : 'ahead of'} the relay; the node keeps the relay's time`
+    warning.textContent = clock.beyondBound
+      ? `this computer's clock is ${off} the relays: the node moves its clock by ${(clock.maxOffsetMs / 1000).toFixed(1)} s at most, so it may miss blocks; please set this computer's clock right`
+      : `this computer's clock is ${off} the relays; the node keeps the relays' time`
     warning.hidden = false
   }
   const timeline = new SlotTimeline($('timeline'), $('block-detail'), toHex(publicKey))

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join } from 'node:path'
 import { fromHex, toHex } from '../src/encoding/hash.ts'
 import { PPError } from '../src/errors.ts'
-import { genesisToJson } from '../src/genesis.ts'
+import { genesisHash, genesisToJson } from '../src/genesis.ts'
 import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
 import { clientAddressOf, clientNetworkOf } from './client-address.ts'
@@ -270,6 +270,8 @@ function status(node: PPNode, version: string): unknown {
   return {
     version,
     chainId: s.chainId,
+    /** What a page pins the chain by (joinRelay's `genesisHash`, the script tag's data-genesis-hash). */
+    genesisHash: toHex(genesisHash(node.genesis)),
     slot: s.slot,
     epoch: s.epoch,
     tip: s.tip,

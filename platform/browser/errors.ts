@@ -13,3 +13,10 @@ export class WorkerUnavailableError extends PPError {
     super('WORKER_UNAVAILABLE', message)
   }
 }
+
+/** Thrown when no relay serves the chain the page pinned by its genesis hash (or the genesis given has another hash). */
+export class GenesisMismatchError extends PPError {
+  constructor(message: string) {
+    super('GENESIS_MISMATCH', message)
+  }
+}

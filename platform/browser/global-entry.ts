@@ -6,6 +6,7 @@
  */
 import type { PPNode } from '../../src/node.ts'
 import { WorkerUnavailableError } from './errors.ts'
+import { withScriptPin } from './script-pin.ts'
 import {
   joinRelayInWorker,
   SCRIPT_BASE,
@@ -20,8 +21,9 @@ export { addressOf, isAddress, parseAddress } from '../../src/ledger/address.ts'
 export * from '../../src/ledger/errors.ts'
 export { signTransaction } from '../../src/ledger/transaction.ts'
 export { browserCrypto } from './crypto.ts'
-export { RelayUnreachableError, WorkerUnavailableError } from './errors.ts'
+export { GenesisMismatchError, RelayUnreachableError, WorkerUnavailableError } from './errors.ts'
 export { measureClockOffset } from './relay-api.ts'
+export { boundClockOffset, type RelayClock } from './relay-clock.ts'
 export { joinRelayInWorker, WorkerNode } from './worker-node/worker-node.ts'
 
 /** The full build beside this script, which runs a node on the page. */
@@ -43,12 +45,12 @@ async function fullBuild(): Promise<{ joinRelay(options: WorkerJoinOptions): Pro
 /**
  * Joins a relay's network with the node in a dedicated worker, so the page stays responsive; where
  * no worker can start (a policy, an old browser), or with `worker: false`, the node runs on the
- * page (the full build is loaded for it).
+ * page (the full build is loaded for it). The script tag's `data-genesis-hash` pins the chain.
  */
 export async function joinRelay(
   options: WorkerJoinOptions & { worker?: boolean } = {},
 ): Promise<WorkerNode | PPNode> {
-  const { worker, ...join } = options
+  const { worker, ...join } = withScriptPin(options)
   if (worker !== false)
     try {
       return await joinRelayInWorker(join)

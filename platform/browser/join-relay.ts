@@ -2,12 +2,20 @@ import { isPrivate } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { offsetClock } from '../../src/clock/offset-clock.ts'
 import type { ProducerSecrets } from '../../src/config.ts'
-import type { GenesisJson } from '../../src/genesis.ts'
+import { toHex } from '../../src/encoding/hash.ts'
+import { ConfigError } from '../../src/errors.ts'
+import { type Genesis, type GenesisJson, genesisHash, parseGenesis } from '../../src/genesis.ts'
 import { createNode, type PPNode } from '../../src/node.ts'
-import { RelayUnreachableError } from './errors.ts'
+import { GenesisMismatchError, RelayUnreachableError } from './errors.ts'
 import { browserPlatform } from './index.ts'
 import { libp2pNetwork } from './network.ts'
-import { getJson, measureClockOffset, SECURE_PAGE } from './relay-api.ts'
+import { getJson, SECURE_PAGE } from './relay-api.ts'
+import {
+  boundClockOffset,
+  MAX_CLOCK_OFFSET_SLOTS,
+  measureRelayClock,
+  type RelayClock,
+} from './relay-clock.ts'
 
 /** Peers a tab seeks, and keeps at most (relays not counted): a bounded mesh of tabs. */
 const TAB_TARGET_PEERS = 6
@@ -18,15 +26,21 @@ export interface JoinRelayOptions {
   /** The relay's HTTP address (default: the page's own origin). */
   relay?: string
   /**
-   * Several relays (instead of `relay`), each an HTTP address or a multiaddr: the genesis and
-   * clock come from the first HTTP relay that answers, and the node keeps a connection to every
-   * relay, so it stays on the network when one goes away (and reconnects when it comes back).
+   * Several relays (instead of `relay`), each an HTTP address or a multiaddr: the genesis is the
+   * one `genesisHash` pins (else the one most HTTP relays serve), the clock the median of theirs,
+   * and the node keeps a connection to every relay of that chain, so it stays on the network when
+   * one goes away (and reconnects when it comes back).
    * A page served over https cannot call a relay's plain-http API nor open ws://: give it the
    * relays' WebRTC-Direct multiaddrs (`/…/udp/…/webrtc-direct/certhash/…/p2p/…`) and `genesis`.
    */
   relays?: string[]
   /** The chain's genesis, when no relay's HTTP API can be asked for it (multiaddr relays only). */
   genesis?: GenesisJson
+  /**
+   * Pins the chain: its genesis hash (64 hex characters). A relay serving another genesis is left
+   * out (neither dialled nor asked the time); GenesisMismatchError when none serves this one.
+   */
+  genesisHash?: string
   /** IndexedDB database name prefix: one per node (default "pp-node-"). */
   prefix?: string
   producer?: ProducerSecrets
@@ -45,10 +59,19 @@ export interface JoinRelayOptions {
   /** Direct peers kept at most, relays not counted (default 12): more are closed, newest first. */
   maxPeers?: number
   /**
-   * How far the relay's clock is ahead of ours, in ms; the node runs its slots on the relay's time.
-   * Default: measured from the relay's /status (see measureClockOffset). 0 keeps the local clock.
+   * How far the relays' clock is ahead of ours, in ms; the node runs its slots on their time.
+   * Default: the median measured from the relays' /status (see boundClockOffset). 0 keeps the
+   * local clock. Either is bounded by `maxClockOffsetMs`.
    */
   clockOffsetMs?: number
+  /**
+   * The most the node moves its clock from this computer's, in ms (default: 3 slots): a relay lying
+   * about the time moves the tab no further, and blocks beyond this computer's clock plus this plus
+   * the clock skew allowed are refused.
+   */
+  maxClockOffsetMs?: number
+  /** Told the clock the node runs on before it is created: warn the user when `beyondBound`. */
+  onClock?: (clock: RelayClock) => void
   /**
    * Whether the page is served over https, so plain ws:// cannot be dialled (default: this page's
    * protocol; a node in a worker is told its page's).
@@ -79,15 +102,38 @@ function dialable(multiaddrs: string[], securePage: boolean): string[] {
   return ws.length > 0 ? ws : direct
 }
 
-/** What a relay's HTTP API tells a tab: the chain's genesis and the relay's multiaddrs. */
+/** What a relay's HTTP API tells a tab: the chain's genesis (and its hash) and the relay's multiaddrs. */
 async function relayInfo(
   base: string,
-): Promise<{ base: string; genesis: GenesisJson; multiaddrs: string[] }> {
-  const [genesis, bootstrap] = await Promise.all([
+): Promise<{ base: string; genesis: Genesis; hash: string; multiaddrs: string[] }> {
+  const [json, bootstrap] = await Promise.all([
     getJson<GenesisJson>(`${base}/genesis`),
     getJson<{ multiaddrs: string[] }>(`${base}/bootstrap`),
   ])
-  return { base, genesis, multiaddrs: bootstrap.multiaddrs }
+  let genesis: Genesis
+  try {
+    genesis = parseGenesis(json)
+  } catch (err) {
+    throw new RelayUnreachableError(`${base}/genesis is not a genesis: ${(err as Error).message}`)
+  }
+  return { base, genesis, hash: toHex(genesisHash(genesis)), multiaddrs: bootstrap.multiaddrs }
+}
+
+/** The hash most of `hashes` are (the first of those tied). */
+function mostCommon(hashes: string[]): string | undefined {
+  const counts = new Map<string, number>()
+  for (const hash of hashes) counts.set(hash, (counts.get(hash) ?? 0) + 1)
+  let best: string | undefined
+  for (const [hash, count] of counts) if (best === undefined || count > counts.get(best)!) best = hash
+  return best
+}
+
+/** The pinned genesis hash, checked and in lower case. */
+function pinnedHash(hash: string | undefined): string | undefined {
+  if (hash === undefined) return undefined
+  if (!/^[0-9a-fA-F]{64}$/.test(hash))
+    throw new ConfigError(`genesisHash must be 64 hex characters, got "${hash}"`)
+  return hash.toLowerCase()
 }
 
 /**
@@ -103,22 +149,45 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
   if (given.length === 0) throw new RelayUnreachableError('joinRelay: no relay given')
   const addrs = given.filter((r) => r.startsWith('/'))
   const bases = given.filter((r) => !r.startsWith('/'))
+  const pinned = pinnedHash(options.genesisHash)
+  const fromOptions = options.genesis === undefined ? undefined : parseGenesis(options.genesis)
+  if (fromOptions !== undefined && pinned !== undefined && toHex(genesisHash(fromOptions)) !== pinned)
+    throw new GenesisMismatchError(
+      `joinRelay: the genesis given has hash ${toHex(genesisHash(fromOptions))}, not the pinned ${pinned}`,
+    )
   const answers = await Promise.allSettled(bases.map(relayInfo))
   const reached = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
-  const genesis = options.genesis ?? reached[0]?.genesis
+  // The chain: pinned, else the given genesis, else the one most relays serve.
+  const chain =
+    pinned ?? (fromOptions && toHex(genesisHash(fromOptions))) ?? mostCommon(reached.map((r) => r.hash))
+  // Relays of another chain are left out: not dialled (the node would find them on another chain
+  // and charge them), not asked the time. Relays down right now too; the node redials the ones it
+  // knows when they drop.
+  const ofChain = reached.filter((r) => r.hash === chain)
+  const genesis = fromOptions ?? ofChain[0]?.genesis
+  if (genesis === undefined && pinned !== undefined && reached.length > 0)
+    throw new GenesisMismatchError(
+      `joinRelay: no relay serves the pinned chain ${pinned} (${reached.map((r) => `${r.base} serves ${r.hash}`).join('; ')})`,
+    )
   if (genesis === undefined)
     throw new RelayUnreachableError(
       `joinRelay: no genesis (${answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : '')).join('; ') || 'give `genesis` with multiaddr relays'})`,
     )
-  // Relays down right now are left out; the node redials the ones it knows when they drop.
   const bootstrapPeers = [
     ...addrs,
-    ...reached
-      .filter((r) => r.genesis.chainId === genesis.chainId)
-      .flatMap((r) => dialable(r.multiaddrs, options.securePage ?? SECURE_PAGE)),
+    ...ofChain.flatMap((r) => dialable(r.multiaddrs, options.securePage ?? SECURE_PAGE)),
   ]
-  const offset =
-    options.clockOffsetMs ?? (reached[0] === undefined ? 0 : await measureClockOffset(reached[0].base))
+  const maxOffsetMs = options.maxClockOffsetMs ?? MAX_CLOCK_OFFSET_SLOTS * genesis.slotMs
+  if (!(maxOffsetMs >= 0)) throw new ConfigError(`maxClockOffsetMs must be ≥ 0, got ${maxOffsetMs}`)
+  const clock =
+    options.clockOffsetMs === undefined
+      ? await measureRelayClock(
+          ofChain.map((r) => r.base),
+          maxOffsetMs,
+        )
+      : boundClockOffset([options.clockOffsetMs], maxOffsetMs)
+  options.onClock?.(clock)
+  const offset = clock.offsetMs
   const local = await browserPlatform(options.prefix === undefined ? {} : { prefix: options.prefix })
   const platform = offset === 0 ? local : { ...local, clock: offsetClock(local.clock, offset) }
   return createNode(

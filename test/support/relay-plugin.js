@@ -1,24 +1,48 @@
 // A web-test-runner plugin that runs a real Node relay node (full node + circuit relay) beside the
 // browser tests, on a BFT chain of its own, and tells the tests its addresses and the chain.
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nodeCrypto } from '../../platform/node/crypto.ts'
 import { startRelayNode } from '../../relay/relay-node.ts'
 import { toHex } from '../../src/encoding/hash.ts'
 import { genesisToJson } from '../../src/genesis.ts'
-import { bftGenesis, testKeys } from './chain-fixtures.ts'
+import { bftGenesis, nextBlock, testKeys } from './chain-fixtures.ts'
+
+/**
+ * A lying relay: an HTTP API on 127.0.0.1 whose /status reports its time `skewMs` ahead and whose
+ * /genesis is `genesis`; its /bootstrap names the honest relay's multiaddrs. Resolves to it, listening.
+ */
+async function startLyingRelay(genesis, multiaddrs, skewMs) {
+  const server = createServer((req, res) => {
+    const body = {
+      '/genesis': genesis,
+      '/bootstrap': { multiaddrs },
+      '/status': { time: Date.now() + skewMs },
+    }[req.url]
+    res.writeHead(body === undefined ? 404 : 200, {
+      'content-type': 'application/json',
+      'access-control-allow-origin': '*',
+    })
+    res.end(JSON.stringify(body ?? { error: 'not found' }))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return server
+}
 
 /** Starts the relay with the test server; tests ask `executeServerCommand('relay-info')` for it. */
 export function relayPlugin() {
   let relay
   let dataDir
   let info
+  let keys
+  const liars = []
   return {
     name: 'pp-relay',
     async serverStart() {
       dataDir = mkdtempSync(join(tmpdir(), 'pp-wtr-relay-'))
-      const keys = await testKeys(3, nodeCrypto, 'browser-net')
+      keys = await testKeys(3, nodeCrypto, 'browser-net')
       // Three BFT producers in turn: the relay, then two browser tabs. Slots of 500 ms.
       const genesis = bftGenesis(
         keys,
@@ -46,12 +70,31 @@ export function relayPlugin() {
       }
     },
     async serverStop() {
+      for (const liar of liars) liar.close()
       await relay?.stop()
       rmSync(dataDir, { recursive: true, force: true })
     },
-    executeCommand({ command }) {
+    async executeCommand({ command, payload }) {
       if (command === 'relay-info') return info
       if (command === 'relay-tip') return relay.node.getState().tip
+      // payload { skewMs, otherGenesis }: a lying relay (see startLyingRelay); its URL.
+      if (command === 'lying-relay') {
+        const genesis = payload.otherGenesis
+          ? { ...info.genesis, genesisTime: info.genesis.genesisTime + 1 } // same chainId, other hash
+          : info.genesis
+        const liar = await startLyingRelay(genesis, info.multiaddrs, payload.skewMs)
+        liars.push(liar)
+        return { url: `http://127.0.0.1:${liar.address().port}` }
+      }
+      // payload { slotsAhead }: the relay gossips a valid block on its tip for a slot that far ahead
+      // of now, signed by that slot's leader (without taking it itself); its hash and slot.
+      if (command === 'future-block') {
+        const { genesis } = relay.node
+        const slot = Math.floor((Date.now() - genesis.genesisTime) / genesis.slotMs) + payload.slotsAhead
+        const block = await nextBlock(relay.node.chainStore.state, [], keys[slot % 3], nodeCrypto, slot)
+        relay.node.network.broadcastBlock(block)
+        return { hash: toHex(block.hash), slot, index: block.header.index }
+      }
       return undefined
     },
   }

@@ -4,6 +4,7 @@ import type { Genesis } from '../../../src/genesis.ts'
 import type { PeerInfo } from '../../../src/net/network-components.ts'
 import type { NodeStatus, PPNodeEvents } from '../../../src/node-api.ts'
 import type { JoinRelayOptions } from '../join-relay.ts'
+import type { RelayClock } from '../relay-clock.ts'
 
 /** The node's methods a page calls in its worker. */
 export type NodeMethod = 'start' | 'stop' | 'submitTransaction' | 'getAccount' | 'nextNonce' | 'getBlocks'
@@ -23,7 +24,7 @@ export interface NodeEventMessage {
 
 /** Page → worker. */
 export type PageToNode =
-  | { type: 'join'; options: JoinRelayOptions; rtc: MessagePort }
+  | { type: 'join'; options: Omit<JoinRelayOptions, 'onClock'>; rtc: MessagePort }
   | { type: 'call'; call: number; method: NodeMethod; args: unknown[] }
   | { type: 'abort'; call: number; reason: string }
   /** The events the page has listeners for: only these cross (a block's transactions cost the page). */
@@ -39,7 +40,7 @@ export interface NodeMirror {
 
 /** Worker → page; `mirror` is there while the node runs. */
 export type NodeToPage =
-  | { type: 'ready'; genesis: Genesis }
+  | { type: 'ready'; genesis: Genesis; clock?: RelayClock }
   | { type: 'failed'; error: ErrorShape }
   | { type: 'result'; call: number; value?: unknown; error?: ErrorShape; mirror?: NodeMirror }
   | { type: 'events'; events: NodeEventMessage[]; mirror?: NodeMirror }

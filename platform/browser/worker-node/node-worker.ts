@@ -6,6 +6,7 @@ import { connectRtc } from '../rtc-proxy/worker-rtc.ts'
 import type { PPNode } from '../../../src/node.ts'
 import type { Block } from '../../../src/ledger/block.ts'
 import { joinRelay } from '../join-relay.ts'
+import type { RelayClock } from '../relay-clock.ts'
 import { crossingBlock } from './lazy-block.ts'
 import {
   errorShape,
@@ -54,7 +55,7 @@ function weightOf(detail: unknown): number {
   return 1 + (block?.txs.length ?? 0) + (tx === undefined ? 0 : 1)
 }
 
-function serve(node: PPNode): void {
+function serve(node: PPNode, clock: RelayClock | undefined): void {
   let batch: NodeEventMessage[] = []
   let weight = 0
   // Only the events the page listens to cross; a message carries at most MESSAGE_WEIGHT
@@ -108,7 +109,7 @@ function serve(node: PPNode): void {
       aborts.delete(data.call)
     }
   }
-  scope.postMessage({ type: 'ready', genesis: node.genesis })
+  scope.postMessage({ type: 'ready', genesis: node.genesis, clock })
 }
 
 scope.onmessage = async ({ data }) => {
@@ -116,7 +117,8 @@ scope.onmessage = async ({ data }) => {
   scope.onmessage = null
   try {
     connectRtc(data.rtc)
-    serve(await joinRelay(data.options))
+    let clock: RelayClock | undefined
+    serve(await joinRelay({ ...data.options, onClock: (c) => (clock = c) }), clock)
   } catch (err) {
     scope.postMessage({ type: 'failed', error: errorShape(err) })
   }

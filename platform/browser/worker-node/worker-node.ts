@@ -209,7 +209,7 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
  * the page's main thread; the page keeps the WebRTC connections (workers have none) for it.
  */
 export async function joinRelayInWorker(options: WorkerJoinOptions = {}): Promise<WorkerNode> {
-  const { workerUrl, ...join } = options
+  const { workerUrl, onClock, ...join } = options
   const page = globalThis.location?.href
   const absolute = (r: string) => (r.startsWith('/') ? r : new URL(r, page).href.replace(/\/$/, ''))
   const worker = spawn(new URL(workerUrl ?? WORKER_SCRIPT, SCRIPT_BASE))
@@ -238,7 +238,9 @@ export async function joinRelayInWorker(options: WorkerJoinOptions = {}): Promis
   }
   worker.postMessage(message, [rtc.port2])
   try {
-    const node = new WorkerNode(worker, closeRtc, await ready)
+    const joined = await ready
+    if (joined.clock) onClock?.(joined.clock)
+    const node = new WorkerNode(worker, closeRtc, joined)
     worker.onerror = (event) =>
       node.safeDispatchEvent('error', { detail: { error: new Error(event.message) } })
     return node
