@@ -131,7 +131,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
         await store.close()
         throw err
       })
-    this.mempool = new Mempool(this.genesis, this.chain.state, this.config.mempoolBytes)
+    this.mempool = new Mempool(
+      this.genesis,
+      this.chain.state,
+      this.config.mempoolBytes,
+      this.config.mempoolPerSender,
+    )
     const tip = await this.chain.getBlock(this.chain.tip.hash)
     if (tip !== undefined) this.tipSummary = tipOf(tip.header)
     const producer = this.config.producer
