@@ -9,7 +9,7 @@ const UNAVAILABLE = new Set([
   'MEMPOOL_FULL',
   'FAUCET_EMPTY',
 ])
-const TOO_MANY = new Set(['FAUCET_RATE_LIMITED', 'RATE_LIMITED'])
+const TOO_MANY = new Set(['FAUCET_RATE_LIMITED', 'RATE_LIMITED', 'SENDER_LIMIT'])
 
 /**
  * The HTTP status of an error: its own for HttpError, 503 when the node cannot serve now (store

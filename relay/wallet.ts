@@ -86,8 +86,11 @@ export async function runWallet(argv: string[]): Promise<number> {
       const from = addressOf(await nodeCrypto.publicKey(secret))
       const to = parseAddress(values.to, '--to')
       const value = amount('amount', values.amount)
-      const fee = amount('fee', values.fee, 1n)
       const status = await api(base, '/status')
+      // Without --fee: the chain's minimum fee (genesis minFee), and at least 1.
+      const minFee =
+        values.fee === undefined ? BigInt(String((await api(base, '/genesis')).minFee ?? '0')) : 0n
+      const fee = amount('fee', values.fee, minFee > 1n ? minFee : 1n)
       const account = await api(base, `/accounts/${from}`)
       const body = {
         type: 'transfer' as const,

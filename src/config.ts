@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.ts'
 import { type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
+import { DEFAULT_MAX_PER_SENDER } from './mempool.ts'
 
 /** How a node takes part in the network: the same fields and meaning in Node and in browsers. */
 export interface NetworkConfig {
@@ -56,6 +57,8 @@ export interface NodeConfig {
   holdAheadMs?: number
   /** Mempool bound in bytes (default: twice the maximum block size). */
   mempoolBytes?: number
+  /** Pending transactions one sender may have in the mempool (default 32). */
+  mempoolPerSender?: number
 }
 
 /** A NodeConfig with every default filled in. */
@@ -67,6 +70,7 @@ export interface ResolvedConfig {
   clockSkewMs: number
   holdAheadMs: number
   mempoolBytes: number
+  mempoolPerSender: number
 }
 
 /** Fills defaults and validates a node configuration; throws ConfigError naming the bad field. */
@@ -116,6 +120,9 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     throw new ConfigError(`holdAheadMs must be ≥ clockSkewMs (${clockSkewMs}), got ${holdAheadMs}`)
   const mempoolBytes = config.mempoolBytes ?? 2 * genesis.maxBlockBytes
   if (!(mempoolBytes >= 1024)) throw new ConfigError(`mempoolBytes must be ≥ 1024, got ${mempoolBytes}`)
+  const mempoolPerSender = config.mempoolPerSender ?? DEFAULT_MAX_PER_SENDER
+  if (!Number.isInteger(mempoolPerSender) || mempoolPerSender < 1)
+    throw new ConfigError(`mempoolPerSender must be a whole number ≥ 1, got ${mempoolPerSender}`)
   return {
     genesis,
     ...(config.producer && { producer: config.producer }),
@@ -124,5 +131,6 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     clockSkewMs,
     holdAheadMs,
     mempoolBytes,
+    mempoolPerSender,
   }
 }

@@ -64,3 +64,10 @@ export class MempoolFullError extends PPError {
     super('MEMPOOL_FULL', message)
   }
 }
+
+/** Thrown when a sender already has as many pending transactions as the mempool holds for one sender. */
+export class SenderLimitError extends PPError {
+  constructor(message: string) {
+    super('SENDER_LIMIT', message)
+  }
+}

@@ -32,6 +32,8 @@ export interface Genesis {
   maxTxPerBlock: number
   mode: 'praos' | 'bft'
   protocolVersion: number
+  /** The least fee a transaction may pay: a ledger rule (0 when the genesis file names none). */
+  minFee: bigint
   /** Initial balances by address. */
   balances: Map<Address, bigint>
   pools: GenesisPool[]
@@ -65,6 +67,15 @@ const GenesisSchema = v.strictObject({
   maxTxPerBlock: positive(100_000),
   mode: v.picklist(['praos', 'bft']),
   protocolVersion: positive(1_000_000),
+  // Optional so genesis files written before it load, with the same hash (see genesisToJson).
+  minFee: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,19}$/, 'must be a whole number as a decimal string'),
+      v.transform((s) => BigInt(s)),
+    ),
+    '0',
+  ),
   // Checked entry by entry in parseGenesis: a schema per entry costs seconds at a million accounts.
   balances: v.record(v.string(), v.string()),
   pools: v.optional(v.array(v.strictObject({ publicKey: hexKey, vrfKey: hexKey })), []),
@@ -148,6 +159,8 @@ export function genesisToJson(g: Genesis): GenesisJson {
     maxTxPerBlock: g.maxTxPerBlock,
     mode: g.mode,
     protocolVersion: g.protocolVersion,
+    // Left out at its default: a chain without a minimum fee keeps the genesis hash it always had.
+    ...(g.minFee > 0n && { minFee: g.minFee.toString() }),
     balances: Object.fromEntries([...g.balances].map(([a, b]) => [a, b.toString()])),
     pools: g.pools.map((p) => ({ publicKey: hex(p.publicKey), vrfKey: hex(p.vrfKey) })),
     bftKeys: g.bftKeys.map(hex),

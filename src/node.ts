@@ -117,7 +117,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.loop !== undefined) return
-    await this.stopping
+    // A stop that failed still released everything: its error is the stop caller's, not ours.
+    await this.stopping?.catch(() => {})
     const { signal } = options
     signal?.throwIfAborted()
     const store = await this.platform.openStore(this.config.storeName)
@@ -130,7 +131,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
         await store.close()
         throw err
       })
-    this.mempool = new Mempool(this.genesis, this.chain.state, this.config.mempoolBytes)
+    this.mempool = new Mempool(
+      this.genesis,
+      this.chain.state,
+      this.config.mempoolBytes,
+      this.config.mempoolPerSender,
+    )
     const tip = await this.chain.getBlock(this.chain.tip.hash)
     if (tip !== undefined) this.tipSummary = tipOf(tip.header)
     const producer = this.config.producer
@@ -162,20 +168,37 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     this.log('started at tip %d %s', this.chain.tip.index, toHex(this.chain.tip.hash).slice(0, 12))
   }
 
-  /** Stops the slot loop and the network, waits for the block in progress, closes the store. Idempotent. */
+  /**
+   * Stops the slot loop and the network, waits for the block in progress, closes the store.
+   * Idempotent. Every step runs even when one before it fails (the first failure is then thrown),
+   * so a stopped node holds nothing and can start again.
+   */
   stop(): Promise<void> {
     if (this.stopping !== undefined) return this.stopping
     if (this.loop === undefined) return Promise.resolve()
     const { controller, done } = this.loop
     this.stopping = (async () => {
+      let failure: { error: unknown } | undefined
+      const step = async (run: () => Promise<void> | undefined): Promise<void> => {
+        try {
+          await run()
+        } catch (error) {
+          this.log.error('stop: %s', error instanceof Error ? error.message : String(error))
+          failure ??= { error }
+        }
+      }
       controller.abort()
-      await done
-      await this.network?.stop()
-      await this.blocks.queue.idle()
-      await this.chain?.close()
-      this.loop = undefined
-      this.chain = undefined
-      this.stopping = undefined
+      try {
+        await step(() => done)
+        await step(() => this.network?.stop())
+        await step(() => this.blocks.queue.idle())
+        await step(() => this.chain?.close())
+      } finally {
+        this.loop = undefined
+        this.chain = undefined
+        this.stopping = undefined
+      }
+      if (failure !== undefined) throw failure.error
     })()
     return this.stopping
   }

@@ -74,4 +74,52 @@ describe('mempool', () => {
     pool.revalidate(s0, [t0])
     expect(pool.select(10, 1 << 20).map((t) => t.body.nonce)).to.deep.equal([0, 1])
   })
+
+  it('when full, a transaction paying more per byte displaces the cheapest last-pending ones; cheaper ones are refused', async () => {
+    const cheap = await transfer(keys[1], keys[1].address, 1n, 0, crypto, { fee: 0n })
+    const size = encodeTransaction(cheap).length
+    const pool = new Mempool(genesis, genesisState(genesis), size * 3 + 10)
+    pool.add(cheap)
+    pool.add(await transfer(keys[1], keys[1].address, 1n, 1, crypto, { fee: 0n }))
+    pool.add(await transfer(keys[2], keys[2].address, 1n, 0, crypto, { fee: 5n }))
+    // Not more per byte than the cheapest pending: refused.
+    expect(
+      await errorCode(async () =>
+        pool.add(await transfer(keys[0], keys[2].address, 1n, 0, crypto, { fee: 0n })),
+      ),
+    ).to.equal('MEMPOOL_FULL')
+    // keys[1]'s nonce 1 goes (its last pending one), its nonce 0 stays, so its nonces stay in order.
+    pool.add(await transfer(keys[0], keys[2].address, 1n, 0, crypto, { fee: 1000n }))
+    expect(pool.size).to.equal(3)
+    expect(pool.select(10, 1 << 20).map((t) => `${t.body.fee}:${t.body.nonce}`)).to.deep.equal([
+      '0:0',
+      '5:0',
+      '1000:0',
+    ])
+    expect(pool.projectedAccount(keys[1].address as never).nonce).to.equal(1)
+  })
+
+  it('holds at most maxPerSender transactions of one sender (SENDER_LIMIT)', async () => {
+    const pool = new Mempool(genesis, genesisState(genesis), 1 << 20, 3)
+    for (let n = 0; n < 3; n++) pool.add(await transfer(keys[1], keys[1].address, 1n, n, crypto))
+    expect(
+      await errorCode(async () => pool.check(await transfer(keys[1], keys[1].address, 1n, 3, crypto))),
+    ).to.equal('SENDER_LIMIT')
+    pool.add(await transfer(keys[2], keys[1].address, 1n, 0, crypto))
+    expect(pool.size).to.equal(4)
+  })
+
+  it('refuses fees below the genesis minFee, in the mempool and as a ledger rule in blocks', async () => {
+    const priced = bftGenesis(keys, { minFee: '10' })
+    const s0 = genesisState(priced)
+    const pool = new Mempool(priced, s0)
+    const low = await transfer(keys[1], keys[1].address, 1n, 0, crypto, { fee: 9n })
+    expect(await errorCode(() => pool.add(low))).to.equal('FEE_TOO_LOW')
+    pool.add(await transfer(keys[1], keys[1].address, 1n, 0, crypto, { fee: 10n }))
+    // A leader cannot include it either: the block is invalid.
+    const block = await nextBlock(s0, [low], keys[0], crypto)
+    expect(await errorCode(() => applyBlock(s0, block, priced))).to.equal('FEE_TOO_LOW')
+    // Without minFee (genesis files written before it) fee 0 stays valid.
+    expect(bftGenesis(keys).minFee).to.equal(0n)
+  })
 })

@@ -13,6 +13,7 @@ import {
   BlockTooLargeError,
   BodyHashMismatchError,
   DuplicateTxError,
+  FeeTooLowError,
   InsufficientBalanceError,
   MemoTooLargeError,
   SenderKeyMismatchError,
@@ -50,6 +51,8 @@ export function applyTransaction(
   if (body.type === 'transfer' && amount <= 0n)
     throw new BadAmountError(`tx ${id()}: amount must be > 0, is ${amount}`)
   if (body.fee < 0n) throw new BadAmountError(`tx ${id()}: fee must be ≥ 0, is ${body.fee}`)
+  if (body.fee < genesis.minFee)
+    throw new FeeTooLowError(`tx ${id()}: fee ${body.fee} is below the chain's minimum fee ${genesis.minFee}`)
   if (body.type === 'transfer' && body.memo !== undefined) {
     const size = new TextEncoder().encode(body.memo).length
     if (size > MAX_MEMO_BYTES)

@@ -45,6 +45,13 @@ export class BadAmountError extends ValidationError {
   }
 }
 
+/** Thrown when a transaction's fee is below the chain's minimum (genesis `minFee`). */
+export class FeeTooLowError extends ValidationError {
+  constructor(message: string) {
+    super('FEE_TOO_LOW', message)
+  }
+}
+
 /** Thrown when a memo is over the size limit. */
 export class MemoTooLargeError extends ValidationError {
   constructor(message: string) {
