@@ -70,7 +70,7 @@ export interface JoinRelayOptions {
    * the clock skew allowed are refused.
    */
   maxClockOffsetMs?: number
-  /** Told the clock the node runs on before it is created: warn the user when `beyondBound`. */
+  /** Told the clock the node runs on, before joinRelay resolves (from a worker too): warn the user when `beyondBound`. */
   onClock?: (clock: RelayClock) => void
   /**
    * Whether the page is served over https, so plain ws:// cannot be dialled (default: this page's
