@@ -70,7 +70,7 @@ export interface JoinRelayOptions {
    * the clock skew allowed are refused.
    */
   maxClockOffsetMs?: number
-  /** Told the clock the node runs on before it is created: warn the user when `beyondBound`. */
+  /** Told the clock the node runs on, before joinRelay resolves (from a worker too): warn the user when `beyondBound`. */
   onClock?: (clock: RelayClock) => void
   /**
    * Whether the page is served over https, so plain ws:// cannot be dialled (default: this page's
@@ -103,9 +103,15 @@ function dialable(multiaddrs: string[], securePage: boolean): string[] {
 }
 
 /** What a relay's HTTP API tells a tab: the chain's genesis (and its hash) and the relay's multiaddrs. */
-async function relayInfo(
-  base: string,
-): Promise<{ base: string; genesis: Genesis; hash: string; multiaddrs: string[] }> {
+interface RelayInfo {
+  base: string
+  genesis: Genesis
+  hash: string
+  multiaddrs: string[]
+}
+
+/** Asks a relay's HTTP API for its RelayInfo; one serving nonsense as its genesis is unreachable. */
+async function relayInfo(base: string): Promise<RelayInfo> {
   const [json, bootstrap] = await Promise.all([
     getJson<GenesisJson>(`${base}/genesis`),
     getJson<{ multiaddrs: string[] }>(`${base}/bootstrap`),
@@ -137,6 +143,32 @@ function pinnedHash(hash: string | undefined): string | undefined {
 }
 
 /**
+ * The chain a tab joins and the relays that serve it: the pinned one, else the given genesis's,
+ * else the one most relays serve. Relays of another chain are left out: not dialled (the node would
+ * find them on another chain and charge them), not asked the time.
+ */
+function chainOf(
+  reached: RelayInfo[],
+  pinned: string | undefined,
+  given: GenesisJson | undefined,
+): { genesis: Genesis | undefined; ofChain: RelayInfo[] } {
+  const fromOptions = given === undefined ? undefined : parseGenesis(given)
+  const givenHash = fromOptions && toHex(genesisHash(fromOptions))
+  if (givenHash !== undefined && pinned !== undefined && givenHash !== pinned)
+    throw new GenesisMismatchError(
+      `joinRelay: the genesis given has hash ${givenHash}, not the pinned ${pinned}`,
+    )
+  const chain = pinned ?? givenHash ?? mostCommon(reached.map((r) => r.hash))
+  const ofChain = reached.filter((r) => r.hash === chain)
+  const genesis = fromOptions ?? ofChain[0]?.genesis
+  if (genesis === undefined && pinned !== undefined && reached.length > 0)
+    throw new GenesisMismatchError(
+      `joinRelay: no relay serves the pinned chain ${pinned} (${reached.map((r) => `${r.base} serves ${r.hash}`).join('; ')})`,
+    )
+  return { genesis, ofChain }
+}
+
+/**
  * Creates a browser node on the chain of one or several relays: fetches the genesis and the
  * relays' multiaddrs, stores the chain in IndexedDB. Call `start()` on the result.
  *
@@ -149,26 +181,9 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
   if (given.length === 0) throw new RelayUnreachableError('joinRelay: no relay given')
   const addrs = given.filter((r) => r.startsWith('/'))
   const bases = given.filter((r) => !r.startsWith('/'))
-  const pinned = pinnedHash(options.genesisHash)
-  const fromOptions = options.genesis === undefined ? undefined : parseGenesis(options.genesis)
-  if (fromOptions !== undefined && pinned !== undefined && toHex(genesisHash(fromOptions)) !== pinned)
-    throw new GenesisMismatchError(
-      `joinRelay: the genesis given has hash ${toHex(genesisHash(fromOptions))}, not the pinned ${pinned}`,
-    )
   const answers = await Promise.allSettled(bases.map(relayInfo))
   const reached = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
-  // The chain: pinned, else the given genesis, else the one most relays serve.
-  const chain =
-    pinned ?? (fromOptions && toHex(genesisHash(fromOptions))) ?? mostCommon(reached.map((r) => r.hash))
-  // Relays of another chain are left out: not dialled (the node would find them on another chain
-  // and charge them), not asked the time. Relays down right now too; the node redials the ones it
-  // knows when they drop.
-  const ofChain = reached.filter((r) => r.hash === chain)
-  const genesis = fromOptions ?? ofChain[0]?.genesis
-  if (genesis === undefined && pinned !== undefined && reached.length > 0)
-    throw new GenesisMismatchError(
-      `joinRelay: no relay serves the pinned chain ${pinned} (${reached.map((r) => `${r.base} serves ${r.hash}`).join('; ')})`,
-    )
+  const { genesis, ofChain } = chainOf(reached, pinnedHash(options.genesisHash), options.genesis)
   if (genesis === undefined)
     throw new RelayUnreachableError(
       `joinRelay: no genesis (${answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : '')).join('; ') || 'give `genesis` with multiaddr relays'})`,
