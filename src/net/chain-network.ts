@@ -228,15 +228,20 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         this.redial?.lost(event.detail.remotePeer, Date.now() - event.detail.timeline.open)
     }
     // What a peer gives that counts as useful for eviction: a block or transaction accepted from
-    // its gossip (gossipsub tells only accepted ones), a subscription to this chain's blocks.
+    // its gossip (gossipsub tells only accepted ones), and its first subscription to this chain's
+    // blocks (only the first: a peer shed for idling does not come back fresh by subscribing again).
     const topics = gossipTopics(genesis.chainId)
     const onAccepted = (event: CustomEvent<{ propagationSource: PeerId }>): void =>
       this.mesh?.markUseful(event.detail.propagationSource)
     const onSubscription = (
       event: CustomEvent<{ peerId: PeerId; subscriptions: Array<{ topic: string; subscribe: boolean }> }>,
     ): void => {
-      if (event.detail.subscriptions.some((s) => s.subscribe && s.topic === topics.blocks))
-        this.mesh?.markUseful(event.detail.peerId)
+      const peer = event.detail.peerId
+      if (
+        event.detail.subscriptions.some((s) => s.subscribe && s.topic === topics.blocks) &&
+        this.mesh?.usefulness.lastUseful(peer.toString()) === undefined
+      )
+        this.mesh?.markUseful(peer)
     }
     libp2p.services.pubsub.addEventListener('gossipsub:message', onAccepted)
     libp2p.services.pubsub.addEventListener('subscription-change', onSubscription)

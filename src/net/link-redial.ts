@@ -7,7 +7,7 @@ const OTHER_END_DELAY_MS = 2_000
 /** Re-dials in a row after which a peer is left to discovery: one that keeps closing us (it is full) is not redialled in a loop. */
 const MAX_ATTEMPTS = 5
 /** A link that lived this long was stable: its loss starts the backoff afresh. */
-const STABLE_MS = 60_000
+const STABLE_MS = 30_000
 /** Peers remembered at most. */
 const MAX_REMEMBERED = 10_000
 
