@@ -174,7 +174,8 @@ describe('peer mesh: a bounded degree, found by peer exchange, one connection pe
     const a = await startNode(genesis, clock, { bootstrap: [tcpAddr(hub)] })
     const b = await startNode(genesis, clock, { bootstrap: [tcpAddr(hub)] })
     const [la, lb] = [networkOf(a).libp2p!, networkOf(b).libp2p!]
-    const linked = () => la.getConnections(lb.peerId).some((c) => c.status === 'open' && c.limits === undefined)
+    const linked = () =>
+      la.getConnections(lb.peerId).some((c) => c.status === 'open' && c.limits === undefined)
     await waitFor(linked, 'a and b to find each other', 20_000)
     for (let drop = 1; drop <= 2; drop++) {
       for (const c of la.getConnections(lb.peerId)) c.abort(new Error('link lost'))
@@ -183,7 +184,10 @@ describe('peer mesh: a bounded degree, found by peer exchange, one connection pe
       await waitFor(linked, `the direct link back (drop ${drop})`, 5_000)
       expect(Date.now() - lost, 'ms to restore the link').to.be.below(5_000)
       // Stays up: one connection, not a duplicate pair closing each other.
-      await waitFor(() => degree(a).connections === 2 && degree(b).connections === 2, 'one connection per peer')
+      await waitFor(
+        () => degree(a).connections === 2 && degree(b).connections === 2,
+        'one connection per peer',
+      )
     }
   })
 
