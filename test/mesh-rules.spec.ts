@@ -65,29 +65,38 @@ describe('peer mesh rules', () => {
   })
 
   describe('eviction: idle peers go first, newcomers have a reserve', () => {
-    const peer = (id: string, openedAt: number, lastUseful?: number): PeerView => ({
+    const peer = (id: string, openedAt: number, lastUseful?: number, engaged = false): PeerView => ({
       id,
       openedAt,
       lastUseful,
+      engaged,
     })
     const now = 100_000
 
-    it('a newcomer beside settled idle peers is kept (reserve); once settled, the longest idle peer goes, not the useful one', () => {
+    it('a newcomer beside settled idle peers is kept (reserve); once settled, the longest idle peer goes, not the subscribed newcomer', () => {
       const idle = [peer('idle1', 0), peer('idle2', 1000), peer('idle3', 2000)]
-      const honest = peer('honest', now - 100, now - 50)
+      const honest = peer('honest', now - 100, undefined, true)
       expect(evictionVictim([...idle, honest], 3, now)).to.equal(undefined)
       expect(evictionVictim([...idle, honest], 3, now + GRACE_MS)).to.equal('idle1')
     })
 
-    it('a peer useful long ago outlasts one never useful; a recently useful one outlasts both', () => {
-      const peers = [peer('recent', 0, now - 1), peer('old', 0, 10), peer('never', 50_000)]
-      expect(evictionVictim(peers, 2, now)).to.equal('never')
+    it('idle before subscribed-only (the newest of those) before useful (the least recently useful)', () => {
+      const peers = [
+        peer('recent', 0, now - 1),
+        peer('old', 0, 10),
+        peer('sub-old', 0, undefined, true),
+        peer('sub-new', 50_000, undefined, true),
+        peer('idle', 60_000),
+      ]
+      expect(evictionVictim(peers, 4, now)).to.equal('idle')
+      expect(evictionVictim(peers.slice(0, 4), 3, now)).to.equal('sub-new')
+      expect(evictionVictim(peers.slice(0, 3), 2, now)).to.equal('sub-old')
       expect(evictionVictim(peers.slice(0, 2), 1, now)).to.equal('old')
     })
 
     it('a flood of newcomers beyond the reserve loses its newest idle member, never a settled useful peer', () => {
       const useful = [peer('u1', 0, now - 10), peer('u2', 0, now - 20), peer('u3', 0, now - 30)]
-      const flood = [peer('n1', now - 300), peer('n2', now - 200), peer('n3', now - 100, now - 5)]
+      const flood = [peer('n1', now - 300), peer('n2', now - 200), peer('n3', now - 100, undefined, true)]
       expect(evictionVictim([...useful, ...flood], 3, now)).to.equal('n2')
     })
   })

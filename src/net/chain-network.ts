@@ -227,21 +227,17 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       if (this.mesh?.closed(event.detail) === 'lost' && !this.controller.signal.aborted)
         this.redial?.lost(event.detail.remotePeer, Date.now() - event.detail.timeline.open)
     }
-    // What a peer gives that counts as useful for eviction: a block or transaction accepted from
-    // its gossip (gossipsub tells only accepted ones), and its first subscription to this chain's
-    // blocks (only the first: a peer shed for idling does not come back fresh by subscribing again).
+    // What a peer gives that counts for eviction: a block or transaction accepted from its gossip
+    // (gossipsub tells only accepted ones) is useful; a subscription to this chain's blocks shows a
+    // node of this chain (see eviction.ts).
     const topics = gossipTopics(genesis.chainId)
     const onAccepted = (event: CustomEvent<{ propagationSource: PeerId }>): void =>
       this.mesh?.markUseful(event.detail.propagationSource)
     const onSubscription = (
       event: CustomEvent<{ peerId: PeerId; subscriptions: Array<{ topic: string; subscribe: boolean }> }>,
     ): void => {
-      const peer = event.detail.peerId
-      if (
-        event.detail.subscriptions.some((s) => s.subscribe && s.topic === topics.blocks) &&
-        this.mesh?.usefulness.lastUseful(peer.toString()) === undefined
-      )
-        this.mesh?.markUseful(peer)
+      if (event.detail.subscriptions.some((s) => s.subscribe && s.topic === topics.blocks))
+        this.mesh?.usefulness.markEngaged(event.detail.peerId.toString())
     }
     libp2p.services.pubsub.addEventListener('gossipsub:message', onAccepted)
     libp2p.services.pubsub.addEventListener('subscription-change', onSubscription)

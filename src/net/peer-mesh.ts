@@ -100,6 +100,7 @@ export class PeerMesh {
       id,
       openedAt,
       lastUseful: this.usefulness.lastUseful(id),
+      engaged: this.usefulness.isEngaged(id),
     }))
     const victim = evictionVictim(peers, this.bounds.maxPeers, Date.now())
     if (victim === undefined) return

@@ -1,13 +1,14 @@
-/** Peers remembered at most (the oldest marks are forgotten first). */
+/** Peers remembered at most (the oldest entries are forgotten first). */
 const MAX_REMEMBERED = 10_000
 
 /**
- * When each peer last gave this node something useful: a block or transaction accepted from its
- * gossip, blocks it served in a sync, a subscription to the chain's gossip. The peer mesh evicts
- * the least useful peer first, so idle connections cannot squat its slots.
+ * What each peer gave this node: when it last gave something useful (a block or transaction
+ * accepted from its gossip, blocks it served in a sync), and whether it subscribed to the chain's
+ * gossip. The peer mesh evicts the least useful peer first, so idle connections cannot squat its slots.
  */
 export class PeerUsefulness {
   private readonly last = new Map<string, number>()
+  private readonly engaged = new Set<string>()
   private readonly now: () => number
 
   /** `now` is the clock marks are taken with (ms). */
@@ -22,8 +23,19 @@ export class PeerUsefulness {
     if (this.last.size > MAX_REMEMBERED) this.last.delete(this.last.keys().next().value as string)
   }
 
+  /** Records that `peer` subscribed to the chain's gossip. */
+  markEngaged(peer: string): void {
+    this.engaged.add(peer)
+    if (this.engaged.size > MAX_REMEMBERED) this.engaged.delete(this.engaged.values().next().value as string)
+  }
+
   /** When `peer` last gave something useful, or undefined if it never did. */
   lastUseful(peer: string): number | undefined {
     return this.last.get(peer)
+  }
+
+  /** Whether `peer` subscribed to the chain's gossip. */
+  isEngaged(peer: string): boolean {
+    return this.engaged.has(peer)
   }
 }
