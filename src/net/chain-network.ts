@@ -181,7 +181,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         (this.mesh?.wantsMorePeers(this.dialing.size) ?? false),
       dial: async (peer) => {
         const known = await libp2p.peerStore.get(peer).catch(() => undefined)
-        await this.dialDirect(peer, known?.addresses.map((a) => a.multiaddr) ?? [])
+        // One dial per re-dial: LinkRedial backs off itself, and a peer that went away costs little.
+        await this.dialDirect(peer, known?.addresses.map((a) => a.multiaddr) ?? [], 1)
         return libp2p.getConnections(peer).some(isDirect)
       },
     })
@@ -365,8 +366,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     await this.dialDirect(peer, addrs)
   }
 
-  /** Dials a peer over the first dialable direct address among `addrs`, unless a dial to it is under way. */
-  private async dialDirect(peer: PeerId, addrs: Multiaddr[]): Promise<void> {
+  /** Dials a peer over the first dialable direct address among `addrs` (`attempts` tries), unless a dial to it is under way. */
+  private async dialDirect(peer: PeerId, addrs: Multiaddr[], attempts = 5): Promise<void> {
     const libp2p = this.libp2p
     const id = peer.toString()
     if (libp2p === undefined || this.dialing.has(id)) return
@@ -377,7 +378,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       const candidates: Multiaddr[] = []
       for (const addr of direct) if (await libp2p.isDialable(addr)) candidates.push(addr)
       if (candidates.length === 0) return
-      await dialWithRetry(libp2p, candidates[0], { signal: this.controller.signal })
+      await dialWithRetry(libp2p, candidates[0], { signal: this.controller.signal, attempts })
     } catch (err) {
       this.log('could not dial peer %s: %s', peer, (err as Error).message)
     } finally {
