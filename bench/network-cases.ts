@@ -351,3 +351,62 @@ export async function footprint(peers: number, signal: AbortSignal): Promise<Fig
   }
   return figures
 }
+
+/**
+ * Time from a dropped direct link to a restored one: two nodes that found each other through a
+ * hub (as two tabs through a relay) lose their link, and once restored lose it again (within the
+ * minute in which discovery does not dial a peer twice); `pairs` new pairs.
+ * Run alone with `npx node -e "import('./bench/network-cases.ts').then(async (m) => console.log(await m.redial(5)))"`.
+ */
+export async function redial(pairs: number): Promise<Figure[]> {
+  const keys = await testKeys(1, nodePlatform({ dataDir: tmpdir() }).crypto, 'bench-redial')
+  const genesis = bftGenesis(keys, { k: 10, genesisTime: 0 }, 1)
+  const clock = new ManualClock(slotStart(genesis, 0) - 1)
+  const hubEnv = await tempPlatform()
+  const hub = netNode(genesis, { ...hubEnv.platform, clock }, [])
+  await hub.start()
+  const times: [number[], number[]] = [[], []]
+  type Net = { libp2p: import('libp2p').Libp2p }
+  try {
+    for (let i = 0; i < pairs; i++) {
+      const envs = await Promise.all([tempPlatform(), tempPlatform()])
+      const [a, b] = envs.map((e) => netNode(genesis, { ...e.platform, clock }, [tcpOf(hub)]))
+      try {
+        await a.start()
+        await b.start()
+        const [la, lb] = [(a.network as unknown as Net).libp2p, (b.network as unknown as Net).libp2p]
+        const linked = () =>
+          la.getConnections(lb.peerId).some((c) => c.status === 'open' && c.limits === undefined)
+        await until(linked, 30_000, 'the two nodes to find each other')
+        for (const drop of [0, 1]) {
+          await wait(500)
+          for (const c of la.getConnections(lb.peerId)) c.abort(new Error('link lost'))
+          await until(() => !linked(), 10_000, 'the link down')
+          const lost = performance.now()
+          await until(linked, 90_000, 'the link back')
+          times[drop].push(performance.now() - lost)
+        }
+      } finally {
+        await a.stop()
+        await b.stop()
+        await Promise.all(envs.map((e) => e.dispose()))
+      }
+    }
+  } finally {
+    await hub.stop()
+    await hubEnv.dispose()
+  }
+  return times.flatMap((list, drop) => {
+    list.sort((x, y) => x - y)
+    const name = `dropped direct link to restored, ${drop === 0 ? 'first loss' : 'lost again'}, ${pairs} pairs`
+    return [
+      { name: `${name}, p50`, value: list[Math.floor(pairs / 2)], unit: 'ms' },
+      {
+        name: `${name}, max`,
+        value: list.at(-1)!,
+        unit: 'ms',
+        anchor: { value: 5000, what: 'goal < 5,000 ms' },
+      },
+    ]
+  })
+}

@@ -14,7 +14,7 @@ import { browserOptions } from '../scripts/esbuild-browser.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { bundleFigures } from './bundle-cases.ts'
 import { type Figure, importRate, nodeImportRate, verifyRate, vrfRates } from './cases.ts'
-import { admission, footprint, propagation, syncRate } from './network-cases.ts'
+import { admission, footprint, propagation, redial, syncRate } from './network-cases.ts'
 import { rejectionCosts } from './rejection-cases.ts'
 
 const { values } = parseArgs({
@@ -316,6 +316,8 @@ if (scaleOnly) {
   network.push(...(await bounded('mempool admission', 120_000, () => admission(quick ? 500 : 5000))))
   step('relay footprint')
   network.push(...(await bounded('relay footprint', 120_000, (signal) => footprint(quick ? 10 : 50, signal))))
+  step('link re-dial')
+  network.push(...(await bounded('link re-dial', 120_000, () => redial(quick ? 3 : 10))))
 }
 step('done')
 const figures = [...node, ...scale, ...network, ...browser.figures, ...firefox.figures, ...bundles]

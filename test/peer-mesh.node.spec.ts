@@ -165,6 +165,32 @@ describe('peer mesh: a bounded degree, found by peer exchange, one connection pe
     expect(gossiped).to.deep.equal([true, true, true, true])
   })
 
+  it('a direct link that drops is re-dialled within seconds, not after the minute between discoveries', async () => {
+    const keys = await testKeys(1, (await testPlatform()).platform.crypto, 'mesh-redial')
+    const genesis = bftGenesis(keys, { k: 10 }, 1)
+    const clock = new ManualClock(slotStart(genesis, 0) - 1)
+    // A hub both know (as two tabs know a relay); they find each other by peer exchange.
+    const hub = await startNode(genesis, clock, { bootstrap: [] })
+    const a = await startNode(genesis, clock, { bootstrap: [tcpAddr(hub)] })
+    const b = await startNode(genesis, clock, { bootstrap: [tcpAddr(hub)] })
+    const [la, lb] = [networkOf(a).libp2p!, networkOf(b).libp2p!]
+    const linked = () =>
+      la.getConnections(lb.peerId).some((c) => c.status === 'open' && c.limits === undefined)
+    await waitFor(linked, 'a and b to find each other', 20_000)
+    for (let drop = 1; drop <= 2; drop++) {
+      for (const c of la.getConnections(lb.peerId)) c.abort(new Error('link lost'))
+      await waitFor(() => !linked(), 'the link down')
+      const lost = Date.now()
+      await waitFor(linked, `the direct link back (drop ${drop})`, 5_000)
+      expect(Date.now() - lost, 'ms to restore the link').to.be.below(5_000)
+      // Stays up: one connection, not a duplicate pair closing each other.
+      await waitFor(
+        () => degree(a).connections === 2 && degree(b).connections === 2,
+        'one connection per peer',
+      )
+    }
+  })
+
   it('a peer that answers peer exchange with a malformed peer id is penalised', async () => {
     const keys = await testKeys(1, (await testPlatform()).platform.crypto, 'mesh-liar')
     const genesis = bftGenesis(keys, { k: 10 }, 1)

@@ -11,10 +11,11 @@ import { keepConnected } from './bootstrap-peers.ts'
 import { syncFromPeer } from './chain-sync.ts'
 import { dialWithRetry } from './dial-retry.ts'
 import { WrongChainPeerError } from './errors.ts'
-import { publishBlock, publishTransaction, repairGossip, startGossip } from './gossip.ts'
+import { gossipTopics, publishBlock, publishTransaction, repairGossip, startGossip } from './gossip.ts'
 import { type BaseServices, createHost, type Libp2pTransports } from './host.ts'
 import { loadIdentity } from './identity.ts'
 import { libp2pLogger } from './libp2p-logger.ts'
+import { LinkRedial } from './link-redial.ts'
 import type {
   ChainNetwork,
   ChainNetworkEvents,
@@ -97,6 +98,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   /** When each discovered peer was last dialled. */
   private readonly dialled = new Map<string, number>()
   private mesh?: PeerMesh
+  /** Re-dials peers whose direct link was lost. */
+  private redial?: LinkRedial
   /** A peer exchange is under way (one at a time). */
   private exchanging = false
   private bestTip?: number
@@ -170,6 +173,19 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       },
       () => setTimeout(() => repairGossip(libp2p.services.pubsub, libp2p.getConnections()), 100),
     )
+    this.redial = new LinkRedial({
+      self: libp2p.peerId.toString(),
+      wanted: (peer) =>
+        !libp2p.getConnections(peer).some(isDirect) &&
+        !this.scores.isBanned(peer.toString(), this.networks.get(peer.toString())) &&
+        (this.mesh?.wantsMorePeers(this.dialing.size) ?? false),
+      dial: async (peer) => {
+        const known = await libp2p.peerStore.get(peer).catch(() => undefined)
+        // One dial per re-dial: LinkRedial backs off itself, and a peer that went away costs little.
+        await this.dialDirect(peer, known?.addresses.map((a) => a.multiaddr) ?? [], 1)
+        return libp2p.getConnections(peer).some(isDirect)
+      },
+    })
     if (options.signal?.aborted) {
       await this.stop()
       options.signal.throwIfAborted()
@@ -208,7 +224,24 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       this.mesh?.tidy(event.detail.remotePeer)
       if (isDirect(event.detail)) this.seekPeers(event.detail.remotePeer)
     }
-    const onClose = (event: CustomEvent<Connection>): void => this.mesh?.closed(event.detail)
+    const onClose = (event: CustomEvent<Connection>): void => {
+      if (this.mesh?.closed(event.detail) === 'lost' && !this.controller.signal.aborted)
+        this.redial?.lost(event.detail.remotePeer, Date.now() - event.detail.timeline.open)
+    }
+    // What a peer gives that counts for eviction: a block or transaction accepted from its gossip
+    // (gossipsub tells only accepted ones) is useful; a subscription to this chain's blocks shows a
+    // node of this chain (see eviction.ts).
+    const topics = gossipTopics(genesis.chainId)
+    const onAccepted = (event: CustomEvent<{ propagationSource: PeerId }>): void =>
+      this.mesh?.markUseful(event.detail.propagationSource)
+    const onSubscription = (
+      event: CustomEvent<{ peerId: PeerId; subscriptions: Array<{ topic: string; subscribe: boolean }> }>,
+    ): void => {
+      if (event.detail.subscriptions.some((s) => s.subscribe && s.topic === topics.blocks))
+        this.mesh?.usefulness.markEngaged(event.detail.peerId.toString())
+    }
+    libp2p.services.pubsub.addEventListener('gossipsub:message', onAccepted)
+    libp2p.services.pubsub.addEventListener('subscription-change', onSubscription)
     libp2p.addEventListener('peer:connect', onConnect)
     libp2p.addEventListener('peer:disconnect', onDisconnect)
     libp2p.addEventListener('connection:open', onOpen)
@@ -218,6 +251,9 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       libp2p.removeEventListener('peer:disconnect', onDisconnect)
       libp2p.removeEventListener('connection:open', onOpen)
       libp2p.removeEventListener('connection:close', onClose)
+      libp2p.services.pubsub.removeEventListener('gossipsub:message', onAccepted)
+      libp2p.services.pubsub.removeEventListener('subscription-change', onSubscription)
+      this.redial?.stop()
     })
     for (const addr of network.bootstrapPeers)
       void keepConnected(libp2p, addr, this.controller.signal, this.log)
@@ -236,6 +272,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         const peer = randomPeer()
         if (peer !== undefined) this.seekPeers(peer)
         this.mesh?.closeStaleCircuits(CIRCUIT_MAX_AGE_MS)
+        this.mesh?.tidyAll()
         repairGossip(libp2p.services.pubsub, libp2p.getConnections())
       }, PEER_EXCHANGE_MS),
     ]
@@ -285,6 +322,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
         this.bestTip = Math.max(this.bestTip ?? 0, status.tip.index)
       },
     })
+      .then((added) => added > 0 && this.mesh?.markUseful(id))
       .catch((err: Error) => {
         this.log('sync from %s stopped: %s', id, err.message)
         if (isPeerFault(err)) this.penalise(id, err.message)
@@ -314,7 +352,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   /**
    * Dials a peer learnt by peer exchange over a direct address (TCP, WebSocket, or
    * WebRTC signalled through a relay), never over a limited relayed circuit, while the node has
-   * fewer direct peers than its target; a peer at most once a minute.
+   * fewer direct peers than its target; a peer at most once a minute (a lost link is re-dialled
+   * sooner, by `LinkRedial`).
    */
   private async dialDiscovered(peer: PeerId, addrs: Multiaddr[]): Promise<void> {
     const libp2p = this.libp2p
@@ -322,18 +361,26 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     if (libp2p === undefined || this.mesh === undefined || this.dialing.has(id)) return
     if (libp2p.getConnections(peer).some(isDirect) || !this.mesh.wantsMorePeers(this.dialing.size)) return
     if (Date.now() - (this.dialled.get(id) ?? Number.NEGATIVE_INFINITY) < REDISCOVER_MS) return
-    // Counted as a dial from here on, so concurrent calls do not overshoot the target.
-    this.dialing.add(id)
     this.dialled.set(id, Date.now())
     if (this.dialled.size > 10_000) this.dialled.delete(this.dialled.keys().next().value as string)
+    await this.dialDirect(peer, addrs)
+  }
+
+  /** Dials a peer over the first dialable direct address among `addrs` (`attempts` tries), unless a dial to it is under way. */
+  private async dialDirect(peer: PeerId, addrs: Multiaddr[], attempts = 5): Promise<void> {
+    const libp2p = this.libp2p
+    const id = peer.toString()
+    if (libp2p === undefined || this.dialing.has(id)) return
+    // Counted as a dial from here on, so concurrent calls do not overshoot the target.
+    this.dialing.add(id)
     try {
       const direct = addrs.filter(isDirectAddress)
       const candidates: Multiaddr[] = []
       for (const addr of direct) if (await libp2p.isDialable(addr)) candidates.push(addr)
       if (candidates.length === 0) return
-      await dialWithRetry(libp2p, candidates[0], { signal: this.controller.signal })
+      await dialWithRetry(libp2p, candidates[0], { signal: this.controller.signal, attempts })
     } catch (err) {
-      this.log('could not dial discovered peer %s: %s', peer, (err as Error).message)
+      this.log('could not dial peer %s: %s', peer, (err as Error).message)
     } finally {
       this.dialing.delete(id)
     }

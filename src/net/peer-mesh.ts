@@ -1,11 +1,14 @@
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
+import { redundantConnections } from './duplicate-choice.ts'
+import { evictionVictim } from './eviction.ts'
+import { PeerUsefulness } from './peer-usefulness.ts'
 
 /** How many direct peers a node seeks and keeps. */
 export interface MeshBounds {
   /** Below this many direct peers the node dials peers it discovers. */
   targetPeers: number
-  /** Direct connections to peers other than `kept` ones beyond this are closed, newest first. */
+  /** Direct peers other than `kept` ones beyond this are shed, the least useful first (eviction.ts). */
   maxPeers: number
   /** Peers never closed for the bound: bootstrap peers and relays. */
   kept: (peer: string) => boolean
@@ -19,13 +22,17 @@ export function isDirect(connection: Connection): boolean {
 /**
  * Keeps a node's peer graph bounded and clean, so its cost grows with its degree, not with the
  * network: one connection per peer, no relayed circuit once a direct connection is up, and at most
- * `maxPeers` direct peers. Both ends of a duplicate keep the same connection: the one dialled by
- * the smaller peer id (the oldest of those).
+ * `maxPeers` direct peers (plus a reserve for newcomers), shedding the least useful first. Both
+ * ends of a duplicate keep the same connection (duplicate-choice.ts).
  */
 export class PeerMesh {
   private readonly libp2p: Libp2p
   private readonly bounds: MeshBounds
   private readonly onReplaced: (peer: PeerId, connection: Connection) => void
+  /** When each peer was last useful to this node. */
+  readonly usefulness = new PeerUsefulness()
+  /** Connections this node closed itself (their peers were not lost). */
+  private readonly closing = new WeakSet<Connection>()
 
   /** `onReplaced` is told when a peer's connection was closed as redundant and another carries on. */
   constructor(
@@ -36,6 +43,11 @@ export class PeerMesh {
     this.libp2p = libp2p
     this.bounds = bounds
     this.onReplaced = onReplaced
+  }
+
+  /** Records that `peer` just gave something useful (a valid block or transaction, blocks in a sync). */
+  markUseful(peer: PeerId | string): void {
+    this.usefulness.mark(peer.toString())
   }
 
   /** Peers with a direct connection. */
@@ -55,31 +67,44 @@ export class PeerMesh {
 
   /** Tidies a peer's connections after one opened: closes its circuits, duplicates and any beyond the bound. */
   tidy(peer: PeerId): void {
-    const all = this.libp2p.getConnections(peer).filter((c) => c.status === 'open')
-    const direct = all.filter(isDirect)
-    if (direct.length === 0) return
-    for (const circuit of all.filter((c) => !isDirect(c))) void closeQuietly(circuit)
-    const keep = this.preferred(peer, direct)
-    for (const duplicate of direct.filter((c) => c !== keep)) void closeQuietly(duplicate)
+    this.tidyPeer(peer)
     this.trim()
   }
 
-  /**
-   * Over the bound, drops one peer: one this node dialled itself if it can (it finds others; a
-   * peer that dialled us may have no one else), else the newest that dialled us.
-   */
+  /** Tidies every peer and sheds peers beyond the bound (newcomers' grace periods end, duplicates wait). */
+  tidyAll(): void {
+    for (const peer of new Set(this.libp2p.getConnections().map((c) => c.remotePeer.toString())))
+      this.tidyPeer(this.libp2p.getConnections().find((c) => c.remotePeer.toString() === peer)!.remotePeer)
+    this.trim()
+  }
+
+  private tidyPeer(peer: PeerId): void {
+    const all = this.libp2p.getConnections(peer).filter((c) => c.status === 'open')
+    const direct = all.filter(isDirect)
+    if (direct.length === 0) return
+    for (const circuit of all.filter((c) => !isDirect(c))) this.close(circuit)
+    const self = this.libp2p.peerId.toString()
+    for (const duplicate of redundantConnections(self, peer.toString(), direct, Date.now()))
+      this.close(duplicate)
+  }
+
+  /** Over the bound, drops the peer `evictionVictim` picks: the least useful, newcomers aside. */
   private trim(): void {
-    const connections = this.libp2p
-      .getConnections()
-      .filter((c) => isDirect(c) && !this.bounds.kept(c.remotePeer.toString()))
-    if (new Set(connections.map((c) => c.remotePeer.toString())).size <= this.bounds.maxPeers) return
-    const newest = (list: Connection[]) =>
-      list.reduce<Connection | undefined>(
-        (a, b) => (a === undefined || b.timeline.open > a.timeline.open ? b : a),
-        undefined,
-      )
-    const drop = newest(connections.filter((c) => c.direction === 'outbound')) ?? newest(connections)
-    if (drop !== undefined) for (const c of this.libp2p.getConnections(drop.remotePeer)) void closeQuietly(c)
+    const opened = new Map<string, number>()
+    for (const c of this.libp2p.getConnections()) {
+      const id = c.remotePeer.toString()
+      if (isDirect(c) && !this.bounds.kept(id))
+        opened.set(id, Math.min(opened.get(id) ?? Number.POSITIVE_INFINITY, c.timeline.open))
+    }
+    const peers = [...opened].map(([id, openedAt]) => ({
+      id,
+      openedAt,
+      lastUseful: this.usefulness.lastUseful(id),
+      engaged: this.usefulness.isEngaged(id),
+    }))
+    const victim = evictionVictim(peers, this.bounds.maxPeers, Date.now())
+    if (victim === undefined) return
+    for (const c of this.libp2p.getConnections()) if (c.remotePeer.toString() === victim) this.close(c)
   }
 
   /**
@@ -89,23 +114,28 @@ export class PeerMesh {
   closeStaleCircuits(maxAgeMs: number): void {
     const now = Date.now()
     for (const c of this.libp2p.getConnections())
-      if (c.limits !== undefined && c.status === 'open' && now - c.timeline.open > maxAgeMs)
-        void closeQuietly(c)
+      if (c.limits !== undefined && c.status === 'open' && now - c.timeline.open > maxAgeMs) this.close(c)
   }
 
-  /** After a direct connection closed: if another to the same peer remains, say so (gossip re-attaches to it). */
-  closed(connection: Connection): void {
-    if (connection.limits !== undefined) return
+  /**
+   * After a direct connection closed: if another to the same peer remains, says so (gossip
+   * re-attaches to it) and returns 'replaced'; 'lost' when the peer's last direct link went and
+   * this node did not close it (a candidate for a prompt re-dial); else 'closed'.
+   */
+  closed(connection: Connection): 'replaced' | 'lost' | 'closed' {
+    if (connection.limits !== undefined) return 'closed'
     const remaining = this.libp2p.getConnections(connection.remotePeer).find(isDirect)
-    if (remaining !== undefined) this.onReplaced(connection.remotePeer, remaining)
+    if (remaining !== undefined) {
+      this.onReplaced(connection.remotePeer, remaining)
+      return 'replaced'
+    }
+    const ours = this.closing.has(connection) || this.bounds.kept(connection.remotePeer.toString())
+    return ours ? 'closed' : 'lost'
   }
 
-  /** The connection both ends keep: dialled by the smaller peer id, the oldest of those. */
-  private preferred(peer: PeerId, direct: Connection[]): Connection {
-    const weDial = this.libp2p.peerId.toString() < peer.toString()
-    const byPreferredDialer = direct.filter((c) => (c.direction === 'outbound') === weDial)
-    const pool = byPreferredDialer.length > 0 ? byPreferredDialer : direct
-    return pool.reduce((a, b) => (b.timeline.open < a.timeline.open ? b : a))
+  private close(connection: Connection): void {
+    this.closing.add(connection)
+    void closeQuietly(connection)
   }
 }
 
