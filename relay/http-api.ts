@@ -260,6 +260,9 @@ export function createHttpApi(options: HttpApiOptions): Server {
       }
     },
   )
+  // A connection that sends nothing at all is not always reached by those checks: one silent for
+  // the header deadline is closed (a trickling one is not silent, and meets the deadlines above).
+  server.timeout = limits.headersTimeoutMs
   server.maxConnections = limits.maxConnections
   limitConnectionsPerNetwork(server, limits.connectionsPerNetwork, limits.trustedProxies)
   return server

@@ -106,7 +106,9 @@ describe('node relay.js HTTP API: connection caps, deadlines, per-network rate l
     }
     const elapsed = Date.now() - started
     expect(elapsed).to.be.within(3_500, 12_000)
-    for (const c of [idle, headers, body]) expect(c.received()).to.match(/^HTTP\/1\.1 408/)
+    // Those that sent something are told why; a silent one may just be closed.
+    for (const c of [headers, body]) expect(c.received()).to.match(/^HTTP\/1\.1 408/)
+    expect(idle.received()).to.match(/^(HTTP\/1\.1 408|)/)
   })
 
   it("closes one network's connections past its share at once, and still serves other networks", async () => {
@@ -125,6 +127,12 @@ describe('node relay.js HTTP API: connection caps, deadlines, per-network rate l
         () => 'closed',
       )
       expect(same).to.equal('closed')
+      // The ones it holds, silent, are closed at the header deadline (4 s here) like any other.
+      await waitFor(
+        () => held.every((c) => c.closed()),
+        () => `the held connections closed (open: ${held.filter((c) => !c.closed()).length})`,
+        8_000,
+      )
     } finally {
       for (const c of held) c.socket.destroy()
     }
@@ -148,10 +156,10 @@ describe('node relay.js HTTP API: connection caps, deadlines, per-network rate l
   it('answers POST /tx past 20 a second from one network with 429 and Retry-After; other networks pass', async () => {
     const started = Date.now()
     const answers: Answer[] = []
-    for (let batch = 0; batch < 10; batch++)
+    for (let batch = 0; batch < 6; batch++)
       answers.push(
         ...(await Promise.all(
-          Array.from({ length: 20 }, (_, i) => call(`127.0.17.${1 + i}`, 'POST', '/tx', '{}')),
+          Array.from({ length: 50 }, (_, i) => call(`127.0.17.${1 + i}`, 'POST', '/tx', '{}')),
         )),
       )
     const seconds = (Date.now() - started) / 1000
