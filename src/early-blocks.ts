@@ -109,7 +109,11 @@ export class EarlyBlockHold {
         `${variants.size} other early blocks of the same issuer for slot ${block.slot} are waiting already`,
       )
     const mineBytes = mine.reduce((sum, h) => sum + h.bytes, 0) + block.bytes
-    while (this.held.length >= this.maxHeld || this.bytes + block.bytes > this.maxBytes) {
+    // A lone block (or sync run) over the byte bound is still held: the decoder's limits bound it.
+    while (
+      this.held.length >= this.maxHeld ||
+      (this.held.length > 0 && this.bytes + block.bytes > this.maxBytes)
+    ) {
       const weights = new Map<string, number>()
       for (const h of this.held) weights.set(h.peer, (weights.get(h.peer) ?? 0) + h.bytes)
       const [heaviest, weight] = [...weights].reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0])

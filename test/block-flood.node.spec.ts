@@ -119,8 +119,9 @@ describe('block floods over gossip against a real node (Node, TCP)', function ()
     // An honest early block, two slots ahead, from another peer: held, then taken in when its slot comes.
     const honest = await nextBlock(state, [], keys[0], crypto, 12)
     const honestSender = await gossiper()
+    const sleeping = clock.waiting
     await honestSender.publish(announce(honest))
-    await new Promise((r) => setTimeout(r, 200))
+    await waitFor(() => clock.waiting > sleeping, 'the honest early block to be held', 10_000)
     clock.set(slotStart(genesis, 11) + 1)
     await waitFor(() => node.getState().tip.hash === toHex(honest.hash), 'the honest early block', 10_000)
     for (const block of junk.slice(0, 20)) expect(await node.chainStore.hasBlock(block.hash)).to.equal(false)

@@ -83,6 +83,11 @@ describe('early-block hold: bounded per peer, per issuer and slot, in count and 
     expect(await errorCode(() => on.hold(early('b', { bytes: 400 }), new AbortController().signal))).to.equal(
       'INTAKE_FULL',
     )
+    // A lone block over the byte bound (a large sync run) is held all the same.
+    const lone = new EarlyBlockHold(clock, genesis, { clockSkewMs: 1000, holdAheadMs: 5000, maxBytes: 1000 })
+    const run = hold(lone, early('s', { bytes: 5000 }))
+    await tick()
+    expect(run.fate).to.equal('held')
     const counted = new EarlyBlockHold(clock, genesis, { clockSkewMs: 1000, holdAheadMs: 5000, maxHeld: 3 })
     const flood = [hold(counted, early('x')), hold(counted, early('x')), hold(counted, early('x'))]
     const honest = hold(counted, early('y'))
