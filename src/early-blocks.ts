@@ -28,6 +28,7 @@ export interface EarlyBlock {
   bytes: number
   /** Issuer and slot: at most MAX_VARIANTS different blocks of each are held. */
   variant: string
+  /** The block's hash (hex): the same block twice counts once among its variants. */
   hash: string
 }
 
