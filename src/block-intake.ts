@@ -1,14 +1,14 @@
 import type { ResolvedConfig } from './config.ts'
-import { BlockValidator } from './consensus/block-validation.ts'
+import { BlockValidator, variantKey } from './consensus/block-validation.ts'
 import { prefersCandidate, type TipSummary, tipOf } from './consensus/chain-selection.ts'
 import { EarlyBlockHold } from './early-blocks.ts'
 import { toHex } from './encoding/hash.ts'
 import { NodeNotRunningError } from './errors.ts'
 import { IntakeQueue } from './intake-queue.ts'
-import { type Block, hashBodies } from './ledger/block.ts'
+import { type Block, hashBodies, headerSigningMessage } from './ledger/block.ts'
 import type { Adoption, ChainStore } from './ledger/chain-store.ts'
-import { UnknownParentError, ValidationError } from './ledger/errors.ts'
-import { blockSignatureChecks } from './ledger/verify-signatures.ts'
+import { BadSignatureError, UnknownParentError, ValidationError } from './ledger/errors.ts'
+import { blockSignatureChecks, verifySignatures } from './ledger/verify-signatures.ts'
 import type { BlockOutcome, IntakeOptions } from './net/network-components.ts'
 import type { BlockAdded, PPNodeEvents } from './node-api.ts'
 import type { Platform } from './ports.ts'
@@ -52,14 +52,14 @@ export class BlockIntake {
   /** See PPNode.receiveBlock. */
   async receiveBlock(block: Block, options: IntakeOptions = {}): Promise<BlockOutcome> {
     const { from, signal } = options
-    await this.arrive([block], signal)
+    await this.arrive([block], from, signal)
     return this.queue.run(() => this.intake([block], { from }), { peer: from ?? 'local' }, signal)
   }
 
   /** See PPNode.receiveBlocks. */
   async receiveBlocks(blocks: Block[], options: IntakeOptions = {}): Promise<BlockOutcome> {
     const { from, signal } = options
-    await this.arrive(blocks, signal)
+    await this.arrive(blocks, from, signal)
     const signatures = options.verifyAhead === true ? this.verifyAhead(blocks) : undefined
     return this.queue.run(
       async () => {
@@ -121,16 +121,50 @@ export class BlockIntake {
   }
 
   /**
-   * What every received block goes through before the queue: held while a little early (see
-   * EarlyBlockHold; the node must be running), then its body hashed by the platform's digest.
+   * What every received block goes through before the queue: its body hashed by the platform's
+   * digest, then, when early, the checks that need no chain state (contents, each header's
+   * signature, an issuer that can lead at all) and a wait in the EarlyBlockHold. The node must be running.
    */
-  private async arrive(blocks: Block[], abort?: AbortSignal): Promise<void> {
+  private async arrive(blocks: Block[], from: string | undefined, abort?: AbortSignal): Promise<void> {
     abort?.throwIfAborted()
     const running = this.host.runningSignal()
     if (running === undefined) throw new NodeNotRunningError('receiveBlock')
-    const slot = blocks[blocks.length - 1]?.header.slot ?? 0
-    await this.early.until(slot, abort === undefined ? running : AbortSignal.any([running, abort]))
     await hashBodies(blocks, this.host.platform.crypto.digest)
+    const last = blocks[blocks.length - 1]
+    if (last === undefined || !this.early.isEarly(last.header.slot)) return
+    try {
+      this.validator.checkContents(blocks, this.early.horizon())
+      await this.checkHeaders(blocks)
+    } catch (err) {
+      if (blocks.length === 1) this.rejected(last, err, from)
+      throw err
+    }
+    await this.early.hold(
+      {
+        peer: from ?? 'local',
+        slot: last.header.slot,
+        bytes: blocks.reduce((sum, block) => sum + block.size, 0),
+        variant: variantKey(last.header),
+        hash: toHex(last.hash),
+      },
+      abort === undefined ? running : AbortSignal.any([running, abort]),
+    )
+  }
+
+  /** Checks each header's signature and issuer, with no branch state: what an early block must pass before it is held. */
+  private async checkHeaders(blocks: readonly Block[]): Promise<void> {
+    const items = blocks.map((block) => ({
+      publicKey: block.header.issuer,
+      message: headerSigningMessage(block.hash),
+      signature: block.signature,
+    }))
+    const verdicts = await verifySignatures(this.host.platform.crypto, items)
+    const state = this.host.requireChain('receiveBlock').state
+    for (const [i, block] of blocks.entries()) {
+      if (!verdicts[i])
+        throw new BadSignatureError(`block ${block.header.index}: issuer signature does not verify`)
+      this.validator.checkIssuer(block.header, state)
+    }
   }
 
   private async intake(
@@ -152,6 +186,7 @@ export class BlockIntake {
       // Cheapest checks first: what each block says about itself, its branch, then signatures
       // (all started at once, each block's awaited before its leadership and ledger rules).
       this.validator.checkContents(fresh, this.latest())
+      this.validator.checkVariants(fresh, this.host.tip())
       const branch = [...(await this.validator.branchOf(fresh[0], chain)).slice(0, -1), ...fresh]
       const signatures = ahead?.slice(skipped) ?? blockSignatureChecks(fresh, this.host.platform.crypto)
       for (const check of signatures) check.catch(() => {}) // each is awaited in turn, or not needed
@@ -172,15 +207,19 @@ export class BlockIntake {
       this.host.applyAdoption(adoption, { produced: false, synced, importMs, ...(from && { from }) })
       return 'added'
     } catch (err) {
-      if (fresh.length === 1 && err instanceof ValidationError && !(err instanceof UnknownParentError)) {
-        this.host.emit('block:rejected', {
-          hash: toHex(last.hash),
-          index: last.header.index,
-          error: err,
-          ...(from && { from }),
-        })
-      }
+      if (fresh.length === 1) this.rejected(last, err, from)
       throw err
     }
+  }
+
+  /** Reports a block refused for breaking a rule (not one whose parent is merely unknown). */
+  private rejected(block: Block, err: unknown, from: string | undefined): void {
+    if (!(err instanceof ValidationError) || err instanceof UnknownParentError) return
+    this.host.emit('block:rejected', {
+      hash: toHex(block.hash),
+      index: block.header.index,
+      error: err,
+      ...(from && { from }),
+    })
   }
 }

@@ -15,6 +15,7 @@ import {
   testKeys,
   transfer,
 } from './support/chain-fixtures.ts'
+import { within } from './support/network-fixtures.ts'
 import { drivenPlatform } from './support/node-fixtures.ts'
 import { type TestPlatform, testPlatform } from './support/test-platform.ts'
 
@@ -128,6 +129,40 @@ describe('block intake: only fully validated blocks are kept, on every branch', 
     // Beyond the hold (5 slots): refused at once.
     const far = await sign(node.chainStore.state, [], keys[0], 50)
     expect(await errorCode(() => node.receiveBlock(far))).to.equal('FUTURE_SLOT')
+  })
+
+  it('refuses an early block whose header signature fails or whose issuer leads no slot before holding it', async () => {
+    const honest = await sign(node.chainStore.state, [], keys[1], 43) // our clock: slot 40
+    const forged = decodeBlock(
+      encodeBlock({ header: honest.header, signature: new Uint8Array(64).fill(7), txs: honest.txs }),
+    )
+    // Refused at once (the clock does not move here): not held until slot 42 to be judged.
+    const judged = (block: Block) =>
+      within(
+        errorCode(() => node.receiveBlock(block)),
+        'a verdict',
+        5000,
+      )
+    expect(await judged(forged)).to.equal('BAD_SIGNATURE')
+    expect(await judged(await sign(node.chainStore.state, [], keys[2], 43))).to.equal('NOT_LEADER')
+  })
+
+  it('keeps at most three blocks of one issuer for one slot, unless one makes a longer chain', async () => {
+    const variants = await Promise.all(
+      [1n, 2n, 3n, 4n, 5n].map(async (amount) =>
+        sign(s1, [await transfer(keys[2], keys[0].address, amount, 0, env.platform.crypto)], keys[1], 3),
+      ),
+    )
+    for (const block of variants.slice(0, 3)) expect(await node.receiveBlock(block)).to.equal('side')
+    expect(await errorCode(() => node.receiveBlock(variants[3]))).to.equal('TOO_MANY_VARIANTS')
+    expect(await node.chainStore.hasBlock(variants[3].hash)).to.equal(false)
+    // A run through a fifth variant that is longer than the best chain is adopted (as sync brings it).
+    const child = await sign(applyBlock(s1, variants[4], genesis), [], keys[0], 4)
+    expect(await node.receiveBlocks([variants[4], child])).to.equal('added')
+    expect(node.getState().tip.hash).to.equal(toHex(child.hash))
+    // A child of a stored variant is followed as before.
+    const other = await sign(applyBlock(s1, variants[1], genesis), [], keys[0], 4)
+    expect(await node.receiveBlock(other)).to.equal('side')
   })
 
   it('prunes side blocks once no fork through them can be adopted (more than k below the tip)', async () => {

@@ -1,8 +1,9 @@
 import { equalBytes, toHex } from '../encoding/hash.ts'
 import { HashCache, HashSet } from '../encoding/hash-cache.ts'
 import type { Genesis } from '../genesis.ts'
+import { addressOf } from '../ledger/address.ts'
 import { applyBlock, checkBlockContents } from '../ledger/apply-block.ts'
-import type { Block } from '../ledger/block.ts'
+import type { Block, BlockHeader } from '../ledger/block.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
 import {
   BadParentError,
@@ -13,22 +14,36 @@ import {
 } from '../ledger/errors.ts'
 import type { LedgerState } from '../ledger/ledger-state.ts'
 import { TimeSlice } from '../time-slice.ts'
-import { FutureSlotError, ProtocolVersionError } from './errors.ts'
+import { prefersCandidate, type TipSummary, tipOf } from './chain-selection.ts'
+import { epochData } from './epoch-data.ts'
+import { FutureSlotError, NotLeaderError, ProtocolVersionError, TooManyVariantsError } from './errors.ts'
 import { verifyLeadership } from './leader-check.ts'
-import { slotAt } from './slot-clock.ts'
+import { epochOf, slotAt } from './slot-clock.ts'
+
+/**
+ * Different valid blocks of one issuer for one slot kept at most (equivocation): more are refused
+ * unless they make the best chain, so a slot leader cannot fill the store with variants.
+ */
+export const MAX_VARIANTS = 3
+
+/** The key of a header's issuer and slot. */
+export function variantKey(header: BlockHeader): string {
+  return `${toHex(header.issuer)}:${header.slot}`
+}
 
 /**
  * Full validation of received blocks, on every branch, and what it remembers between blocks:
  * hashes found invalid (their descendants are refused at once), the states after recent side
- * blocks (a growing fork is not re-applied from its root) and the first valid block of each
- * (issuer, slot) (a second one is an equivocation). Signatures are verified by the caller, started
- * after checkContents and awaited block by block in validateBranch.
+ * blocks (a growing fork is not re-applied from its root) and the valid blocks of each (issuer,
+ * slot) (a second one is an equivocation; at most MAX_VARIANTS are kept). Signatures are verified
+ * by the caller, started after checkContents and awaited block by block in validateBranch.
  */
 export class BlockValidator {
   private readonly genesis: Genesis
   private readonly invalid = new HashSet(10_000)
   private readonly sideStates = new HashCache<LedgerState>(64)
-  private readonly issued = new Map<string, string>()
+  /** Hashes (hex) of the valid blocks of each (issuer, slot), first first, at most MAX_VARIANTS. */
+  private readonly issued = new Map<string, string[]>()
 
   constructor(genesis: Genesis) {
     this.genesis = genesis
@@ -126,21 +141,61 @@ export class BlockValidator {
     for (const [i, block] of blocks.entries()) this.sideStates.remember(block.hash, states[i])
   }
 
+  /**
+   * Refuses a block of a run when its issuer already has MAX_VARIANTS other valid blocks for its
+   * slot, unless the run would become the best chain over `current` (a longer chain through any
+   * variant is still followed).
+   */
+  checkVariants(fresh: readonly Block[], current: TipSummary): void {
+    if (prefersCandidate(current, tipOf(fresh[fresh.length - 1].header), 0, this.genesis.k)) return
+    for (const { header, hash } of fresh) {
+      const known = this.issued.get(variantKey(header))
+      if (known !== undefined && known.length >= MAX_VARIANTS && !known.includes(toHex(hash)))
+        throw new TooManyVariantsError(
+          `block ${header.index} ${toHex(hash).slice(0, 12)}: ${toHex(header.issuer).slice(0, 12)} has ${known.length} blocks for slot ${header.slot} already; no more are kept off the best chain`,
+        )
+    }
+  }
+
+  /**
+   * Refuses a header whose issuer can lead no slot of this chain, judged without the header's own
+   * branch (so before holding an early block): the slot's BFT leader, or a pool of the genesis or
+   * of `state` (the best chain's; a pool known only on another fork is refused here).
+   */
+  checkIssuer(header: BlockHeader, state: LedgerState): void {
+    if (this.genesis.mode === 'bft') {
+      verifyLeadership(state, header, this.genesis)
+      return
+    }
+    const address = addressOf(header.issuer)
+    if (
+      this.genesis.pools.some((pool) => equalBytes(pool.publicKey, header.issuer)) ||
+      state.stake.pools.has(address) ||
+      epochData(state, epochOf(this.genesis, header.slot), this.genesis).stake.pools.has(address)
+    )
+      return
+    throw new NotLeaderError(
+      `block ${header.index}: ${toHex(header.issuer).slice(0, 12)} is not a stake pool of this chain`,
+    )
+  }
+
   /** Records a valid block; returns the hash of the issuer's first block for its slot when this one differs. */
   recordIssued(block: Block): string | undefined {
-    const key = `${toHex(block.header.issuer)}:${block.header.slot}`
-    const first = this.issued.get(key)
+    const key = variantKey(block.header)
     const hash = toHex(block.hash)
-    if (first === undefined) {
-      this.issued.set(key, hash)
+    const known = this.issued.get(key)
+    if (known === undefined) {
+      this.issued.set(key, [hash])
       if (this.issued.size > 10_000) this.issued.delete(this.issued.keys().next().value as string)
+      return undefined
     }
-    return first !== undefined && first !== hash ? first : undefined
+    if (known.length < MAX_VARIANTS && !known.includes(hash)) known.push(hash)
+    return known[0] !== hash ? known[0] : undefined
   }
 
   /** True when the issuer of `block` signed another valid block for its slot first. */
   isEquivocation(block: Block): boolean {
-    const first = this.issued.get(`${toHex(block.header.issuer)}:${block.header.slot}`)
+    const first = this.issued.get(variantKey(block.header))?.[0]
     return first !== undefined && first !== toHex(block.hash)
   }
 }

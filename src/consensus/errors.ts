@@ -27,3 +27,10 @@ export class ProtocolVersionError extends ValidationError {
     super('BAD_PROTOCOL_VERSION', message)
   }
 }
+
+/** Thrown when an issuer already has the most blocks kept for one slot and another would not become the best chain. */
+export class TooManyVariantsError extends ValidationError {
+  constructor(message: string) {
+    super('TOO_MANY_VARIANTS', message)
+  }
+}
