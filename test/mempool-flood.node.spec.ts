@@ -34,7 +34,7 @@ describe('mempool flood against a real relay process (gossip and POST /tx)', fun
     // richer accounts; keys[6] pays keys[7] honestly.
     const keys: TestKey[] = await testKeys(9, crypto, 'flood')
     // Blocks start once the flood is in: the mempool is measured full, not drained by a block.
-    const genesisTime = Math.ceil(Date.now() / 1000) * 1000 + 14_000
+    const genesisTime = Math.ceil(Date.now() / 1000) * 1000 + 12_000
     const genesis = bftGenesis(keys, {
       genesisTime,
       // A small mempool (twice the block size: 32 KiB, ~115 transfers) is filled by a small flood.
@@ -143,7 +143,7 @@ describe('mempool flood against a real relay process (gossip and POST /tx)', fun
     const flooded = Date.now()
     expect(flooded, 'the flood took until the first slot: the test measured nothing').to.be.below(genesisTime)
     console.log(
-      `      flood: gossip ${gossipAdmitted} of 40 admitted, ${relayed} relayed; HTTP ${JSON.stringify(outcomes)}; pending ${pendingBefore} → ${pendingAfter} after the honest transfer (${honestCode})`,
+      `      flood: gossip ${gossipAdmitted} of 40 admitted, ${relayed} relayed; HTTP ${JSON.stringify(outcomes)}; pending ${pendingBefore} → ${pendingAfter} after the honest transfer (${honestCode}); done ${genesisTime - flooded} ms before slot 0`,
     )
     const poor = outcomes[0]
     const admitted = outcomes.reduce((sum, codes) => sum + (codes.ADMITTED ?? 0), 0)
