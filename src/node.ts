@@ -159,7 +159,9 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     } catch (err) {
       // A network that cannot start (a port in use, a bad address) leaves nothing open behind it.
       await this.network?.stop().catch(() => {})
-      await this.chain.close()
+      await this.chain
+        .close()
+        .catch((closeErr: Error) => this.log.error('start: close: %s', closeErr.message))
       this.loop = undefined
       this.chain = undefined
       throw err

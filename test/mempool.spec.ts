@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import type { Address } from '../src/ledger/address.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import { genesisState } from '../src/ledger/ledger-state.ts'
 import { encodeTransaction } from '../src/ledger/transaction.ts'
@@ -96,7 +97,27 @@ describe('mempool', () => {
       '5:0',
       '1000:0',
     ])
-    expect(pool.projectedAccount(keys[1].address as never).nonce).to.equal(1)
+    expect(pool.projectedAccount(keys[1].address as Address)).to.deep.equal({ balance: 1_000_000n, nonce: 1 })
+    // Undoing the displaced one left the same projection a rebuild from the tip state gives.
+    const accounts = () => keys.map((k) => pool.projectedAccount(k.address as Address))
+    const undone = accounts()
+    expect(pool.revalidate(genesisState(genesis))).to.deep.equal([])
+    expect(accounts()).to.deep.equal(undone)
+  })
+
+  it('when a displaced transfer paid an account that spent it, that spend leaves too', async () => {
+    const [fresh] = await testKeys(1, crypto, 'fresh') // not in genesis: it holds what t1 pays
+    const t1 = await transfer(keys[1], fresh.address, 100n, 0, crypto, { fee: 0n })
+    const t2 = await transfer(fresh, fresh.address, 1n, 0, crypto, { fee: 0n })
+    const honest = await transfer(keys[0], keys[2].address, 1n, 0, crypto, { fee: 1000n })
+    const [s1, s2] = [t1, t2].map((t) => encodeTransaction(t).length)
+    const pool = new Mempool(genesis, genesisState(genesis), s1 + s2 + 8)
+    pool.add(t1)
+    pool.add(t2)
+    pool.add(honest)
+    expect(pool.select(10, 1 << 20).map((t) => t.body.fee)).to.deep.equal([1000n])
+    expect(pool.projectedAccount(fresh.address as Address)).to.deep.equal({ balance: 0n, nonce: 0 })
+    expect(pool.projectedAccount(keys[1].address as Address).nonce).to.equal(0)
   })
 
   it('holds at most maxPerSender transactions of one sender (SENDER_LIMIT)', async () => {
