@@ -62,7 +62,7 @@ export class Faucet {
         from,
         to,
         amount: this.grant,
-        fee: 0n,
+        fee: this.node.genesis.minFee, // the chain's minimum: a grant is a plain transfer
         nonce: this.node.nextNonce(from),
         memo: 'faucet',
       }

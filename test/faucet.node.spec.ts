@@ -3,6 +3,7 @@ import { Faucet } from '../relay/faucet.ts'
 import { httpStatusOf } from '../relay/http-status.ts'
 import { makeDevnet } from '../src/devnet.ts'
 import { hash } from '../src/encoding/hash.ts'
+import { genesisToJson, parseGenesis } from '../src/genesis.ts'
 import { PPError } from '../src/errors.ts'
 import { addressOf } from '../src/ledger/address.ts'
 import { createNode, type PPNode } from '../src/node.ts'
@@ -20,6 +21,21 @@ describe('devnet faucet: a separate account, fixed grants, bounded in all', () =
   afterEach(async () => {
     await node?.stop()
     await env.dispose()
+  })
+
+  it("pays the chain's minimum fee, so its grants are admitted and mined where the genesis sets one", async () => {
+    const devnet = await makeDevnet({ faucet: true, genesisTime: 0 }, env.platform.crypto)
+    const genesis = parseGenesis({ ...genesisToJson(devnet.genesis), minFee: '7' })
+    const { platform, clock } = drivenPlatform(env.platform, genesis)
+    node = createNode({ genesis, producer: devnet.producers[0] }, platform)
+    await node.start()
+    const fund = new Faucet(node, devnet.faucet!.secret, { grant: 1000n, intervalMs: 0 })
+    const taker = addressOf(hash(new TextEncoder().encode('taker')))
+    const tx = await fund.fund(taker, 'a client')
+    expect(tx.body.fee).to.equal(7n)
+    await driveSlots(node, clock, genesis, 0, 30)
+    expect(node.getState().mempool.transactions).to.equal(0)
+    expect(node.getAccount(taker).balance).to.equal(1000n)
   })
 
   it('can never give one client more than a tenth of the stake, however many requests it makes', async () => {
