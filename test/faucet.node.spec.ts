@@ -33,7 +33,7 @@ describe('devnet faucet: a separate account, fixed grants, bounded in all', () =
     const taker = addressOf(hash(new TextEncoder().encode('taker')))
     const tx = await fund.fund(taker, 'a client')
     expect(tx.body.fee).to.equal(7n)
-    await driveSlots(node, clock, genesis, 0, 30)
+    await driveSlots(node, clock, genesis, 1, 30)
     expect(node.getState().mempool.transactions).to.equal(0)
     expect(node.getAccount(taker).balance).to.equal(1000n)
   })
