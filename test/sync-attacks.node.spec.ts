@@ -68,15 +68,12 @@ describe('sync attacks against a real node (Node, TCP)', function () {
       for (const attacker of attackers) void attacker.announceOrphan(10, keys[1].publicKey)
     }, 300)
     try {
-      const started = Date.now()
       await networkOf(victim).libp2p!.dial(multiaddr(tcpAddr(honest)))
       await waitFor(
         () => victim.getState().tip.index === 10,
         () => `the victim to sync from the honest peer (tip ${victim.getState().tip.index})`,
         12_000,
       )
-      const seconds = (Date.now() - started) / 1000
-      expect(seconds).to.be.below(12)
       // Each liar paid for its slow or empty answers; the honest peer did not.
       const standing = (id: string) => networkOf(victim).peerStanding(id)
       await waitFor(
@@ -149,13 +146,6 @@ describe('a peer lying about its tip against a relay process', function () {
       expect(health.status, JSON.stringify(await health.json())).to.equal(200)
       await new Promise((r) => setTimeout(r, 300))
     }
-    console.log(
-      relay
-        .output()
-        .split('\n')
-        .filter((l) => /penalis|sync/.test(l))
-        .join('\n'),
-    )
     expect(relay.output()).to.include(`penalising ${liar.host.peerId.toString()}: claimed tip 1000000`)
   })
 })

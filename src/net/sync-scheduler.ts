@@ -207,13 +207,13 @@ export class SyncScheduler {
     err: Error | undefined,
   ): Promise<void> {
     const id = peer.toString()
-    const chain = this.hooks.components.chain()
     if (err !== undefined) this.hooks.log('sync from %s stopped: %s', id, err.message)
+    if (this.hooks.signal.aborted) return
+    const chain = this.hooks.components.chain()
     const backed =
       claim !== undefined && (chain.tip.index >= claim.index || (await chain.hasBlock(claim.hash)))
     if (backed && this.hooks.libp2p.getConnections(peer).length > 0) this.tips.set(id, claim.index)
     else this.tips.delete(id)
-    if (this.hooks.signal.aborted) return
     if (isOffence(err)) return this.hooks.penalise(id, (err as Error).message)
     if (orphan !== undefined && !(await chain.hasBlock(orphan)))
       return this.hooks.penalise(id, 'announced a block and did not serve its ancestors', SLOW_WEIGHT)
