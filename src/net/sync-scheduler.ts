@@ -215,9 +215,15 @@ export class SyncScheduler {
     if (backed && this.hooks.libp2p.getConnections(peer).length > 0) this.tips.set(id, claim.index)
     else this.tips.delete(id)
     if (isOffence(err)) return this.hooks.penalise(id, (err as Error).message)
-    if (orphan !== undefined && !(await chain.hasBlock(orphan)))
-      return this.hooks.penalise(id, 'announced a block and did not serve its ancestors', SLOW_WEIGHT)
     const preempted = run.controller.signal.aborted
+    // A sync cut short by us or the network says nothing about the announced block.
+    if (
+      orphan !== undefined &&
+      !preempted &&
+      (err === undefined || isSlowAnswer(err)) &&
+      !(await chain.hasBlock(orphan))
+    )
+      return this.hooks.penalise(id, 'announced a block and did not serve its ancestors', SLOW_WEIGHT)
     const slow = preempted ? run.blocks === 0 : isSlowAnswer(err)
     if (slow && !backed)
       this.hooks.penalise(
