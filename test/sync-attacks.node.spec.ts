@@ -10,7 +10,7 @@ import { type Genesis, parseGenesis } from '../src/genesis.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { bftGenesis, type TestKey, testKeys } from './support/chain-fixtures.ts'
 import { lyingPeer } from './support/lying-peer.ts'
-import { networkOf, stepSlot, tcpAddr, until, waitFor } from './support/network-fixtures.ts'
+import { meshReady, networkOf, stepSlot, tcpAddr, until, waitFor } from './support/network-fixtures.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 import { type TestPlatform, testCrypto, testPlatform } from './support/test-platform.ts'
 
@@ -34,7 +34,7 @@ describe('sync attacks against a real node (Node, TCP)', function () {
     for (const env of envs.splice(0)) await env.dispose()
   })
 
-  async function startNode(producer: TestKey | undefined): Promise<PPNode> {
+  async function startNode(producer: TestKey | undefined, drop?: () => boolean): Promise<PPNode> {
     const env = await testPlatform()
     envs.push(env)
     const node = createNode(
@@ -44,7 +44,7 @@ describe('sync attacks against a real node (Node, TCP)', function () {
         network: { enableP2P: true, listenAddr: ['/ip4/127.0.0.1/tcp/0'], allowPrivateAddresses: true },
       },
       { ...env.platform, clock },
-      { network: libp2pNetwork() },
+      { network: libp2pNetwork(drop && { conditions: { drop } }) },
     )
     nodes.push(node)
     await node.start()
@@ -108,6 +108,33 @@ describe('sync attacks against a real node (Node, TCP)', function () {
     expect(standing().banned, `score ${standing().score} after ${sent} orphans`).to.equal(true)
     await waitFor(() => victim.getPeers().length === 0, 'the orphan sender to be disconnected')
     expect(victim.getState().tip.index).to.equal(3)
+  })
+
+  it('an honest peer whose block arrives before its parents is not charged: its sync brings the block and backs its tip', async () => {
+    const honest = await startNode(keys[0])
+    let dropping = false
+    let dropped = 0
+    const victim = await startNode(undefined, () => {
+      if (dropping) dropped++
+      return dropping
+    })
+    await networkOf(victim).libp2p!.dial(multiaddr(tcpAddr(honest)))
+    await meshReady([honest, victim])
+    await stepSlot(clock, genesis, [honest], 0)
+    await waitFor(() => victim.getState().tip.index === 1, 'the victim to follow the first block')
+    // The victim loses three blocks in gossip; the fourth names a parent it does not have.
+    dropping = true
+    for (let s = 1; s < 4; s++) await stepSlot(clock, genesis, [honest], s)
+    await waitFor(() => dropped === 3, 'the victim to lose three blocks')
+    dropping = false
+    await stepSlot(clock, genesis, [honest], 4)
+    await waitFor(
+      () => victim.getState().tip.index === 5,
+      () => `the victim to catch up (${victim.getState().tip.index})`,
+    )
+    expect(networkOf(victim).peerStanding(networkOf(honest).libp2p!.peerId.toString()).score).to.equal(0)
+    expect(networkOf(victim).bestPeerTip()).to.equal(5)
+    expect(victim.getState().syncing).to.equal(false)
   })
 })
 
