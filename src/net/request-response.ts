@@ -113,7 +113,9 @@ export async function sendRequest(
     stream.abort(err as Error)
     if (timeout.aborted) throw new RequestTimeoutError(`${protocol}: ${peer} did not answer in time`)
     if (slow.signal.aborted)
-      throw new RequestTooSlowError(`${protocol}: ${peer} sent too little too slowly (under the minimum rate)`)
+      throw new RequestTooSlowError(
+        `${protocol}: ${peer} sent too little too slowly (under the minimum rate)`,
+      )
     if ((err as Error).name === 'InvalidDataLengthError') {
       throw new MessageTooLargeError(
         `${protocol}: ${peer}'s response is over ${options.maxResponseBytes} bytes`,
