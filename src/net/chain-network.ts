@@ -5,12 +5,9 @@ import type { Libp2p, Libp2pOptions } from 'libp2p'
 import { TypedEventEmitter } from 'main-event'
 import { DecodeError } from '../errors.ts'
 import type { Block } from '../ledger/block.ts'
-import { ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
 import type { Transaction } from '../ledger/transaction.ts'
 import { keepConnected } from './bootstrap-peers.ts'
-import { syncFromPeer } from './chain-sync.ts'
 import { dialWithRetry } from './dial-retry.ts'
-import { WrongChainPeerError } from './errors.ts'
 import { gossipTopics, publishBlock, publishTransaction, repairGossip, startGossip } from './gossip.ts'
 import { type BaseServices, createHost, type Libp2pTransports } from './host.ts'
 import { loadIdentity } from './identity.ts'
@@ -28,6 +25,7 @@ import { askForPeers, servePeerExchange } from './peer-exchange.ts'
 import { peerInfoOf } from './peer-info.ts'
 import { closeQuietly, isDirect, PeerMesh } from './peer-mesh.ts'
 import { PeerScores } from './peer-scores.ts'
+import { SyncScheduler } from './sync-scheduler.ts'
 import { serveSync } from './sync-server.ts'
 
 /** How a libp2p network is built: the environment's transports, extra services, injected faults. */
@@ -56,8 +54,6 @@ export interface NetworkConditions {
   blocked?: (peer: string) => boolean
 }
 
-/** Syncs running at once, at most (each holds up to two 16 MiB batches). */
-const MAX_SYNCS = 4
 /** How often a node compares tips with a random peer. */
 const ANTI_ENTROPY_MS = 5_000
 /**
@@ -91,7 +87,6 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   private readonly options: Libp2pNetworkOptions<T>
   private readonly log: Logger
   private readonly scores = new PeerScores()
-  private readonly syncing = new Set<string>()
   /** The network (/24, /48) of each peer seen, for per-network scores and limits. */
   private readonly networks = new Map<string, string>()
   private readonly dialing = new Set<string>()
@@ -102,7 +97,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   private redial?: LinkRedial
   /** A peer exchange is under way (one at a time). */
   private exchanging = false
-  private bestTip?: number
+  /** Running and waiting syncs, and the tips peers backed. */
+  private syncs?: SyncScheduler
   private controller = new AbortController()
   private stops: Array<() => unknown> = []
 
@@ -190,11 +186,22 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       await this.stop()
       options.signal.throwIfAborted()
     }
+    const syncs = new SyncScheduler({
+      libp2p,
+      components: this.components,
+      signal: this.controller.signal,
+      penalise: (peer, reason, weight) => this.penalise(peer, reason, weight),
+      onProgress: (done, total) => this.safeDispatchEvent('sync:progress', { detail: { done, total } }),
+      served: (peer) => this.mesh?.markUseful(peer),
+      log: this.components.logger.forComponent('sync'),
+    })
+    this.syncs = syncs
     this.stops.push(
+      () => syncs.stop(),
       startGossip(libp2p.services.pubsub, genesis.chainId, intake, {
         penalise: (peer, reason) => this.penalise(peer.toString(), reason),
         chargeWaste: (peer, reason) => this.chargeWaste(peer.toString(), reason),
-        fetchAncestors: (peer) => this.sync(peer),
+        fetchAncestors: (peer, block) => syncs.orphan(peer, block.hash),
         ...(this.options.conditions && { conditions: this.options.conditions }),
       }),
       serveSync(
@@ -218,6 +225,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       this.sync(event.detail)
     }
     const onDisconnect = (event: CustomEvent<PeerId>): void => {
+      this.syncs?.forget(event.detail.toString())
       this.safeDispatchEvent('peer:disconnect', { detail: { id: event.detail.toString() } })
     }
     const onOpen = (event: CustomEvent<Connection>): void => {
@@ -300,34 +308,18 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     return { score: this.scores.score(peer), banned: this.scores.isBanned(peer, this.networks.get(peer)) }
   }
 
+  /** The best tip a connected peer backed with blocks that validated (see SyncScheduler). */
   bestPeerTip(): number | undefined {
-    return this.bestTip
+    return this.syncs?.bestTip()
   }
 
   peers(): PeerInfo[] {
     return (this.libp2p?.getConnections() ?? []).map(peerInfoOf)
   }
 
-  /** Catches up from a peer unless a sync with it is already running; errors only penalise or log. */
+  /** Catches up from a peer unless a sync with it is already running or waiting; errors only penalise or log. */
   sync(peer: PeerId): void {
-    const id = peer.toString()
-    const libp2p = this.libp2p
-    // A bounded number of syncs at once bounds the memory they hold (two batches each).
-    if (this.syncing.has(id) || this.syncing.size >= MAX_SYNCS || libp2p === undefined) return
-    this.syncing.add(id)
-    syncFromPeer(libp2p, this.components, peer, {
-      signal: this.controller.signal,
-      onProgress: (done, total) => this.safeDispatchEvent('sync:progress', { detail: { done, total } }),
-      onStatus: (status) => {
-        this.bestTip = Math.max(this.bestTip ?? 0, status.tip.index)
-      },
-    })
-      .then((added) => added > 0 && this.mesh?.markUseful(id))
-      .catch((err: Error) => {
-        this.log('sync from %s stopped: %s', id, err.message)
-        if (isPeerFault(err)) this.penalise(id, err.message)
-      })
-      .finally(() => this.syncing.delete(id))
+    this.syncs?.sync(peer)
   }
 
   /** While under its target degree, asks `peer` for some of its peers and dials them; a malformed answer is penalised. */
@@ -423,10 +415,4 @@ function isDirectAddress(addr: Multiaddr): boolean {
   const names = addr.getComponents().map((c) => c.name)
   const circuit = names.lastIndexOf('p2p-circuit')
   return circuit === -1 || names.slice(circuit).includes('webrtc')
-}
-
-/** Whether a failed sync shows the peer misbehaved (bad data), rather than a network or local problem. */
-function isPeerFault(err: unknown): boolean {
-  if (err instanceof UnknownParentError || err instanceof ForkTooDeepError) return false
-  return err instanceof ValidationError || err instanceof DecodeError || err instanceof WrongChainPeerError
 }

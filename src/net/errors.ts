@@ -34,3 +34,24 @@ export class WrongChainPeerError extends PPError {
     super('WRONG_CHAIN_PEER', message)
   }
 }
+
+/** Thrown when a peer answers a request slower than the minimum rate (a trickle). */
+export class RequestTooSlowError extends PPError {
+  constructor(message: string) {
+    super('REQUEST_TOO_SLOW', message)
+  }
+}
+
+/** Thrown when a peer claimed a longer chain than ours and then did not serve it. */
+export class UnbackedTipError extends PPError {
+  constructor(message: string) {
+    super('UNBACKED_TIP', message)
+  }
+}
+
+/** Thrown when a stalled sync gives up its slot to a peer waiting for one. */
+export class SyncPreemptedError extends PPError {
+  constructor(message: string) {
+    super('SYNC_PREEMPTED', message)
+  }
+}

@@ -19,8 +19,8 @@ export interface GossipHooks {
   penalise(peer: PeerId, reason: string): void
   /** A peer sent something that was not wrong but cost work (it no longer applies): charge it past an allowance. */
   chargeWaste(peer: PeerId, reason: string): void
-  /** A peer announced a block whose ancestors we lack: sync from it. */
-  fetchAncestors(peer: PeerId): void
+  /** A peer announced a block whose ancestors we lack: sync from it (an allowance of these is free). */
+  fetchAncestors(peer: PeerId, block: Block): void
   /** Injected latency and loss (simulator). */
   conditions?: { latencyMs?: () => number; drop?: () => boolean }
 }
@@ -73,7 +73,7 @@ export function startGossip(
         : TopicValidatorResult.Accept
     } catch (err) {
       if (err instanceof UnknownParentError) {
-        hooks.fetchAncestors(peer)
+        hooks.fetchAncestors(peer, block)
         return TopicValidatorResult.Ignore
       }
       if (err instanceof ValidationError && !(err instanceof ForkTooDeepError)) {

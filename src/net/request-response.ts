@@ -7,6 +7,7 @@ import {
   PeerUnreachableError,
   RequestRefusedError,
   RequestTimeoutError,
+  RequestTooSlowError,
 } from './errors.ts'
 
 /** Default time a whole request/response exchange may take. */
@@ -86,10 +87,11 @@ export async function sendRequest(
   peer: PeerId | Multiaddr,
   protocol: string,
   request: Uint8Array,
-  options: { maxResponseBytes: number; signal?: AbortSignal; timeoutMs?: number },
+  options: { maxResponseBytes: number; signal?: AbortSignal; timeoutMs?: number; minRate?: MinRate },
 ): Promise<Uint8Array> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+  const slow = new AbortController()
+  const signal = AbortSignal.any([timeout, slow.signal, ...(options.signal ? [options.signal] : [])])
   let stream: Stream
   try {
     stream = await libp2p.dialProtocol(peer, protocol, { signal })
@@ -101,6 +103,7 @@ export async function sendRequest(
     )
   }
   const lp = lpStream(stream, { maxDataLength: options.maxResponseBytes + 1 })
+  const unwatch = options.minRate ? watchRate(stream, options.minRate, () => slow.abort()) : () => {}
   let reply: Uint8Array
   try {
     await lp.write(request, { signal })
@@ -109,6 +112,10 @@ export async function sendRequest(
   } catch (err) {
     stream.abort(err as Error)
     if (timeout.aborted) throw new RequestTimeoutError(`${protocol}: ${peer} did not answer in time`)
+    if (slow.signal.aborted)
+      throw new RequestTooSlowError(
+        `${protocol}: ${peer} sent too little too slowly (under the minimum rate)`,
+      )
     if ((err as Error).name === 'InvalidDataLengthError') {
       throw new MessageTooLargeError(
         `${protocol}: ${peer}'s response is over ${options.maxResponseBytes} bytes`,
@@ -117,9 +124,43 @@ export async function sendRequest(
     throw new PeerUnreachableError(`${protocol}: exchange with ${peer} failed: ${(err as Error).message}`, {
       cause: err,
     })
+  } finally {
+    unwatch()
   }
   if (reply[0] === OK) return reply.subarray(1)
   throw new RequestRefusedError(
     `${protocol}: ${peer} refused: ${new TextDecoder().decode(reply.subarray(1))}`,
   )
+}
+
+/** A minimum answer rate: the first bytes within `graceMs`, then on average at least `bytesPerSecond`. */
+export interface MinRate {
+  graceMs: number
+  bytesPerSecond: number
+}
+
+/**
+ * Calls `tooSlow` once the bytes received on `stream` fall behind the minimum rate: each byte buys
+ * the peer 1/rate seconds beyond the grace, so a trickle is cut off long before the request's deadline.
+ * Returns a function that stops watching.
+ */
+function watchRate(stream: Stream, rate: MinRate, tooSlow: () => void): () => void {
+  const started = Date.now()
+  let received = 0
+  const onMessage = (event: { data: { byteLength: number } }): void => {
+    received += event.data.byteLength
+  }
+  const deadline = (): number => started + rate.graceMs + (received * 1000) / rate.bytesPerSecond
+  let timer: ReturnType<typeof setTimeout>
+  const check = (): void => {
+    const left = deadline() - Date.now()
+    if (left <= 0) tooSlow()
+    else timer = setTimeout(check, left)
+  }
+  stream.addEventListener('message', onMessage)
+  timer = setTimeout(check, rate.graceMs)
+  return () => {
+    clearTimeout(timer)
+    stream.removeEventListener('message', onMessage)
+  }
 }

@@ -1,0 +1,107 @@
+import { gossipsub } from '@libp2p/gossipsub'
+import type { Stream } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { nodeTransports } from '../../platform/node/network.ts'
+import { type Genesis, genesisHash } from '../../src/genesis.ts'
+import { type Block, bodyHash, decodeBlock, encodeBlock } from '../../src/ledger/block.ts'
+import { createHost } from '../../src/net/host.ts'
+import { encodeBlocks, encodeLocated, encodeNewBlock, encodeStatus } from '../../src/net/messages.ts'
+import { protocolId } from '../../src/net/protocol-id.ts'
+import { serveRequests } from '../../src/net/request-response.ts'
+import { waitFor } from './network-fixtures.ts'
+
+/** How a lying peer answers `get_blocks`: never, a trickle of bytes, or an empty batch. */
+export type BlocksAnswer = 'stall' | 'trickle' | 'empty'
+
+/** A libp2p peer speaking the sync protocols raw: it claims tip `claim` and answers blocks requests as told. */
+export async function lyingPeer(genesis: Genesis, claim: number, blocks: BlocksAnswer) {
+  const host = await createHost({
+    transports: nodeTransports,
+    settings: { listen: [], allowPrivateAddresses: true },
+    services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
+  })
+  const asked = { status: 0, blocks: 0 }
+  const common = {
+    maxRequestBytes: 4096,
+    maxResponseBytes: 1 << 20,
+    timeoutMs: 10_000,
+    log: logger('test:liar'),
+  }
+  const protocol = (name: string) => protocolId(genesis.chainId, name)
+  const hash = new Uint8Array(32).fill(7)
+  serveRequests(host, protocol('status'), {
+    ...common,
+    handler: async () => {
+      asked.status++
+      return encodeStatus({ genesis: genesisHash(genesis), tip: { index: claim, slot: claim, hash } })
+    },
+  })
+  serveRequests(host, protocol('locate'), {
+    ...common,
+    handler: async () => encodeLocated(0),
+  })
+  const open: Stream[] = []
+  await host.handle(protocol('blocks'), async (stream: Stream) => {
+    asked.blocks++
+    const lp = lpStream(stream)
+    await lp.read()
+    if (blocks === 'empty') {
+      await lp.write(Uint8Array.of(0, ...encodeBlocks([])))
+      await stream.close()
+      return
+    }
+    open.push(stream)
+    if (blocks === 'stall') return
+    // Announce a 1 MiB answer, then send a byte every 100 ms.
+    stream.send(varint(1 << 20))
+    const timer = setInterval(() => {
+      if (stream.status !== 'open') clearInterval(timer)
+      else stream.send(Uint8Array.of(0))
+    }, 100)
+  })
+  const topic = `/pp/${genesis.chainId}/blocks/1`
+  host.services.pubsub.subscribe(topic)
+  return {
+    host,
+    asked,
+    /** Dials `addr` and waits until the gossip mesh sees the other side. */
+    async join(addr: string): Promise<void> {
+      await host.dial(multiaddr(addr))
+      await waitFor(() => host.services.pubsub.getSubscribers(topic).length > 0, 'the victim to subscribe')
+    },
+    /** Announces an unsigned block at `slot` whose parent nobody has. */
+    async announceOrphan(slot: number, issuer: Uint8Array): Promise<void> {
+      const block = orphanBlock(slot, issuer)
+      const data = encodeNewBlock(block.header.index, slot, block.hash, encodeBlock(block))
+      await host.services.pubsub.publish(topic, data).catch(() => {})
+    },
+    async stop(): Promise<void> {
+      for (const stream of open) stream.abort(new Error('stopping'))
+      await host.stop()
+    },
+  }
+}
+
+/** An unsigned block at `slot` on a random parent. */
+function orphanBlock(slot: number, issuer: Uint8Array): Block {
+  const header = {
+    index: 1000 + Math.floor(Math.random() * 1000),
+    slot,
+    prevHash: crypto.getRandomValues(new Uint8Array(32)),
+    bodyHash: bodyHash([]),
+    issuer,
+    vrfOutput: new Uint8Array(0),
+    vrfProof: new Uint8Array(0),
+    protocolVersion: 1,
+  }
+  return decodeBlock(encodeBlock({ header, signature: new Uint8Array(64), txs: [] }))
+}
+
+function varint(n: number): Uint8Array {
+  const out: number[] = []
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n & 0x7f) | 0x80)
+  out.push(n)
+  return Uint8Array.from(out)
+}
