@@ -130,6 +130,38 @@ describe('block floods over gossip against a real node (Node, TCP)', function ()
     expect(standing(honestSender.id).score).to.equal(0)
   })
 
+  it('honest peers relaying an equivocating leader’s variants, one each, are not charged for those past three', async () => {
+    const crypto = envs[0].platform.crypto
+    clock.set(slotStart(genesis, 1) + 1)
+    const state = node.chainStore.state
+    // The leader gave each of six honest peers its own variant of slot 1; each relays the one it has.
+    const variants = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) =>
+        nextBlock(
+          state,
+          [await transfer(keys[2], keys[1].address, BigInt(i + 1), 0, crypto)],
+          keys[1],
+          crypto,
+          1,
+        ),
+      ),
+    )
+    const judged: string[] = []
+    node.addEventListener('block:added', () => judged.push('ADDED'))
+    node.addEventListener('block:equivocation', () => judged.push('EQUIVOCATION'))
+    node.addEventListener('block:rejected', (e) => judged.push(e.detail.error.code))
+    const relayers = []
+    for (const [i, block] of variants.entries()) {
+      const relayer = await gossiper()
+      relayers.push(relayer)
+      await relayer.publish(announce(block))
+      await waitFor(() => judged.length > i, `variant ${i + 1} to be judged`)
+    }
+    expect(judged.slice(0, 3)).to.include('ADDED')
+    expect(judged.slice(3)).to.deep.equal(['TOO_MANY_VARIANTS', 'TOO_MANY_VARIANTS', 'TOO_MANY_VARIANTS'])
+    for (const relayer of relayers) expect(standing(relayer.id).score, relayer.id).to.equal(0)
+  })
+
   it('variant flood: a slot leader’s blocks for one slot past three are dropped, the sender charged; sync still follows a longer chain through one', async () => {
     const crypto = envs[0].platform.crypto
     clock.set(slotStart(genesis, 1) + 1)

@@ -1,6 +1,7 @@
 import { type GossipSub, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { equalBytes } from '../encoding/hash.ts'
+import { TooManyVariantsError } from '../consensus/errors.ts'
+import { equalBytes, toHex } from '../encoding/hash.ts'
 import { DecodeError, MempoolFullError } from '../errors.ts'
 import { type Block, decodeBlock, encodeBlock } from '../ledger/block.ts'
 import { DuplicateTxError, ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
@@ -47,6 +48,7 @@ export function startGossip(
   hooks: GossipHooks,
 ): () => void {
   const topics = gossipTopics(chainId)
+  const excessVariants = new ExcessVariants()
   pubsub.topicValidators.set(topics.blocks, async (peer, message) => {
     if (await impaired(hooks)) return TopicValidatorResult.Ignore
     let block: Block
@@ -74,6 +76,12 @@ export function startGossip(
     } catch (err) {
       if (err instanceof UnknownParentError) {
         hooks.fetchAncestors(peer, block)
+        return TopicValidatorResult.Ignore
+      }
+      if (err instanceof TooManyVariantsError && excessVariants.firstFrom(peer, block)) {
+        // An honest peer relays one block per issuer and slot, and may relay an equivocator's
+        // variant we have too many of: only a second one from the same peer is an offence.
+        hooks.chargeWaste(peer, err.message)
         return TopicValidatorResult.Ignore
       }
       if (err instanceof ValidationError && !(err instanceof ForkTooDeepError)) {
@@ -113,6 +121,20 @@ export function startGossip(
     pubsub.unsubscribe(topics.txs)
     pubsub.topicValidators.delete(topics.blocks)
     pubsub.topicValidators.delete(topics.txs)
+  }
+}
+
+/** Remembers, per peer, the (issuer, slot) pairs it sent a block past the variant limit for (bounded). */
+class ExcessVariants {
+  private readonly seen = new Set<string>()
+
+  /** True the first time `peer` sends such a block for the block's issuer and slot. */
+  firstFrom(peer: PeerId, block: Block): boolean {
+    const key = `${peer}/${toHex(block.header.issuer)}/${block.header.slot}`
+    if (this.seen.has(key)) return false
+    this.seen.add(key)
+    if (this.seen.size > 10_000) this.seen.delete(this.seen.values().next().value as string)
+    return true
   }
 }
 
