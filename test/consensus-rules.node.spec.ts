@@ -6,7 +6,7 @@ import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
-import { type Block, bodyHash, decodeBlock, encodeBlock, signBlock } from '../src/ledger/block.ts'
+import { type Block, decodeBlock, encodeBlock } from '../src/ledger/block.ts'
 import { genesisState, type LedgerState } from '../src/ledger/ledger-state.ts'
 import type { Transaction } from '../src/ledger/transaction.ts'
 import { createHost } from '../src/net/host.ts'
@@ -37,22 +37,7 @@ const lie = (
   fields: { index?: number; prevHash?: Uint8Array },
   crypto: TestPlatform['platform']['crypto'],
   txs: Transaction[] = [],
-): Promise<Block> =>
-  signBlock(
-    {
-      index: fields.index ?? state.tip.index + 1,
-      slot,
-      prevHash: fields.prevHash ?? state.tip.hash,
-      bodyHash: bodyHash(txs),
-      issuer: issuer.publicKey,
-      vrfOutput: new Uint8Array(0),
-      vrfProof: new Uint8Array(0),
-      protocolVersion: 1,
-    },
-    txs,
-    issuer.secret,
-    crypto,
-  )
+): Promise<Block> => nextBlock(state, txs, issuer, crypto, slot, fields)
 
 describe('consensus rules: validly signed lies over gossip to a real node (libp2p, LevelDB)', function () {
   this.timeout(120_000)

@@ -67,19 +67,23 @@ export function transfer(
   return signTransaction(body, from.secret, crypto)
 }
 
-/** A block extending `state` with `txs`, signed by `issuer`, at `slot` (default: the next slot). */
+/**
+ * A block extending `state` with `txs`, signed by `issuer`, at `slot` (default: the next slot);
+ * `lie` overrides its index or parent (a validly signed lie).
+ */
 export function nextBlock(
   state: LedgerState,
   txs: Transaction[],
   issuer: TestKey,
   crypto: CryptoPort,
   slot = state.tip.slot + 1,
+  lie: { index?: number; prevHash?: Uint8Array } = {},
 ): Promise<Block> {
   return signBlock(
     {
-      index: state.tip.index + 1,
+      index: lie.index ?? state.tip.index + 1,
       slot,
-      prevHash: state.tip.hash,
+      prevHash: lie.prevHash ?? state.tip.hash,
       bodyHash: bodyHash(txs),
       issuer: issuer.publicKey,
       vrfOutput: new Uint8Array(0),
