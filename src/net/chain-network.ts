@@ -7,7 +7,6 @@ import { DecodeError } from '../errors.ts'
 import type { Block } from '../ledger/block.ts'
 import type { Transaction } from '../ledger/transaction.ts'
 import { keepConnected } from './bootstrap-peers.ts'
-import { dialWithRetry } from './dial-retry.ts'
 import { gossipTopics, publishBlock, publishTransaction, repairGossip, startGossip } from './gossip.ts'
 import { type BaseServices, createHost, type Libp2pTransports } from './host.ts'
 import { loadIdentity } from './identity.ts'
@@ -21,6 +20,7 @@ import type {
   PeerInfo,
 } from './network-components.ts'
 import { networkOf } from './network-prefix.ts'
+import { PeerDialer } from './peer-dialer.ts'
 import { askForPeers, servePeerExchange } from './peer-exchange.ts'
 import { peerInfoOf } from './peer-info.ts'
 import { closeQuietly, isDirect, PeerMesh } from './peer-mesh.ts'
@@ -64,8 +64,6 @@ const ANTI_ENTROPY_MS = 5_000
 const PEER_EXCHANGE_MS = 3_000
 /** A relayed circuit is closed after this long: WebRTC set-up over it takes a few seconds. */
 const CIRCUIT_MAX_AGE_MS = 30_000
-/** A discovered peer is dialled at most once in this long (it may be full and close us again). */
-const REDISCOVER_MS = 60_000
 
 /** A libp2p network for `createNode(config, platform, { network: libp2pNetwork({ transports }) })`. */
 export function libp2pNetwork<T extends ServiceMap = ServiceMap>(
@@ -89,10 +87,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   private readonly scores = new PeerScores()
   /** The network (/24, /48) of each peer seen, for per-network scores and limits. */
   private readonly networks = new Map<string, string>()
-  private readonly dialing = new Set<string>()
-  /** When each discovered peer was last dialled. */
-  private readonly dialled = new Map<string, number>()
   private mesh?: PeerMesh
+  private dialer?: PeerDialer
   /** Re-dials peers whose direct link was lost. */
   private redial?: LinkRedial
   /** A peer exchange is under way (one at a time). */
@@ -169,16 +165,18 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       },
       () => setTimeout(() => repairGossip(libp2p.services.pubsub, libp2p.getConnections()), 100),
     )
+    const dialer = new PeerDialer(libp2p, this.mesh, this.controller.signal, this.log)
+    this.dialer = dialer
     this.redial = new LinkRedial({
       self: libp2p.peerId.toString(),
       wanted: (peer) =>
         !libp2p.getConnections(peer).some(isDirect) &&
         !this.scores.isBanned(peer.toString(), this.networks.get(peer.toString())) &&
-        (this.mesh?.wantsMorePeers(this.dialing.size) ?? false),
+        dialer.wantsMorePeers(),
       dial: async (peer) => {
         const known = await libp2p.peerStore.get(peer).catch(() => undefined)
         // One dial per re-dial: LinkRedial backs off itself, and a peer that went away costs little.
-        await this.dialDirect(peer, known?.addresses.map((a) => a.multiaddr) ?? [], 1)
+        await dialer.dialDirect(peer, known?.addresses.map((a) => a.multiaddr) ?? [], 1)
         return libp2p.getConnections(peer).some(isDirect)
       },
     })
@@ -325,12 +323,13 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   /** While under its target degree, asks `peer` for some of its peers and dials them; a malformed answer is penalised. */
   private seekPeers(peer: PeerId): void {
     const libp2p = this.libp2p
-    if (libp2p === undefined || this.exchanging || !this.mesh?.wantsMorePeers(this.dialing.size)) return
+    const dialer = this.dialer
+    if (libp2p === undefined || dialer === undefined || this.exchanging || !dialer.wantsMorePeers()) return
     this.exchanging = true
     askForPeers(libp2p, this.components.genesis.chainId, peer, this.controller.signal)
       .then((learnt) => {
         for (const other of learnt.sort(() => Math.random() - 0.5))
-          if (!other.id.equals(libp2p.peerId)) void this.dialDiscovered(other.id, other.addrs)
+          if (!other.id.equals(libp2p.peerId)) void dialer.dialDiscovered(other.id, other.addrs)
       })
       .catch((err: Error) => {
         this.log('peer exchange with %s failed: %s', peer, err.message)
@@ -339,43 +338,6 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       .finally(() => {
         this.exchanging = false
       })
-  }
-
-  /**
-   * Dials a peer learnt by peer exchange over a direct address (TCP, WebSocket, or
-   * WebRTC signalled through a relay), never over a limited relayed circuit, while the node has
-   * fewer direct peers than its target; a peer at most once a minute (a lost link is re-dialled
-   * sooner, by `LinkRedial`).
-   */
-  private async dialDiscovered(peer: PeerId, addrs: Multiaddr[]): Promise<void> {
-    const libp2p = this.libp2p
-    const id = peer.toString()
-    if (libp2p === undefined || this.mesh === undefined || this.dialing.has(id)) return
-    if (libp2p.getConnections(peer).some(isDirect) || !this.mesh.wantsMorePeers(this.dialing.size)) return
-    if (Date.now() - (this.dialled.get(id) ?? Number.NEGATIVE_INFINITY) < REDISCOVER_MS) return
-    this.dialled.set(id, Date.now())
-    if (this.dialled.size > 10_000) this.dialled.delete(this.dialled.keys().next().value as string)
-    await this.dialDirect(peer, addrs)
-  }
-
-  /** Dials a peer over the first dialable direct address among `addrs` (`attempts` tries), unless a dial to it is under way. */
-  private async dialDirect(peer: PeerId, addrs: Multiaddr[], attempts = 5): Promise<void> {
-    const libp2p = this.libp2p
-    const id = peer.toString()
-    if (libp2p === undefined || this.dialing.has(id)) return
-    // Counted as a dial from here on, so concurrent calls do not overshoot the target.
-    this.dialing.add(id)
-    try {
-      const direct = addrs.filter(isDirectAddress)
-      const candidates: Multiaddr[] = []
-      for (const addr of direct) if (await libp2p.isDialable(addr)) candidates.push(addr)
-      if (candidates.length === 0) return
-      await dialWithRetry(libp2p, candidates[0], { signal: this.controller.signal, attempts })
-    } catch (err) {
-      this.log('could not dial peer %s: %s', peer, (err as Error).message)
-    } finally {
-      this.dialing.delete(id)
-    }
   }
 
   private penalise(peer: string, reason: string, weight = 1): void {
@@ -408,11 +370,4 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     )
     return open.length >= network.maxPeersPerNetwork
   }
-}
-
-/** Whether dialling an address gives a direct connection: not a relayed circuit, unless WebRTC is set up over it. */
-function isDirectAddress(addr: Multiaddr): boolean {
-  const names = addr.getComponents().map((c) => c.name)
-  const circuit = names.lastIndexOf('p2p-circuit')
-  return circuit === -1 || names.slice(circuit).includes('webrtc')
 }
