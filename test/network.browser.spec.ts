@@ -22,7 +22,6 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     // The tabs' WebRTC link has dropped now and then under load (Firefox, about 1 in 5 full runs;
     // the failure says when A lost which peer): one more try with two new tabs, the first pair
     // stopped before (two nodes with one producer key would fork the chain).
-    this.retries(1)
     await Promise.all(tabs.splice(0).map((t) => t.stop()))
     const info = await relayInfo()
     const ws = await relayWebSocketAddr()

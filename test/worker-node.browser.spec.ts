@@ -24,7 +24,6 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
     // In Firefox this case has hung now and then (1 in ~10 runs; each wait now says which): one more
     // try with two new nodes, the first pair stopped before (its workers would be the new pair's
     // WebRTC peers, and the link checks below would fail for that alone).
-    this.retries(1)
     await Promise.all(tabs.splice(0).map((t) => t.stop()))
     const info = await relayInfo()
     for (let i = 0; i < 2; i++) {
