@@ -37,7 +37,7 @@ export default {
   nodeResolve: false,
   concurrency: 1,
   testFramework: { config: { timeout: 60_000 } },
-  // A file may retry a 120 s case (worker-node.browser.spec.ts in Firefox) and still finish.
+  // A file of several long cases (worker-node.browser.spec.ts in Firefox) still finishes.
   testsFinishTimeout: 480_000,
   browserStartTimeout: 60_000,
   plugins: [bundleTests, relayPlugin()],

@@ -20,7 +20,7 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
 
   // Followers only: the tab producer keys belong to network.browser.spec.ts (two nodes with one key
   // on one relay's chain fork it); blocks over a worker's WebRTC link: demo.node.spec.ts.
-  it('two worker nodes: a WebRTC link held by their page, the chain of the relay, the node API across', async function () {
+  it('two worker nodes: a WebRTC link held by their page, the chain of the relay, the node API across', async () => {
     // In Firefox this case has hung now and then (1 in ~10 runs; each wait now says which): one more
     // try with two new nodes, the first pair stopped before (its workers would be the new pair's
     // WebRTC peers, and the link checks below would fail for that alone).
@@ -123,6 +123,49 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
       ).to.equal('NODE_NOT_RUNNING')
     } finally {
       await tab.stop()
+    }
+  })
+
+  it('a worker that stops answering: the call rejects with WORKER_TIMEOUT, the page hears worker:unresponsive, restart() brings the node back', async () => {
+    const info = await relayInfo()
+    const prefix = `pp-worker-${crypto.randomUUID()}-`
+    prefixes.push(prefix)
+    // The real worker behind a loader that hangs it for good (a busy loop: no answers, no state
+    // messages) on getAccount('hang'); a restarted worker is a new loader, not hung.
+    const loader = `self.addEventListener('message', ({ data }) => {
+      if (data?.type === 'call' && data.method === 'getAccount' && data.args[0] === 'hang') for (;;) {}
+    }); importScripts(${JSON.stringify(`${info.httpUrl}/pp-node-worker.min.js`)})`
+    const workerUrl = URL.createObjectURL(new Blob([loader], { type: 'text/javascript' }))
+    const tab = await joinRelayInWorker({
+      relays: [info.httpUrl],
+      prefix,
+      allowPrivateAddresses: true,
+      workerUrl,
+      callTimeoutMs: 3000,
+    })
+    try {
+      const unresponsive: number[] = []
+      tab.addEventListener('worker:unresponsive', ({ detail }) => unresponsive.push(detail.silentMs))
+      await within(tab.start(), 'the worker node to start', 30_000)
+      const producer = addressOf(fromHex(info.genesis.bftKeys![1])!)
+      expect((await tab.getAccount(producer)).nonce).to.equal(0)
+      const hung = await within(
+        tab.getAccount('hang').then(
+          () => undefined,
+          (e: Error & { code?: string }) => e,
+        ),
+        'the call to the hung worker to settle',
+        15_000,
+      )
+      expect(hung?.code).to.equal('WORKER_TIMEOUT')
+      await waitFor(() => unresponsive.length > 0, 'worker:unresponsive', 15_000)
+      expect(unresponsive[0]).to.be.at.least(3000)
+      await within(tab.restart(), 'the restarted worker node to start', 30_000)
+      expect((await tab.getAccount(producer)).nonce).to.equal(0)
+      expect(tab.getState().tip.index).to.be.at.least(0)
+    } finally {
+      await within(tab.stop(), 'the node to stop', 15_000)
+      URL.revokeObjectURL(workerUrl)
     }
   })
 

@@ -13,3 +13,10 @@ export class WorkerUnavailableError extends PPError {
     super('WORKER_UNAVAILABLE', message)
   }
 }
+
+/** Thrown when the node's worker does not answer a call within its deadline (the worker may hang: see `restart()`). */
+export class WorkerTimeoutError extends PPError {
+  constructor(method: string, ms: number) {
+    super('WORKER_TIMEOUT', `the node's worker did not answer ${method}() within ${ms} ms`)
+  }
+}
