@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'chai'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/browsers.ts'
 import { makeNamespace, type Namespace } from './support/namespace.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
@@ -68,6 +68,15 @@ describe('a page served over https joins a relay that is not on loopback, over W
   let wssRelay: RelayProcess | undefined
   let page: { server: Server; url: string } | undefined
   let browser: Browser | undefined
+  let context: BrowserContext
+
+  // The https page and the browser serve both cases (the second needs no namespace).
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pp-https-'))
+    page = await httpsPage(dir)
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+    context = await browser.newContext({ ignoreHTTPSErrors: true })
+  })
 
   after(async () => {
     await browser?.close()
@@ -78,7 +87,6 @@ describe('a page served over https joins a relay that is not on loopback, over W
   })
 
   it('the tab dials the relay’s WebRTC-Direct address (no CA certificate, no ws://) and follows the chain', async function () {
-    dir = await mkdtemp(join(tmpdir(), 'pp-https-'))
     const made = await makeNamespace()
     // Not on loopback is the point: without a namespace (root) there is no such address here.
     if (typeof made === 'string') skipStrongPath(this, `no network namespace here (${made})`)
@@ -98,13 +106,10 @@ describe('a page served over https joins a relay that is not on loopback, over W
       new RegExp(`^/ip4/${host.replaceAll('.', '\\.')}/udp/\\d+/webrtc-direct/certhash/`),
     )
 
-    page = await httpsPage(dir)
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
-    const context = await browser.newContext({ ignoreHTTPSErrors: true })
     const tab = await context.newPage()
     const errors: string[] = []
     tab.on('pageerror', (e) => errors.push(e.message))
-    await tab.goto(page.url)
+    await tab.goto(page!.url)
     expect(await tab.evaluate(() => location.protocol)).to.equal('https:')
     // An https page cannot rely on the relay's http:// API or ws:// (mixed content; Chromium 156
     // still lets pages reach local addresses that way, public sites do not): it is given the
@@ -157,7 +162,6 @@ describe('a page served over https joins a relay that is not on loopback, over W
       multiaddrs.some((a) => /\/tcp\/\d+\/ws\//.test(a)),
       'no plain ws:// listener',
     ).to.equal(false)
-    const context = browser!.contexts()[0]!
     const tab = await context.newPage()
     await tab.goto(page!.url)
     await tab.evaluate(

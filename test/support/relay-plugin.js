@@ -47,7 +47,7 @@ export function relayPlugin() {
     },
     async serverStop() {
       await relay?.stop()
-      rmSync(dataDir, { recursive: true, force: true })
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
     },
     executeCommand({ command }) {
       if (command === 'relay-info') return info
