@@ -128,10 +128,14 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
     const info = await relayInfo()
     const prefix = `pp-worker-${crypto.randomUUID()}-`
     prefixes.push(prefix)
-    // The real worker behind a loader that hangs it for good (a busy loop: no answers, no state
-    // messages) on getAccount('hang'); a restarted worker is a new loader, not hung.
-    const loader = `self.addEventListener('message', ({ data }) => {
-      if (data?.type === 'call' && data.method === 'getAccount' && data.args[0] === 'hang') for (;;) {}
+    // The real worker behind a loader that loses the call getAccount('drop') (the worker lives on)
+    // and hangs for good on getAccount('hang') (a busy loop: no answers, no state messages); a
+    // restarted worker is a new loader, not hung.
+    const loader = `self.addEventListener('message', (event) => {
+      const { data } = event
+      if (data?.type !== 'call' || data.method !== 'getAccount') return
+      if (data.args[0] === 'drop') event.stopImmediatePropagation()
+      if (data.args[0] === 'hang') for (;;) {}
     }); importScripts(${JSON.stringify(`${info.httpUrl}/pp-node-worker.min.js`)})`
     const workerUrl = URL.createObjectURL(new Blob([loader], { type: 'text/javascript' }))
     const tab = await joinRelayInWorker({
@@ -147,17 +151,26 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
       await within(tab.start(), 'the worker node to start', 30_000)
       const producer = addressOf(fromHex(info.genesis.bftKeys![1])!)
       expect((await tab.getAccount(producer)).nonce).to.equal(0)
-      const hung = await within(
-        tab.getAccount('hang').then(
-          () => undefined,
-          (e: Error & { code?: string }) => e,
-        ),
-        'the call to the hung worker to settle',
-        15_000,
-      )
+      const settled = (call: Promise<unknown>, what: string) =>
+        within(
+          call.then(
+            () => undefined,
+            (e: Error & { code?: string }) => e,
+          ),
+          what,
+          15_000,
+        )
+      // A lost reply: the call rejects, the worker still answers the next one.
+      expect(
+        (await settled(tab.getAccount('drop'), 'the call whose reply was lost to settle'))?.code,
+      ).to.equal('WORKER_TIMEOUT')
+      expect((await tab.getAccount(producer)).nonce).to.equal(0)
+      // A hung worker: the call rejects, and the page hears that the worker fell silent.
+      const reported = unresponsive.length
+      const hung = await settled(tab.getAccount('hang'), 'the call to the hung worker to settle')
       expect(hung?.code).to.equal('WORKER_TIMEOUT')
-      await waitFor(() => unresponsive.length > 0, 'worker:unresponsive', 15_000)
-      expect(unresponsive[0]).to.be.at.least(3000)
+      await waitFor(() => unresponsive.length > reported, 'worker:unresponsive', 15_000)
+      expect(unresponsive.at(-1)).to.be.at.least(3000)
       await within(tab.restart(), 'the restarted worker node to start', 30_000)
       expect((await tab.getAccount(producer)).nonce).to.equal(0)
       expect(tab.getState().tip.index).to.be.at.least(0)
