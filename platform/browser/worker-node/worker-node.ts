@@ -105,7 +105,7 @@ export class WorkerNode extends TypedEventEmitter<WorkerNodeEvents> {
   /** When the worker last sent anything (page clock), and whether its silence was reported. */
   private heard = performance.now()
   private silent = false
-  private readonly watchdog: ReturnType<typeof setInterval>
+  private watchdog: ReturnType<typeof setInterval>
 
   constructor(
     launched: Launched,
@@ -171,15 +171,17 @@ export class WorkerNode extends TypedEventEmitter<WorkerNodeEvents> {
    * keep what the old one committed.
    */
   async restart(options: { signal?: AbortSignal } = {}): Promise<void> {
+    clearInterval(this.watchdog)
     this.end()
     const launched = this.relaunch()
     this.worker = launched.worker
     this.closeRtc = launched.closeRtc
-    this.heard = performance.now()
-    this.silent = false
     await launched.ready
     this.attach()
     this.tellListened()
+    this.heard = performance.now()
+    this.silent = false
+    this.watchdog = setInterval(() => this.watch(), 1000)
     await this.start(options)
   }
 
