@@ -28,12 +28,16 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
       const prefix = `pp-worker-${crypto.randomUUID()}-`
       prefixes.push(prefix)
       // The worker's script comes from the relay, another origin than this page's: the cross-origin path.
-      const tab = await joinRelayInWorker({
-        relays: [info.httpUrl],
-        prefix,
-        allowPrivateAddresses: true,
-        workerUrl: `${info.httpUrl}/pp-node-worker.min.js`,
-      })
+      const tab = await within(
+        joinRelayInWorker({
+          relays: [info.httpUrl],
+          prefix,
+          allowPrivateAddresses: true,
+          workerUrl: `${info.httpUrl}/pp-node-worker.min.js`,
+        }),
+        `worker node ${i + 1} to join`,
+        20_000,
+      )
       expect(() => tab.getState()).to.throw(/not running/)
       tabs.push(tab)
       await within(tab.start(), `worker node ${i + 1} to start`, 30_000)
@@ -89,8 +93,8 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
     expect(blocks[0].header.index).to.equal(1)
     expect(blocks.at(-1)?.header.index).to.equal(a.getState().tip.index)
     const producer = addressOf(blocks[0].header.issuer)
-    expect(await a.nextNonce(producer)).to.equal(0)
-    expect((await a.getAccount(producer)).nonce).to.equal(0)
+    expect(await within(a.nextNonce(producer), 'nextNonce from worker node 1', 10_000)).to.equal(0)
+    expect((await within(a.getAccount(producer), 'an account from worker node 1', 10_000)).nonce).to.equal(0)
   })
 
   it('an aborted start stops the node in its worker and rejects with the reason', async () => {
