@@ -20,7 +20,7 @@ export { addressOf, isAddress, parseAddress } from '../../src/ledger/address.ts'
 export * from '../../src/ledger/errors.ts'
 export { signTransaction } from '../../src/ledger/transaction.ts'
 export { browserCrypto } from './crypto.ts'
-export { RelayUnreachableError, WorkerUnavailableError } from './errors.ts'
+export { RelayUnreachableError, WorkerTimeoutError, WorkerUnavailableError } from './errors.ts'
 export { measureClockOffset } from './relay-api.ts'
 export { joinRelayInWorker, WorkerNode } from './worker-node/worker-node.ts'
 
