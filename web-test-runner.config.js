@@ -1,6 +1,7 @@
 // Browser half of `npm test`: every *.spec.ts and *.browser.spec.ts in Debian's Chromium, or with
 // PP_BROWSER=firefox in Debian's firefox-esr (puppeteer-core over WebDriver BiDi).
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromeLauncher } from '@web/test-runner-chrome'
@@ -29,15 +30,29 @@ const bundleTests = {
 const userDataDir = mkdtempSync(join(tmpdir(), 'pp-chromium-'))
 process.on('exit', () => rmSync(userDataDir, { recursive: true, force: true }))
 
+/**
+ * A free port for the test server: WTR's own choice (the lowest free one from 8000) raced between
+ * runs started together ("EADDRINUSE :::8001", seen with two test runs in parallel).
+ */
+const port = await new Promise((resolve, reject) => {
+  const probe = createServer()
+  probe.on('error', reject)
+  probe.listen(0, () => {
+    const { port } = probe.address()
+    probe.close(() => resolve(port))
+  })
+})
+
 const chosen = (process.env.PP_BROWSER_FILES ?? '').split(',').filter(Boolean)
 const files = chosen.length > 0 ? chosen : ['test/**/*.spec.ts', '!test/**/*.node.spec.ts']
 
 export default {
   files,
+  port,
   nodeResolve: false,
   concurrency: 1,
   testFramework: { config: { timeout: 60_000 } },
-  // A file may retry a 120 s case (worker-node.browser.spec.ts in Firefox) and still finish.
+  // A file of several long cases (worker-node.browser.spec.ts in Firefox) still finishes.
   testsFinishTimeout: 480_000,
   browserStartTimeout: 60_000,
   plugins: [bundleTests, relayPlugin()],

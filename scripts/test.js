@@ -2,6 +2,8 @@
 //   npm test                          everything
 //   npm test -- --only node|browser|chromium|firefox   one environment or both browsers (still typechecks and lints unless --fast)
 //   npm test -- test/store.spec.ts    chosen files, in every environment they belong to
+// Skipped tests are counted per environment, with the reason of each strong-path skip (test/support/
+// strong-path.ts); with CI=true a skipped test fails the run.
 import { spawn } from 'node:child_process'
 import { parseArgs, stripVTControlCharacters } from 'node:util'
 
@@ -14,9 +16,19 @@ if (values.only !== undefined && !['node', 'browser', 'chromium', 'firefox'].inc
   process.exit(2)
 }
 
+const STRONG_PATH_SKIPPED = 'strong path skipped:'
+const ci = process.env.CI === 'true'
+
 const forNode = (f) => !f.endsWith('.browser.spec.ts')
 const forBrowser = (f) => !f.endsWith('.node.spec.ts')
 const stripAnsi = stripVTControlCharacters
+
+/** The reasons printed by strong-path skips in `output`. */
+const skipReasons = (output) =>
+  output
+    .split('\n')
+    .filter((line) => line.includes(STRONG_PATH_SKIPPED))
+    .map((line) => line.slice(line.indexOf(STRONG_PATH_SKIPPED) + STRONG_PATH_SKIPPED.length).trim())
 
 /** Runs a command, echoing its output, and resolves with its exit code and output text. */
 function run(label, command, args, env = {}) {
@@ -81,7 +93,14 @@ if (values.only === undefined || values.only === 'node') {
     ])
     const passed = Number(/(\d+) passing/.exec(output)?.[1] ?? 0)
     const failed = Number(/(\d+) failing/.exec(output)?.[1] ?? 0)
-    results.push({ env: 'node', passed, failed: failed || (code !== 0 ? Math.max(1, failed) : 0) })
+    const skipped = Number(/(\d+) pending/.exec(output)?.[1] ?? 0)
+    results.push({
+      env: 'node',
+      passed,
+      failed: failed || (code !== 0 ? Math.max(1, failed) : 0),
+      skipped,
+      reasons: skipReasons(output),
+    })
   }
 }
 
@@ -94,19 +113,27 @@ for (const browser of ['chromium', 'firefox']) {
     PP_BROWSER: browser,
     PP_BROWSER_FILES: files.join(','),
   })
-  const summaries = [...output.matchAll(/(\d+) passed, (\d+) failed/g)]
+  const summaries = [...output.matchAll(/(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/g)]
   const last = summaries.at(-1)
   const passed = Number(last?.[1] ?? 0)
   const failed = Number(last?.[2] ?? 0)
-  results.push({ env: browser, passed, failed: failed || (code !== 0 ? 1 : 0) })
+  const skipped = Number(last?.[3] ?? 0)
+  results.push({ env: browser, passed, failed: failed || (code !== 0 ? 1 : 0), skipped, reasons: [] })
 }
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 console.log('\n=== summary')
-for (const r of results) console.log(`${r.env}: ${r.passed} passed, ${r.failed} failed`)
+for (const r of results) {
+  console.log(`${r.env}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`)
+  for (const reason of r.reasons) console.log(`  skipped: ${reason}`)
+}
 if (failedStages > 0) console.log(`static checks: ${failedStages} failed (typecheck or lint)`)
 const passed = results.reduce((n, r) => n + r.passed, 0)
-const failed = results.reduce((n, r) => n + r.failed, 0) + failedStages
+const skipped = results.reduce((n, r) => n + r.skipped, 0)
+// On CI (root, network namespaces) every test can take its strong path: a skip there is a failure.
+const skipFails = ci && skipped > 0 ? 1 : 0
+if (skipFails) console.log(`CI=true: ${skipped} skipped tests count as a failure`)
+const failed = results.reduce((n, r) => n + r.failed, 0) + failedStages + skipFails
 console.log(`time: ${seconds} s`)
-console.log(`total: ${passed} passed, ${failed} failed`)
+console.log(`total: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(failed > 0 || passed === 0 ? 1 : 0)

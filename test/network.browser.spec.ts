@@ -18,12 +18,9 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     }
   })
 
-  it('two producing tabs with IndexedDB storage: blocks flow tab→tab over WebRTC and to the relay; one chain', async function () {
-    // The tabs' WebRTC link has dropped now and then under load (Firefox, about 1 in 5 full runs;
-    // the failure says when A lost which peer): one more try with two new tabs, the first pair
-    // stopped before (two nodes with one producer key would fork the chain).
-    this.retries(1)
-    await Promise.all(tabs.splice(0).map((t) => t.stop()))
+  it('two producing tabs with IndexedDB storage: blocks flow tab→tab over WebRTC and to the relay; one chain', async () => {
+    // No retry: a dropped link fails the case and says when A lost which peer
+    // (`npm run repeat -- --browser chromium --runs 20 test/network.browser.spec.ts` counts the runs).
     const info = await relayInfo()
     const ws = await relayWebSocketAddr()
     for (const secret of info.tabSecrets) {
@@ -44,14 +41,23 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     const [a, b] = tabs
     const idOf = (n: PPNode) =>
       n.getState() && (n.network as { libp2p?: { peerId: { toString(): string } } }).libp2p!.peerId.toString()
-    // Taken once: the listeners below outlive a failed try, whose nodes are stopped before the retry.
     const idA = idOf(a)
     const idB = idOf(b)
     const started = performance.now()
-    const lost: string[] = []
-    a.addEventListener('peer:disconnect', ({ detail }) =>
-      lost.push(`${detail.id.slice(-6)} at ${((performance.now() - started) / 1000).toFixed(0)} s`),
-    )
+    // What each tab saw of the other: links up (with their transport) and down, in seconds.
+    const links: string[] = []
+    const at = () => `${((performance.now() - started) / 1000).toFixed(1)} s`
+    for (const [tab, name, other] of [
+      [a, 'A', idB],
+      [b, 'B', idA],
+    ] as const) {
+      tab.addEventListener('peer:connect', ({ detail }) => {
+        if (detail.peer.id === other) links.push(`${name} +${detail.peer.transport} ${at()}`)
+      })
+      tab.addEventListener('peer:disconnect', ({ detail }) => {
+        if (detail.id === other) links.push(`${name} - ${at()}`)
+      })
+    }
     const fromA: string[] = []
     const senders = new Map<string, number>()
     b.addEventListener('block:added', (e) => {
@@ -66,13 +72,13 @@ describe('browser nodes join the Node relay and talk WebRTC to each other', func
     })
     await waitFor(
       () => a.getPeers().some((p) => p.id === idB && p.transport === 'webrtc'),
-      'a direct WebRTC connection between the tabs',
+      () => `a direct WebRTC connection between the tabs (links A↔B: ${links.join(', ')})`,
       60_000,
     )
     await waitFor(
       () => fromA.length >= 2,
       () =>
-        `blocks of tab A reaching tab B straight from A (B's blocks by sender: ${JSON.stringify([...senders])}; A's peers: ${JSON.stringify(a.getPeers().map((p) => `${p.id.slice(-6)} ${p.transport}`))}; A lost: ${JSON.stringify(lost)}; B is ${idB.slice(-6)})`,
+        `blocks of tab A reaching tab B straight from A (B's blocks by sender: ${JSON.stringify([...senders])}; A's peers: ${JSON.stringify(a.getPeers().map((p) => `${p.id.slice(-6)} ${p.transport}`))}; links A↔B: ${links.join(', ')}; B is ${idB.slice(-6)})`,
       60_000,
     )
     // Both tabs and the relay end on one chain that holds blocks of all three producers.

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { nodePlatform } from '../platform/node/index.ts'
 import { StoreFullError, StoreUnavailableError } from '../src/errors.ts'
+import { skipStrongPath } from './support/strong-path.ts'
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -31,9 +32,10 @@ describe('LevelDB store (Node)', () => {
     const mountPoint = await mkdtemp(join(tmpdir(), 'pp-full-'))
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mountPoint], { stdio: 'ignore' })
-    } catch {
+    } catch (err) {
       await rm(mountPoint, { recursive: true, force: true })
-      this.skip() // mounting a small disk needs root; CI runs as root
+      // Mounting a small disk needs root; CI runs as root.
+      skipStrongPath(this, `cannot mount a 512 KiB tmpfs (${(err as Error).message.split('\n')[0]})`)
     }
     const store = await nodePlatform({ dataDir: mountPoint }).openStore('chain')
     try {

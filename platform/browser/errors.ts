@@ -20,3 +20,10 @@ export class GenesisMismatchError extends PPError {
     super('GENESIS_MISMATCH', message)
   }
 }
+
+/** Thrown when the node's worker does not answer a call within its deadline (the worker may hang: see `restart()`). */
+export class WorkerTimeoutError extends PPError {
+  constructor(method: string, ms: number) {
+    super('WORKER_TIMEOUT', `the node's worker did not answer ${method}() within ${ms} ms`)
+  }
+}

@@ -21,7 +21,12 @@ export { addressOf, isAddress, parseAddress } from '../../src/ledger/address.ts'
 export * from '../../src/ledger/errors.ts'
 export { signTransaction } from '../../src/ledger/transaction.ts'
 export { browserCrypto } from './crypto.ts'
-export { GenesisMismatchError, RelayUnreachableError, WorkerUnavailableError } from './errors.ts'
+export {
+  GenesisMismatchError,
+  RelayUnreachableError,
+  WorkerTimeoutError,
+  WorkerUnavailableError,
+} from './errors.ts'
 export { measureClockOffset } from './relay-api.ts'
 export { boundClockOffset, type RelayClock } from './relay-clock.ts'
 export { joinRelayInWorker, WorkerNode } from './worker-node/worker-node.ts'

@@ -72,7 +72,7 @@ export function relayPlugin() {
     async serverStop() {
       for (const liar of liars) liar.close()
       await relay?.stop()
-      rmSync(dataDir, { recursive: true, force: true })
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
     },
     async executeCommand({ command, payload }) {
       if (command === 'relay-info') return info

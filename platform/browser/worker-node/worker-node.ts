@@ -8,7 +8,7 @@ import type { Block } from '../../../src/ledger/block.ts'
 import type { Transaction } from '../../../src/ledger/transaction.ts'
 import type { PeerInfo } from '../../../src/net/network-components.ts'
 import type { NodeStatus, PPNodeEvents } from '../../../src/node-api.ts'
-import { WorkerUnavailableError } from '../errors.ts'
+import { WorkerTimeoutError, WorkerUnavailableError } from '../errors.ts'
 import type { JoinRelayOptions } from '../join-relay.ts'
 import { SECURE_PAGE } from '../relay-api.ts'
 import { serveRtc } from '../rtc-proxy/page-rtc.ts'
@@ -35,10 +35,34 @@ const STOP_GRACE_MS = 10_000
 /** The worker's script file, beside the page's bundle. */
 const WORKER_SCRIPT = 'pp-node-worker.min.js'
 
+/** How long a call to the worker waits for its answer by default. */
+const CALL_TIMEOUT_MS = 20_000
+
+/** How long the worker may take to join (load, reach the relay) and its node to start. */
+const START_TIMEOUT_MS = 60_000
+
 /** joinRelay's options, and where the worker's script is. */
 export interface WorkerJoinOptions extends JoinRelayOptions {
   /** URL of pp-node-worker.min.js (default: beside the script that loaded this code). */
   workerUrl?: string | URL
+  /**
+   * How long a call waits for the worker's answer before it rejects with WorkerTimeoutError, and how
+   * long the worker may be silent before `worker:unresponsive` (default 20 s; joining and start() get 60 s).
+   */
+  callTimeoutMs?: number
+}
+
+/** The page handle's events: the node's, and `worker:unresponsive` when its worker falls silent. */
+export interface WorkerNodeEvents extends PPNodeEvents {
+  /** The worker sent nothing (it sends its state every second) for `silentMs`: hung or lost; `restart()` it. */
+  'worker:unresponsive': CustomEvent<{ silentMs: number }>
+}
+
+/** A started worker with its WebRTC port served, and its `ready` (or failure) to come. */
+interface Launched {
+  worker: Worker
+  closeRtc: () => void
+  ready: Promise<Extract<NodeToPage, { type: 'ready' }>>
 }
 
 /** The error a worker reported, as a PPError with its code and class name. */
@@ -69,26 +93,40 @@ function landed(detail: unknown): unknown {
 }
 
 /** The page's handle on a node that runs in a dedicated worker. */
-export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
+export class WorkerNode extends TypedEventEmitter<WorkerNodeEvents> {
   readonly genesis: Genesis
   private mirror: NodeMirror | undefined
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   private nextCall = 1
-  private readonly worker: Worker
-  private readonly closeRtc: () => void
+  private worker: Worker
+  private closeRtc: () => void
+  private readonly relaunch: () => Launched
+  private readonly timeoutMs: number
+  /** When the worker last sent anything (page clock), and whether its silence was reported. */
+  private heard = performance.now()
+  private silent = false
+  private watchdog: ReturnType<typeof setInterval>
 
-  constructor(worker: Worker, closeRtc: () => void, ready: Extract<NodeToPage, { type: 'ready' }>) {
+  constructor(
+    launched: Launched,
+    ready: Extract<NodeToPage, { type: 'ready' }>,
+    relaunch: () => Launched,
+    timeoutMs: number,
+  ) {
     super()
-    this.worker = worker
-    this.closeRtc = closeRtc
+    this.worker = launched.worker
+    this.closeRtc = launched.closeRtc
+    this.relaunch = relaunch
+    this.timeoutMs = timeoutMs
     this.genesis = ready.genesis
-    worker.onmessage = ({ data }: MessageEvent<NodeToPage>) => this.receive(data)
+    this.attach()
+    this.watchdog = setInterval(() => this.watch(), 1000)
   }
 
   /** Adds a listener; the worker sends this event's kind from now on. */
-  override addEventListener<K extends keyof PPNodeEvents>(
+  override addEventListener<K extends keyof WorkerNodeEvents>(
     type: K,
-    listener: EventHandler<PPNodeEvents[K]> | null,
+    listener: EventHandler<WorkerNodeEvents[K]> | null,
     options?: boolean | AddEventListenerOptions,
   ): void {
     super.addEventListener(type, listener, options)
@@ -96,9 +134,9 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
   }
 
   /** Removes a listener; with none left, the worker stops sending that event's kind. */
-  override removeEventListener<K extends keyof PPNodeEvents>(
+  override removeEventListener<K extends keyof WorkerNodeEvents>(
     type: K,
-    listener?: EventHandler<PPNodeEvents[K]>,
+    listener?: EventHandler<WorkerNodeEvents[K]>,
     options?: boolean | EventListenerOptions,
   ): void {
     super.removeEventListener(type, listener, options)
@@ -107,26 +145,44 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
 
   /** Starts the node: storage, network, slot clock. */
   start(options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.call('start', [], options.signal) as Promise<void>
+    return this.call('start', [], options.signal, START_TIMEOUT_MS) as Promise<void>
   }
 
-  /** Stops the node and ends its worker (after STOP_GRACE_MS at most: a stuck worker is ended anyway). */
+  /**
+   * Stops the node and ends its worker (after STOP_GRACE_MS at most, at once if the worker fell
+   * silent: a stuck worker is ended anyway).
+   */
   async stop(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined
+    clearInterval(this.watchdog)
     try {
-      await Promise.race([
-        this.call('stop', []),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, STOP_GRACE_MS)
-        }),
-      ])
+      if (!this.silent) {
+        await this.call('stop', [], undefined, STOP_GRACE_MS).catch((err: Error) => {
+          if (!(err instanceof WorkerTimeoutError)) throw err
+        })
+      }
     } finally {
-      clearTimeout(timer)
-      this.worker.terminate()
-      this.closeRtc()
-      for (const { reject } of this.pending.values()) reject(new PPError('NODE_STOPPED', 'the node stopped'))
-      this.pending.clear()
+      this.end()
     }
+  }
+
+  /**
+   * Ends the node's worker without waiting for it (calls under way reject with NODE_STOPPED), starts a
+   * new one with the same options and starts its node: the way out of a hung worker. Its stores
+   * keep what the old one committed.
+   */
+  async restart(options: { signal?: AbortSignal } = {}): Promise<void> {
+    clearInterval(this.watchdog)
+    this.end()
+    const launched = this.relaunch()
+    this.worker = launched.worker
+    this.closeRtc = launched.closeRtc
+    await launched.ready
+    this.attach()
+    this.tellListened()
+    this.heard = performance.now()
+    this.silent = false
+    this.watchdog = setInterval(() => this.watch(), 1000)
+    await this.start(options)
   }
 
   /** Submits a signed transaction to the node's mempool and the network. */
@@ -165,33 +221,73 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
     return this.mirror?.peers ?? []
   }
 
+  /** Ends the worker and its WebRTC connections; calls under way reject. */
+  private end(): void {
+    this.worker.terminate()
+    this.closeRtc()
+    this.mirror = undefined
+    for (const { reject } of this.pending.values()) reject(new PPError('NODE_STOPPED', 'the node stopped'))
+    this.pending.clear()
+  }
+
+  private attach(): void {
+    this.worker.onmessage = ({ data }: MessageEvent<NodeToPage>) => this.receive(data)
+    this.worker.onerror = (event) =>
+      this.safeDispatchEvent('error', { detail: { error: new Error(event.message) } })
+  }
+
+  /** Reports the worker once when it has sent nothing for the call deadline (it sends every second). */
+  private watch(): void {
+    const silentMs = Math.round(performance.now() - this.heard)
+    if (this.silent || silentMs < this.timeoutMs) return
+    this.silent = true
+    this.safeDispatchEvent('worker:unresponsive', { detail: { silentMs } })
+  }
+
   private tellListened(): void {
     const events = NODE_EVENTS.filter((type) => this.listenerCount(type) > 0)
     this.worker.postMessage({ type: 'listen', events } satisfies PageToNode)
   }
 
-  /** Calls `method` in the worker; when `signal` fires, the worker's call gets an aborted signal too. */
-  private async call(method: NodeMethod, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+  /**
+   * Calls `method` in the worker; when `signal` fires, the worker's call gets an aborted signal too.
+   * With no answer within `timeoutMs`, rejects with WorkerTimeoutError (and aborts the worker's call).
+   */
+  private async call(
+    method: NodeMethod,
+    args: unknown[],
+    signal?: AbortSignal,
+    timeoutMs = this.timeoutMs,
+  ): Promise<unknown> {
     signal?.throwIfAborted()
     const call = this.nextCall++
-    const abort = () => {
-      const reason = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason)
-      this.worker.postMessage({ type: 'abort', call, reason } satisfies PageToNode)
-    }
-    signal?.addEventListener('abort', abort, { once: true })
+    const worker = this.worker
+    const abort = (reason: string) => worker.postMessage({ type: 'abort', call, reason } satisfies PageToNode)
+    const onAbort = () =>
+      abort(signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
       return await new Promise((resolve, reject) => {
         this.pending.set(call, { resolve, reject })
-        this.worker.postMessage({ type: 'call', call, method, args } satisfies PageToNode)
+        timer = setTimeout(() => {
+          this.pending.delete(call)
+          abort(`no answer within ${timeoutMs} ms`)
+          reject(new WorkerTimeoutError(method, timeoutMs))
+        }, timeoutMs)
+        worker.postMessage({ type: 'call', call, method, args } satisfies PageToNode)
       })
     } catch (err) {
       throw signal?.aborted ? signal.reason : err
     } finally {
-      signal?.removeEventListener('abort', abort)
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
     }
   }
 
   private receive(message: NodeToPage): void {
+    this.heard = performance.now()
+    this.silent = false
     if (message.type !== 'ready' && message.type !== 'failed') this.mirror = message.mirror
     if (message.type === 'result') {
       const pending = this.pending.get(message.call)
@@ -204,18 +300,16 @@ export class WorkerNode extends TypedEventEmitter<PPNodeEvents> {
   }
 }
 
-/**
- * Like joinRelay, with the node in a dedicated worker: storage, crypto, sync and libp2p run off
- * the page's main thread; the page keeps the WebRTC connections (workers have none) for it.
- */
-export async function joinRelayInWorker(options: WorkerJoinOptions = {}): Promise<WorkerNode> {
-  const { workerUrl, onClock, ...join } = options
+/** Starts a worker for the node, serves its WebRTC and sends it `join` (answered within `timeoutMs`). */
+function launch(workerUrl: string | URL | undefined, join: JoinRelayOptions, timeoutMs: number): Launched {
   const page = globalThis.location?.href
   const absolute = (r: string) => (r.startsWith('/') ? r : new URL(r, page).href.replace(/\/$/, ''))
   const worker = spawn(new URL(workerUrl ?? WORKER_SCRIPT, SCRIPT_BASE))
   const rtc = new MessageChannel()
   const closeRtc = serveRtc(rtc.port1)
+  let timer: ReturnType<typeof setTimeout> | undefined
   const ready = new Promise<Extract<NodeToPage, { type: 'ready' }>>((resolve, reject) => {
+    timer = setTimeout(() => reject(new WorkerTimeoutError('join', timeoutMs)), timeoutMs)
     worker.onerror = (event) => {
       event.preventDefault()
       reject(
@@ -237,16 +331,24 @@ export async function joinRelayInWorker(options: WorkerJoinOptions = {}): Promis
     rtc: rtc.port2,
   }
   worker.postMessage(message, [rtc.port2])
+  return { worker, closeRtc, ready: ready.finally(() => clearTimeout(timer)) }
+}
+
+/**
+ * Like joinRelay, with the node in a dedicated worker: storage, crypto, sync and libp2p run off
+ * the page's main thread; the page keeps the WebRTC connections (workers have none) for it.
+ */
+export async function joinRelayInWorker(options: WorkerJoinOptions = {}): Promise<WorkerNode> {
+  const { workerUrl, onClock, callTimeoutMs = CALL_TIMEOUT_MS, ...join } = options
+  const relaunch = () => launch(workerUrl, join, START_TIMEOUT_MS)
+  const launched = relaunch()
   try {
-    const joined = await ready
+    const joined = await launched.ready
     if (joined.clock) onClock?.(joined.clock)
-    const node = new WorkerNode(worker, closeRtc, joined)
-    worker.onerror = (event) =>
-      node.safeDispatchEvent('error', { detail: { error: new Error(event.message) } })
-    return node
+    return new WorkerNode(launched, joined, relaunch, callTimeoutMs)
   } catch (err) {
-    worker.terminate()
-    closeRtc()
+    launched.worker.terminate()
+    launched.closeRtc()
     throw err
   }
 }
