@@ -1,7 +1,7 @@
 // The chain a page pins in its <script> tag: <script src="pp-node.min.js" data-genesis-hash="…">.
 
 /** The genesis hash the `<script>` tag that loaded this build pins (`data-genesis-hash`), if any. */
-export const SCRIPT_GENESIS_HASH: string | undefined = (
+const SCRIPT_GENESIS_HASH: string | undefined = (
   globalThis.document?.currentScript as HTMLScriptElement | null | undefined
 )?.dataset.genesisHash
 

@@ -244,7 +244,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       event: CustomEvent<{ peerId: PeerId; subscriptions: Array<{ topic: string; subscribe: boolean }> }>,
     ): void => {
       if (event.detail.subscriptions.some((s) => s.subscribe && s.topic === topics.blocks))
-        this.mesh?.usefulness.markEngaged(event.detail.peerId.toString())
+        this.mesh?.markEngaged(event.detail.peerId)
     }
     libp2p.services.pubsub.addEventListener('gossipsub:message', onAccepted)
     libp2p.services.pubsub.addEventListener('subscription-change', onSubscription)

@@ -12,7 +12,7 @@ export interface PeerView {
 export const GRACE_MS = 10_000
 
 /** Slots beyond `maxPeers` held for newcomers in their grace period. */
-export function newcomerReserve(maxPeers: number): number {
+function newcomerReserve(maxPeers: number): number {
   return Math.max(1, Math.ceil(maxPeers / 8))
 }
 

@@ -10,6 +10,8 @@ const MAX_ATTEMPTS = 5
 const STABLE_MS = 30_000
 /** Peers remembered at most. */
 const MAX_REMEMBERED = 10_000
+/** Re-dials scheduled at once, at most: strangers that connect and drop cannot pile up timers. */
+const MAX_PENDING = 32
 
 /** What re-dialling needs from the network. */
 export interface RedialHooks {
@@ -30,6 +32,7 @@ export class LinkRedial {
   private readonly hooks: RedialHooks
   private readonly attempts = new Map<string, number>()
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>()
+  private stopped = false
 
   constructor(hooks: RedialHooks) {
     this.hooks = hooks
@@ -38,7 +41,8 @@ export class LinkRedial {
   /** Schedules a re-dial of `peer`, whose link was lost after `livedMs`. */
   lost(peer: PeerId, livedMs: number): void {
     const id = peer.toString()
-    if (this.timers.has(id)) return
+    if (this.stopped || this.timers.has(id) || this.timers.size >= MAX_PENDING) return
+    if (!this.hooks.wanted(peer)) return
     const attempts = (livedMs >= STABLE_MS ? 0 : (this.attempts.get(id) ?? 0)) + 1
     this.attempts.delete(id)
     this.attempts.set(id, attempts)
@@ -50,7 +54,7 @@ export class LinkRedial {
       id,
       setTimeout(() => {
         this.timers.delete(id)
-        if (!this.hooks.wanted(peer)) return
+        if (this.stopped || !this.hooks.wanted(peer)) return
         void this.hooks.dial(peer).then((up) => {
           if (!up) this.lost(peer, 0)
         })
@@ -58,8 +62,9 @@ export class LinkRedial {
     )
   }
 
-  /** Cancels every scheduled re-dial. */
+  /** Cancels every scheduled re-dial; a dial under way schedules no more. */
   stop(): void {
+    this.stopped = true
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.timers.clear()
   }

@@ -30,7 +30,7 @@ export class PeerMesh {
   private readonly bounds: MeshBounds
   private readonly onReplaced: (peer: PeerId, connection: Connection) => void
   /** When each peer was last useful to this node. */
-  readonly usefulness = new PeerUsefulness()
+  private readonly usefulness = new PeerUsefulness()
   /** Connections this node closed itself (their peers were not lost). */
   private readonly closing = new WeakSet<Connection>()
 
@@ -48,6 +48,11 @@ export class PeerMesh {
   /** Records that `peer` just gave something useful (a valid block or transaction, blocks in a sync). */
   markUseful(peer: PeerId | string): void {
     this.usefulness.mark(peer.toString())
+  }
+
+  /** Records that `peer` subscribed to the chain's block gossip (a node of this chain). */
+  markEngaged(peer: PeerId | string): void {
+    this.usefulness.markEngaged(peer.toString())
   }
 
   /** Peers with a direct connection. */
@@ -73,8 +78,8 @@ export class PeerMesh {
 
   /** Tidies every peer and sheds peers beyond the bound (newcomers' grace periods end, duplicates wait). */
   tidyAll(): void {
-    for (const peer of new Set(this.libp2p.getConnections().map((c) => c.remotePeer.toString())))
-      this.tidyPeer(this.libp2p.getConnections().find((c) => c.remotePeer.toString() === peer)!.remotePeer)
+    const peers = new Map(this.libp2p.getConnections().map((c) => [c.remotePeer.toString(), c.remotePeer]))
+    for (const peer of peers.values()) this.tidyPeer(peer)
     this.trim()
   }
 

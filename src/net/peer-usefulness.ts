@@ -25,6 +25,8 @@ export class PeerUsefulness {
 
   /** Records that `peer` subscribed to the chain's gossip. */
   markEngaged(peer: string): void {
+    // Most recent last: a flood of new subscribers forgets the longest-unheard first.
+    this.engaged.delete(peer)
     this.engaged.add(peer)
     if (this.engaged.size > MAX_REMEMBERED) this.engaged.delete(this.engaged.values().next().value as string)
   }
