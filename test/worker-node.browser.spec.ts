@@ -186,6 +186,64 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
     }
   })
 
+  it('a worker whose script never runs is replaced: the node still joins, and the error names how far a worker got', async () => {
+    const info = await relayInfo()
+    const prefix = `pp-worker-${crypto.randomUUID()}-`
+    prefixes.push(prefix)
+    // The first worker finds the gate held by this page and spins before loading the node's script
+    // (as a Firefox worker that never runs its script); the page opens the gate once it started.
+    const gate = `pp-gate-${crypto.randomUUID()}`
+    const loader = `navigator.locks.request(${JSON.stringify(gate)}, { ifAvailable: true }, (lock) => {
+      if (lock === null) for (;;) {}
+      importScripts(${JSON.stringify(`${info.httpUrl}/pp-node-worker.min.js`)})
+    })`
+    const workerUrl = URL.createObjectURL(new Blob([loader], { type: 'text/javascript' }))
+    let open!: () => void
+    const held = new Promise<void>((resolve) => {
+      void navigator.locks.request(gate, () => {
+        resolve()
+        return new Promise<void>((r) => {
+          open = r
+        })
+      })
+    })
+    await held
+    setTimeout(() => open(), 1000)
+    const started = performance.now()
+    const tab = await within(
+      joinRelayInWorker({
+        relays: [info.httpUrl],
+        prefix,
+        allowPrivateAddresses: true,
+        workerUrl,
+        loadTimeoutMs: 3000,
+      }),
+      'the node to join through a second worker',
+      30_000,
+    )
+    try {
+      expect(performance.now() - started).to.be.at.least(3000) // the first worker was given up on
+      await within(tab.start(), 'the worker node to start', 30_000)
+      expect(tab.genesis.chainId).to.equal(info.genesis.chainId)
+    } finally {
+      await within(tab.stop(), 'the node to stop', 15_000)
+    }
+    // A worker that never runs its script, however often: the error says so.
+    const never = URL.createObjectURL(new Blob(['for (;;) {}'], { type: 'text/javascript' }))
+    const err = await joinRelayInWorker({
+      relays: [info.httpUrl],
+      workerUrl: never,
+      loadTimeoutMs: 500,
+    }).then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    )
+    URL.revokeObjectURL(never)
+    URL.revokeObjectURL(workerUrl)
+    expect(err?.code).to.equal('WORKER_TIMEOUT')
+    expect(err?.message).to.include('its script never ran, in 3 workers')
+  })
+
   it('errors cross as typed errors with their code', async () => {
     const [a] = tabs
     const err = await a.getAccount('not an address').then(

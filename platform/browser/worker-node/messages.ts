@@ -40,6 +40,7 @@ export interface NodeMirror {
 
 /** Worker → page; `mirror` is there while the node runs. */
 export type NodeToPage =
+  | { type: 'loaded' }
   | { type: 'ready'; genesis: Genesis; clock?: RelayClock }
   | { type: 'failed'; error: ErrorShape }
   | { type: 'result'; call: number; value?: unknown; error?: ErrorShape; mirror?: NodeMirror }

@@ -112,6 +112,8 @@ function serve(node: PPNode, clock: RelayClock | undefined): void {
   scope.postMessage({ type: 'ready', genesis: node.genesis, clock })
 }
 
+// The page starts another worker when this one's script has not run for a while (worker-node.ts).
+scope.postMessage({ type: 'loaded' })
 scope.onmessage = async ({ data }) => {
   if (data.type !== 'join') return
   scope.onmessage = null

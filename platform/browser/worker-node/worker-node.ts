@@ -40,6 +40,13 @@ const CALL_TIMEOUT_MS = 20_000
 
 /** How long the worker may take to join (load, reach the relay) and its node to start. */
 const START_TIMEOUT_MS = 60_000
+/**
+ * A worker whose script has not run this long is ended and another started, twice at most: Firefox
+ * now and then starts a worker whose script never runs (1–2 runs in 20 of a test starting workers).
+ */
+const LOAD_TIMEOUT_MS = 15_000
+/** Workers started at most for one launch. */
+const LOAD_TRIES = 3
 
 /** joinRelay's options, and where the worker's script is. */
 export interface WorkerJoinOptions extends JoinRelayOptions {
@@ -50,6 +57,8 @@ export interface WorkerJoinOptions extends JoinRelayOptions {
    * long the worker may be silent before `worker:unresponsive` (default 20 s; joining and start() get 60 s).
    */
   callTimeoutMs?: number
+  /** A worker whose script has not run this long is ended and another started, twice at most (default 15 s). */
+  loadTimeoutMs?: number
 }
 
 /** The page handle's events: the node's, and `worker:unresponsive` when its worker falls silent. */
@@ -58,11 +67,11 @@ export interface WorkerNodeEvents extends PPNodeEvents {
   'worker:unresponsive': CustomEvent<{ silentMs: number }>
 }
 
-/** A started worker with its WebRTC port served, and its `ready` (or failure) to come. */
+/** A worker whose node joined, with its WebRTC port served. */
 interface Launched {
   worker: Worker
   closeRtc: () => void
-  ready: Promise<Extract<NodeToPage, { type: 'ready' }>>
+  joined: Extract<NodeToPage, { type: 'ready' }>
 }
 
 /** The error a worker reported, as a PPError with its code and class name. */
@@ -100,25 +109,20 @@ export class WorkerNode extends TypedEventEmitter<WorkerNodeEvents> {
   private nextCall = 1
   private worker: Worker
   private closeRtc: () => void
-  private readonly relaunch: () => Launched
+  private readonly relaunch: () => Promise<Launched>
   private readonly timeoutMs: number
   /** When the worker last sent anything (page clock), and whether its silence was reported. */
   private heard = performance.now()
   private silent = false
   private watchdog: ReturnType<typeof setInterval>
 
-  constructor(
-    launched: Launched,
-    ready: Extract<NodeToPage, { type: 'ready' }>,
-    relaunch: () => Launched,
-    timeoutMs: number,
-  ) {
+  constructor(launched: Launched, relaunch: () => Promise<Launched>, timeoutMs: number) {
     super()
     this.worker = launched.worker
     this.closeRtc = launched.closeRtc
     this.relaunch = relaunch
     this.timeoutMs = timeoutMs
-    this.genesis = ready.genesis
+    this.genesis = launched.joined.genesis
     this.attach()
     this.watchdog = setInterval(() => this.watch(), 1000)
   }
@@ -173,10 +177,9 @@ export class WorkerNode extends TypedEventEmitter<WorkerNodeEvents> {
   async restart(options: { signal?: AbortSignal } = {}): Promise<void> {
     clearInterval(this.watchdog)
     this.end()
-    const launched = this.relaunch()
+    const launched = await this.relaunch()
     this.worker = launched.worker
     this.closeRtc = launched.closeRtc
-    await launched.ready
     this.attach()
     this.tellListened()
     this.heard = performance.now()
@@ -288,7 +291,7 @@ export class WorkerNode extends TypedEventEmitter<WorkerNodeEvents> {
   private receive(message: NodeToPage): void {
     this.heard = performance.now()
     this.silent = false
-    if (message.type !== 'ready' && message.type !== 'failed') this.mirror = message.mirror
+    if (message.type === 'result' || message.type === 'events') this.mirror = message.mirror
     if (message.type === 'result') {
       const pending = this.pending.get(message.call)
       this.pending.delete(message.call)
@@ -300,38 +303,72 @@ export class WorkerNode extends TypedEventEmitter<WorkerNodeEvents> {
   }
 }
 
-/** Starts a worker for the node, serves its WebRTC and sends it `join` (answered within `timeoutMs`). */
-function launch(workerUrl: string | URL | undefined, join: JoinRelayOptions, timeoutMs: number): Launched {
+/**
+ * Starts a worker for the node (another when its script has not run in `loadTimeoutMs`: see LOAD_TIMEOUT_MS), serves
+ * its WebRTC and has it join; rejects when it fails or has not joined within `timeoutMs`, saying
+ * how far it got, with the worker ended.
+ */
+async function launch(
+  workerUrl: string | URL | undefined,
+  join: JoinRelayOptions,
+  timeoutMs: number,
+  loadTimeoutMs: number,
+): Promise<Launched> {
   const page = globalThis.location?.href
   const absolute = (r: string) => (r.startsWith('/') ? r : new URL(r, page).href.replace(/\/$/, ''))
-  const worker = spawn(new URL(workerUrl ?? WORKER_SCRIPT, SCRIPT_BASE))
-  const rtc = new MessageChannel()
-  const closeRtc = serveRtc(rtc.port1)
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const ready = new Promise<Extract<NodeToPage, { type: 'ready' }>>((resolve, reject) => {
-    timer = setTimeout(() => reject(new WorkerTimeoutError('join', timeoutMs)), timeoutMs)
-    worker.onerror = (event) => {
-      event.preventDefault()
-      reject(
-        new WorkerUnavailableError(`the node's worker failed to load: ${event.message || 'script error'}`),
-      )
-    }
-    worker.onmessage = ({ data }: MessageEvent<NodeToPage>) => {
-      if (data.type === 'ready') resolve(data)
-      else if (data.type === 'failed') reject(rebuild(data.error))
-    }
-  })
-  const message: PageToNode = {
-    type: 'join',
-    options: {
-      ...join,
-      relays: (join.relays ?? [join.relay ?? globalThis.location?.origin ?? '']).map(absolute),
-      securePage: join.securePage ?? SECURE_PAGE,
-    },
-    rtc: rtc.port2,
+  const options = {
+    ...join,
+    relays: (join.relays ?? [join.relay ?? globalThis.location?.origin ?? '']).map(absolute),
+    securePage: join.securePage ?? SECURE_PAGE,
   }
-  worker.postMessage(message, [rtc.port2])
-  return { worker, closeRtc, ready: ready.finally(() => clearTimeout(timer)) }
+  const deadline = performance.now() + timeoutMs
+  for (let tries = 1; ; tries++) {
+    const worker = spawn(new URL(workerUrl ?? WORKER_SCRIPT, SCRIPT_BASE))
+    let closeRtc = () => {}
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let loaded = false
+    try {
+      const joined = await new Promise<Extract<NodeToPage, { type: 'ready' }>>((resolve, reject) => {
+        const wait = Math.min(deadline - performance.now(), loadTimeoutMs)
+        timer = setTimeout(() => reject(new WorkerTimeoutError('join', timeoutMs)), wait)
+        worker.onerror = (event) => {
+          event.preventDefault()
+          reject(
+            new WorkerUnavailableError(
+              `the node's worker failed to load: ${event.message || 'script error'}`,
+            ),
+          )
+        }
+        worker.onmessage = ({ data }: MessageEvent<NodeToPage>) => {
+          if (data.type === 'loaded') {
+            loaded = true
+            clearTimeout(timer)
+            timer = setTimeout(
+              () => reject(new WorkerTimeoutError('join', timeoutMs)),
+              deadline - performance.now(),
+            )
+            const rtc = new MessageChannel()
+            closeRtc = serveRtc(rtc.port1)
+            worker.postMessage({ type: 'join', options, rtc: rtc.port2 } satisfies PageToNode, [rtc.port2])
+          } else if (data.type === 'ready') resolve(data)
+          else if (data.type === 'failed') reject(rebuild(data.error))
+        }
+      })
+      return { worker, closeRtc, joined }
+    } catch (err) {
+      worker.terminate()
+      closeRtc()
+      const retry = !loaded && err instanceof WorkerTimeoutError && tries < LOAD_TRIES
+      if (retry && performance.now() < deadline) continue
+      if (err instanceof WorkerTimeoutError)
+        err.message += loaded
+          ? ' (its script ran; joining the relays did not finish)'
+          : ` (its script never ran, in ${tries} worker${tries === 1 ? '' : 's'})`
+      throw err
+    } finally {
+      clearTimeout(timer)
+    }
+  }
 }
 
 /**
@@ -339,16 +376,15 @@ function launch(workerUrl: string | URL | undefined, join: JoinRelayOptions, tim
  * the page's main thread; the page keeps the WebRTC connections (workers have none) for it.
  */
 export async function joinRelayInWorker(options: WorkerJoinOptions = {}): Promise<WorkerNode> {
-  const { workerUrl, onClock, callTimeoutMs = CALL_TIMEOUT_MS, ...join } = options
-  const relaunch = () => launch(workerUrl, join, START_TIMEOUT_MS)
-  const launched = relaunch()
-  try {
-    const joined = await launched.ready
-    if (joined.clock) onClock?.(joined.clock)
-    return new WorkerNode(launched, joined, relaunch, callTimeoutMs)
-  } catch (err) {
-    launched.worker.terminate()
-    launched.closeRtc()
-    throw err
-  }
+  const {
+    workerUrl,
+    onClock,
+    callTimeoutMs = CALL_TIMEOUT_MS,
+    loadTimeoutMs = LOAD_TIMEOUT_MS,
+    ...join
+  } = options
+  const relaunch = () => launch(workerUrl, join, START_TIMEOUT_MS, loadTimeoutMs)
+  const launched = await relaunch()
+  if (launched.joined.clock) onClock?.(launched.joined.clock)
+  return new WorkerNode(launched, relaunch, callTimeoutMs)
 }
