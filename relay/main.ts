@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { toHex } from '../src/encoding/hash.ts'
 import { addressOf } from '../src/ledger/address.ts'
+import { HTTP_LIMITS } from './http-api.ts'
 import { createRelayLog } from './relay-log.ts'
 import { type RelayOptions, startRelayNode } from './relay-node.ts'
 import { VERSION } from './version.ts'
@@ -156,23 +157,42 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
   const httpLimits = {
     maxConnections: whole(
       'http-max-connections',
-      str('http-max-connections', 'PP_HTTP_MAX_CONNECTIONS', '1024')!,
+      str('http-max-connections', 'PP_HTTP_MAX_CONNECTIONS', String(HTTP_LIMITS.maxConnections))!,
       1,
       1_000_000,
     ),
     connectionsPerNetwork: whole(
       'http-network-connections',
-      str('http-network-connections', 'PP_HTTP_NETWORK_CONNECTIONS', '64')!,
+      str(
+        'http-network-connections',
+        'PP_HTTP_NETWORK_CONNECTIONS',
+        String(HTTP_LIMITS.connectionsPerNetwork),
+      )!,
       1,
       1_000_000,
     ),
     headersTimeoutMs:
       1000 *
-      whole('http-header-timeout', str('http-header-timeout', 'PP_HTTP_HEADER_TIMEOUT', '10')!, 1, 3600),
+      whole(
+        'http-header-timeout',
+        str('http-header-timeout', 'PP_HTTP_HEADER_TIMEOUT', String(HTTP_LIMITS.headersTimeoutMs / 1000))!,
+        1,
+        3600,
+      ),
     requestTimeoutMs:
       1000 *
-      whole('http-request-timeout', str('http-request-timeout', 'PP_HTTP_REQUEST_TIMEOUT', '30')!, 1, 3600),
-    txPerSecond: whole('tx-rate', str('tx-rate', 'PP_TX_RATE', '20')!, 1, 1_000_000),
+      whole(
+        'http-request-timeout',
+        str('http-request-timeout', 'PP_HTTP_REQUEST_TIMEOUT', String(HTTP_LIMITS.requestTimeoutMs / 1000))!,
+        1,
+        3600,
+      ),
+    txPerSecond: whole(
+      'tx-rate',
+      str('tx-rate', 'PP_TX_RATE', String(HTTP_LIMITS.txPerSecond))!,
+      1,
+      1_000_000,
+    ),
     trustedProxies: new Set(trustedProxies),
   }
   if (httpLimits.headersTimeoutMs > httpLimits.requestTimeoutMs)
