@@ -293,7 +293,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   private isSyncing(tipIndex: number): boolean {
     if (this.network === undefined) return false
     const best = this.network.bestPeerTip()
-    // Before any peer answered, a node that has bootstrap peers to ask is behind until they do.
+    // Until a first peer's claim is settled, a node that has bootstrap peers to ask is behind.
     if (best === undefined) return this.config.network.bootstrapPeers.length > 0
     return tipIndex < best
   }

@@ -195,9 +195,17 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
       fx.on('pageerror', (e) => errors.push(`firefox tab: ${(e as Error).message}`))
       await fx.goto(relay.httpUrl)
       // A generous bound: on a busy 2-core machine a Firefox worker node took over 60 s once (CI clone).
-      await fx.waitForFunction(() => document.getElementById('status')?.dataset.state === 'synced', {
-        timeout: 120_000,
-      })
+      await fx
+        .waitForFunction(() => document.getElementById('status')?.dataset.state === 'synced', {
+          timeout: 120_000,
+        })
+        .catch(async (err: Error) => {
+          const seen = await fx.evaluate(
+            () =>
+              `${document.getElementById('sync-state')?.textContent}; peers: ${document.getElementById('peers')?.textContent}; log: ${document.getElementById('log')?.textContent?.slice(0, 3000)}`,
+          )
+          throw new Error(`${err.message}; the Firefox tab showed: ${seen}`)
+        })
       await fx.waitForFunction(
         () =>
           [...document.querySelectorAll('#peers li[data-transport="webrtc"]')].some(

@@ -34,14 +34,22 @@ describe('sync attacks against a real node (Node, TCP)', function () {
     for (const env of envs.splice(0)) await env.dispose()
   })
 
-  async function startNode(producer: TestKey | undefined, drop?: () => boolean): Promise<PPNode> {
+  async function startNode(
+    producer: TestKey | undefined,
+    { drop, bootstrap = [] }: { drop?: () => boolean; bootstrap?: string[] } = {},
+  ): Promise<PPNode> {
     const env = await testPlatform()
     envs.push(env)
     const node = createNode(
       {
         genesis,
         ...(producer && { producer: { secret: producer.secret } }),
-        network: { enableP2P: true, listenAddr: ['/ip4/127.0.0.1/tcp/0'], allowPrivateAddresses: true },
+        network: {
+          enableP2P: true,
+          listenAddr: ['/ip4/127.0.0.1/tcp/0'],
+          bootstrapPeers: bootstrap,
+          allowPrivateAddresses: true,
+        },
       },
       { ...env.platform, clock },
       { network: libp2pNetwork(drop && { conditions: { drop } }) },
@@ -110,13 +118,51 @@ describe('sync attacks against a real node (Node, TCP)', function () {
     expect(victim.getState().tip.index).to.equal(3)
   })
 
+  it('a sync cut short after some blocks ends its progress: the node does not show a sync in flight for good', async () => {
+    const source = await startNode(keys[0])
+    for (let s = 0; s < 10; s++) await stepSlot(clock, genesis, [source], s)
+    const blocks = await source.chainStore.getBlocks(1, 10)
+    const victim = await startNode(undefined)
+    const progress: Array<[number, number]> = []
+    victim.addEventListener('sync:progress', (e) => progress.push([e.detail.done, e.detail.total]))
+    // A peer claiming a million blocks serves the first ten, then never answers again.
+    const liar = await lyingPeer(genesis, 1_000_000, 'stall', { first: blocks })
+    liars.push(liar)
+    await liar.join(tcpAddr(victim))
+    await waitFor(() => victim.getState().tip.index === 10, 'the victim to take the ten blocks served')
+    // The next batch never comes: the sync times out and its progress closes at what it brought.
+    await waitFor(
+      () => progress.length > 1,
+      () => `the sync to end (progress ${JSON.stringify(progress)})`,
+      20_000,
+    )
+    expect(progress).to.deep.equal([
+      [10, 1_000_000],
+      [10, 10],
+    ])
+  })
+
+  it('a joining node told of a longer chain counts as syncing until the claim is backed or its sync ends', async () => {
+    // Its only bootstrap peer claims a million blocks and never serves one.
+    const liar = await lyingPeer(genesis, 1_000_000, 'stall', { listen: true })
+    liars.push(liar)
+    const victim = await startNode(undefined, { bootstrap: [liar.host.getMultiaddrs()[0].toString()] })
+    await waitFor(() => liar.asked.blocks > 0, 'the joiner to ask its peer for blocks')
+    expect(victim.getState().syncing, 'syncing while the first sync is in flight').to.equal(true)
+    // The claim is never backed: once the sync times out, it no longer holds the node behind.
+    await waitFor(() => !victim.getState().syncing, 'the unbacked claim to stop counting', 20_000)
+    expect(victim.getState().tip.index).to.equal(0)
+  })
+
   it('an honest peer whose block arrives before its parents is not charged: its sync brings the block and backs its tip', async () => {
     const honest = await startNode(keys[0])
     let dropping = false
     let dropped = 0
-    const victim = await startNode(undefined, () => {
-      if (dropping) dropped++
-      return dropping
+    const victim = await startNode(undefined, {
+      drop: () => {
+        if (dropping) dropped++
+        return dropping
+      },
     })
     await networkOf(victim).libp2p!.dial(multiaddr(tcpAddr(honest)))
     await meshReady([honest, victim])

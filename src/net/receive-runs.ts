@@ -54,6 +54,15 @@ export async function receiveRuns(
     return added
   } catch (err) {
     await latest // the node is done with every run handed over before this fails
+    // Runs it took before the failure still count as progress.
+    for (const { run, outcome } of handed) {
+      const taken = await outcome.then(
+        () => true,
+        () => false,
+      )
+      if (!taken) break
+      onRun?.(run)
+    }
     void fetched.then(() => iterator.return?.()).catch(() => {})
     throw err
   }

@@ -42,7 +42,10 @@ export interface SyncSchedulerHooks {
   signal: AbortSignal
   /** Scores a peer down by `weight` offences. */
   penalise(peer: string, reason: string, weight?: number): void
-  /** Blocks of a sync handed to the node so far, of how many. */
+  /**
+   * Blocks the syncs in flight handed to the node so far, of how many; when the last one ends, its
+   * closing figures (a sync cut short closes with total = done).
+   */
   onProgress(done: number, total: number): void
   /** Blocks `peer` served validated (it is useful: the peer mesh keeps it). */
   served(peer: string): void
@@ -54,6 +57,8 @@ interface Running {
   started: number
   blocks: number
   bytes: number
+  /** Blocks handed to the node, of how many, once the first run validated. */
+  progress?: { done: number; total: number }
 }
 
 /**
@@ -68,22 +73,27 @@ interface Running {
 export class SyncScheduler {
   private readonly hooks: SyncSchedulerHooks
   private readonly running = new Map<string, Running>()
+  /** Runs that reported progress since the last time no sync was running, ended ones included. */
+  private readonly reporting = new Set<Running>()
   /** Peers waiting for a slot, first come first served, with the orphan block that made them ask. */
   private readonly waiting = new Map<string, { peer: PeerId; orphan?: Uint8Array | undefined }>()
   /** Tips claimed by connected peers and backed by blocks that validated. */
   private readonly tips = new Map<string, number>()
   private readonly orphans = new Map<string, { tokens: number; at: number }>()
-  /** Some peer has told us its tip. */
-  private answered = false
+  /**
+   * What some peer's tip is worth is known: it claimed no more than we have, served blocks that
+   * validated, or its sync ended. Until then a node with peers to ask counts as behind.
+   */
+  private settled = false
   private timer?: ReturnType<typeof setTimeout>
 
   constructor(hooks: SyncSchedulerHooks) {
     this.hooks = hooks
   }
 
-  /** The best tip connected peers have backed; undefined before any peer told us its tip. */
+  /** The best tip connected peers have backed; undefined until a first peer's claim is settled. */
   bestTip(): number | undefined {
-    return this.answered ? Math.max(0, ...this.tips.values()) : undefined
+    return this.settled ? Math.max(0, ...this.tips.values()) : undefined
   }
 
   /** Forgets a peer that disconnected: its claim no longer counts, it waits for no slot. */
@@ -175,7 +185,7 @@ export class SyncScheduler {
     syncFromPeer(this.hooks.libp2p, this.hooks.components, peer, {
       signal: AbortSignal.any([this.hooks.signal, run.controller.signal]),
       onStatus: (status) => {
-        this.answered = true
+        if (status.tip.index <= this.hooks.components.chain().tip.index) this.settled = true
         claim = status.tip
       },
       onBatch: (blocks, bytes) => {
@@ -185,8 +195,11 @@ export class SyncScheduler {
       onProgress: (done, total) => {
         // Blocks it served validated: its claim counts until the sync ends and says otherwise.
         if (claim !== undefined) this.tips.set(id, claim.index)
+        this.settled = true
         this.hooks.served(id)
-        this.hooks.onProgress(done, total)
+        run.progress = { done, total }
+        this.reporting.add(run)
+        this.reportProgress()
       },
     })
       .then(
@@ -197,8 +210,24 @@ export class SyncScheduler {
       .catch((err: Error) => this.hooks.log('settling the sync from %s failed: %s', id, err.message))
       .finally(() => {
         this.running.delete(id)
+        if (run.progress !== undefined && run.progress.done < run.progress.total) {
+          run.progress.total = run.progress.done
+          this.reportProgress()
+        }
+        if (this.running.size === 0) this.reporting.clear()
         this.pump()
       })
+  }
+
+  /** Sums the progress of the syncs in flight and of those that ended while others ran. */
+  private reportProgress(): void {
+    let done = 0
+    let total = 0
+    for (const { progress } of this.reporting) {
+      done += progress?.done ?? 0
+      total += progress?.total ?? 0
+    }
+    this.hooks.onProgress(done, total)
   }
 
   /** Scores a finished sync: bad data is an offence; a slow, empty or unbacked answer costs part of one. */
@@ -212,6 +241,7 @@ export class SyncScheduler {
     const id = peer.toString()
     if (err !== undefined) this.hooks.log('sync from %s stopped: %s', id, err.message)
     if (this.hooks.signal.aborted) return
+    this.settled = true
     const chain = this.hooks.components.chain()
     const backed =
       claim !== undefined && (chain.tip.index >= claim.index || (await chain.hasBlock(claim.hash)))

@@ -15,11 +15,21 @@ import { waitFor } from './network-fixtures.ts'
 /** How a lying peer answers `get_blocks`: never, a trickle of bytes, or an empty batch. */
 export type BlocksAnswer = 'stall' | 'trickle' | 'empty'
 
-/** A libp2p peer speaking the sync protocols raw: it claims tip `claim` and answers blocks requests as told. */
-export async function lyingPeer(genesis: Genesis, claim: number, blocks: BlocksAnswer) {
+/**
+ * A libp2p peer speaking the sync protocols raw: it claims tip `claim` and answers blocks requests
+ * as told, after answering the first one with `first` when given (real blocks, so a sync makes
+ * progress); with `listen`, it takes connections on a TCP port of 127.0.0.1.
+ */
+export async function lyingPeer(
+  genesis: Genesis,
+  claim: number,
+  blocks: BlocksAnswer,
+  options: { first?: Block[]; listen?: boolean } = {},
+) {
+  const { first } = options
   const host = await createHost({
     transports: nodeTransports,
-    settings: { listen: [], allowPrivateAddresses: true },
+    settings: { listen: options.listen ? ['/ip4/127.0.0.1/tcp/0'] : [], allowPrivateAddresses: true },
     services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
   })
   const asked = { status: 0, blocks: 0 }
@@ -47,6 +57,11 @@ export async function lyingPeer(genesis: Genesis, claim: number, blocks: BlocksA
     asked.blocks++
     const lp = lpStream(stream)
     await lp.read()
+    if (first !== undefined && asked.blocks === 1) {
+      await lp.write(Uint8Array.of(0, ...encodeBlocks(first.map(encodeBlock))))
+      await stream.close()
+      return
+    }
     if (blocks === 'empty') {
       await lp.write(Uint8Array.of(0, ...encodeBlocks([])))
       await stream.close()
