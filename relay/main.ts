@@ -60,6 +60,9 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
                          above; repeatable (PP_TRUSTED_PROXY, comma-separated; default none)
   --bootstrap <addr>     a peer multiaddr to keep connected to; repeatable (PP_BOOTSTRAP, comma-separated)
   --max-peers <n>        most connections kept (PP_MAX_PEERS, default 200)
+  --keep-epochs <n|all>  epochs of blocks kept; older ones are deleted once settled, and peers asking
+                         for them are told to ask another (PP_KEEP_EPOCHS, default all: a relay
+                         serves the whole history to nodes joining)
   --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
   --log-format <f>       "text" (time, level, message) or "json" (one object per line) for the
                          relay's event lines (PP_LOG_FORMAT, default text)
@@ -115,6 +118,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
         bootstrap: { type: 'string', multiple: true },
         announce: { type: 'string', multiple: true },
         'max-peers': { type: 'string' },
+        'keep-epochs': { type: 'string' },
         log: { type: 'string' },
         'log-format': { type: 'string' },
         reset: { type: 'boolean' },
@@ -210,6 +214,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
   const faucetGrant = str('faucet-grant', 'PP_FAUCET_GRANT')
   const logFormat = str('log-format', 'PP_LOG_FORMAT', 'text')
   const webrtcPort = str('webrtc-port', 'PP_WEBRTC_PORT', '4003')!
+  const keepEpochs = str('keep-epochs', 'PP_KEEP_EPOCHS', 'all')!
   const [tlsCert, tlsKey] = [str('tls-cert', 'PP_TLS_CERT'), str('tls-key', 'PP_TLS_KEY')]
   if ((tlsCert === undefined) !== (tlsKey === undefined)) fail('--tls-cert and --tls-key go together')
   const tls =
@@ -235,6 +240,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
     bootstrapPeers: bootstrap,
     ...(announce.length > 0 && { announce }),
     maxPeers: whole('max-peers', str('max-peers', 'PP_MAX_PEERS', '200')!, 1, 100_000),
+    ...(keepEpochs !== 'all' && { keepEpochs: whole('keep-epochs', keepEpochs, 1, 1_000_000) }),
     reset: v.reset === true,
     devnet: {
       slotMs: whole('slot-ms', str('slot-ms', 'PP_SLOT_MS', '1000')!, 50, 3_600_000),

@@ -58,6 +58,8 @@ export interface RelayOptions {
   /** Public multiaddrs to announce instead of the bind addresses (behind NAT, in a container). */
   announce?: string[]
   maxPeers: number
+  /** Epochs of blocks kept (default: the whole history, to serve joining nodes). */
+  keepEpochs?: number
   /** Start over: delete the chain, keys and devnet of the data dir first. */
   reset?: boolean
   /** Devnet parameters for a freshly made devnet. */
@@ -203,6 +205,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     {
       genesis,
       ...(producer && { producer }),
+      ...(options.keepEpochs !== undefined && { keepEpochs: options.keepEpochs }),
       network: {
         enableP2P: true,
         listenAddr: [

@@ -59,6 +59,11 @@ export interface NodeConfig {
   mempoolBytes?: number
   /** Pending transactions one sender may have in the mempool (default 32). */
   mempoolPerSender?: number
+  /**
+   * Keep only the last this many epochs of blocks (at least), deleting older ones once settled:
+   * bounded storage, but the node cannot serve older history to peers (default: keep everything).
+   */
+  keepEpochs?: number
 }
 
 /** A NodeConfig with every default filled in. */
@@ -71,6 +76,7 @@ export interface ResolvedConfig {
   holdAheadMs: number
   mempoolBytes: number
   mempoolPerSender: number
+  keepEpochs: number | undefined
 }
 
 /** Fills defaults and validates a node configuration; throws ConfigError naming the bad field. */
@@ -123,9 +129,13 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   const mempoolPerSender = config.mempoolPerSender ?? DEFAULT_MAX_PER_SENDER
   if (!Number.isInteger(mempoolPerSender) || mempoolPerSender < 1)
     throw new ConfigError(`mempoolPerSender must be a whole number ≥ 1, got ${mempoolPerSender}`)
+  const keepEpochs = config.keepEpochs
+  if (keepEpochs !== undefined && (!Number.isInteger(keepEpochs) || keepEpochs < 1))
+    throw new ConfigError(`keepEpochs must be a whole number ≥ 1, got ${keepEpochs}`)
   return {
     genesis,
     ...(config.producer && { producer: config.producer }),
+    keepEpochs,
     network,
     storeName: config.storeName ?? 'chain',
     clockSkewMs,

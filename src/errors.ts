@@ -30,6 +30,16 @@ export class StoreCorruptError extends PPError {
   }
 }
 
+/** Thrown when asked for best-chain blocks below the history this node keeps; `horizon` is the lowest it has. */
+export class HistoryPrunedError extends PPError {
+  readonly horizon: number
+
+  constructor(horizon: number, message: string) {
+    super('HISTORY_PRUNED', message)
+    this.horizon = horizon
+  }
+}
+
 /** Thrown when a configuration or genesis value is missing or out of range; the message names the field. */
 export class ConfigError extends PPError {
   constructor(message: string) {

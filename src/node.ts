@@ -122,7 +122,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     const { signal } = options
     signal?.throwIfAborted()
     const store = await this.platform.openStore(this.config.storeName)
-    this.chain = await ChainStore.open(store, this.genesis)
+    this.chain = await ChainStore.open(store, this.genesis, { keepEpochs: this.config.keepEpochs })
       .then((chain) => {
         signal?.throwIfAborted()
         return chain

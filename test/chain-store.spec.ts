@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { HistoryPrunedError } from '../src/errors.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import { ChainStore } from '../src/ledger/chain-store.ts'
 import { accountOf } from '../src/ledger/ledger-state.ts'
@@ -133,5 +134,53 @@ describe('chain store', () => {
     await store.batch([{ type: 'put', key: `b/${hex}`, value: new Uint8Array([0xa1, 0x00]) }])
     expect(await errorCode(() => ChainStore.open(store, genesis))).to.equal('STORE_CORRUPT')
     await store.close()
+  })
+
+  it('with keepEpochs, deletes settled blocks older than that, says so with a typed error, and keeps its horizon across reopen', async () => {
+    const history = { keepEpochs: 2 } // 2 epochs of 10 slots: the last 20 blocks, at least
+    const chain = await ChainStore.open(await env.platform.openStore('chain'), genesis, history)
+    await grow(chain, 40)
+    expect(chain.horizon).to.equal(21)
+    const pruned = await chain.getBlocks(20, 5).then(
+      () => undefined,
+      (err: HistoryPrunedError) => err,
+    )
+    expect(pruned).to.be.instanceOf(HistoryPrunedError)
+    expect({ code: pruned?.code, horizon: pruned?.horizon }).to.deep.equal({
+      code: 'HISTORY_PRUNED',
+      horizon: 21,
+    })
+    expect((await chain.getBlocks(21, 100)).map((b) => b.header.index)).to.deep.equal(
+      Array.from({ length: 20 }, (_, i) => i + 21),
+    )
+    expect(await chain.hashAt(20)).to.equal(undefined)
+    // The pruned blocks are gone from the store, with their index entries.
+    const count = async (prefix: string) => {
+      let n = 0
+      for await (const _ of store.entries({ prefix })) n++
+      return n
+    }
+    const state = chain.state
+    await chain.close()
+    const store = await env.platform.openStore('chain')
+    expect([await count('b/'), await count('i/'), await count('h/')]).to.deep.equal([20, 20, 20])
+    const again = await ChainStore.open(store, genesis, history)
+    expect(again.horizon).to.equal(21)
+    expect(again.state).to.deep.equal(state)
+    await grow(again, 5)
+    expect(again.horizon).to.equal(26)
+    // Forks up to k deep are still adopted: pruning never reaches the last k blocks.
+    const forkBase = again.stateAt(again.tip.index - 5)!
+    let fork = forkBase
+    const branch = []
+    for (let i = 0; i < 6; i++) {
+      const tx = await transfer(keys[2], keys[1].address, 1n, accountOf(fork, keys[2].address).nonce, crypto)
+      const block = await nextBlock(fork, [tx], keys[0], crypto, fork.tip.slot + 2)
+      branch.push(block)
+      fork = applyBlock(fork, block, genesis)
+    }
+    await again.adopt(branch)
+    expect(again.tip.hash).to.deep.equal(fork.tip.hash)
+    await again.close()
   })
 })

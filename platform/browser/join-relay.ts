@@ -20,6 +20,8 @@ import {
 /** Peers a tab seeks, and keeps at most (relays not counted): a bounded mesh of tabs. */
 const TAB_TARGET_PEERS = 6
 const TAB_MAX_PEERS = 12
+/** Epochs of blocks a tab keeps by default: its storage stays bounded; relays keep the whole history. */
+const TAB_KEEP_EPOCHS = 8
 
 /** How a tab joins the network of one or several relays. */
 export interface JoinRelayOptions {
@@ -58,6 +60,11 @@ export interface JoinRelayOptions {
   targetPeers?: number
   /** Direct peers kept at most, relays not counted (default 12): more are closed, newest first. */
   maxPeers?: number
+  /**
+   * Epochs of blocks kept (at least); older ones are deleted once settled, so the tab's storage
+   * stays bounded (default 8; "all" keeps the whole history, to serve it to other tabs).
+   */
+  keepEpochs?: number | 'all'
   /**
    * How far the relays' clock is ahead of ours, in ms; the node runs its slots on their time.
    * Default: the median measured from the relays' /status (see boundClockOffset). 0 keeps the
@@ -209,6 +216,7 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
     {
       genesis,
       ...(options.producer && { producer: options.producer }),
+      ...(options.keepEpochs !== 'all' && { keepEpochs: options.keepEpochs ?? TAB_KEEP_EPOCHS }),
       network: {
         enableP2P: true,
         bootstrapPeers,

@@ -301,9 +301,17 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     if (this.libp2p) publishTransaction(this.libp2p.services.pubsub, this.components.genesis.chainId, tx)
   }
 
-  /** How a peer stands in this node's scoring: its score (0 is clean) and whether it is banned. */
-  peerStanding(peer: string): { score: number; banned: boolean } {
-    return { score: this.scores.score(peer), banned: this.scores.isBanned(peer, this.networks.get(peer)) }
+  /**
+   * How a peer stands in this node's scoring: its score (0 is clean), whether it is banned, and the
+   * lowest block it said it keeps when it refused older ones as pruned.
+   */
+  peerStanding(peer: string): { score: number; banned: boolean; horizon?: number } {
+    const horizon = this.syncs?.horizonOf(peer)
+    return {
+      score: this.scores.score(peer),
+      banned: this.scores.isBanned(peer, this.networks.get(peer)),
+      ...(horizon !== undefined && { horizon }),
+    }
   }
 
   /** The best tip a connected peer backed with blocks that validated (see SyncScheduler). */

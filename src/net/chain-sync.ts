@@ -35,7 +35,9 @@ export async function chainLocator(chain: ChainStore): Promise<Uint8Array[]> {
   const hashes: Uint8Array[] = []
   let step = 1
   for (let index = chain.tip.index; index > 0 && hashes.length < MAX_LOCATOR_HASHES - 1; index -= step) {
-    hashes.push((await chain.hashAt(index))!)
+    const hash = await chain.hashAt(index)
+    if (hash === undefined) break // pruned history: genesis closes the locator
+    hashes.push(hash)
     if (hashes.length > 2) step *= 2
   }
   hashes.push(genesisHash(chain.genesis))

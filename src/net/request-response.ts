@@ -2,6 +2,8 @@ import type { Logger, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
+import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { DecodeError, HistoryPrunedError } from '../errors.ts'
 import {
   MessageTooLargeError,
   PeerUnreachableError,
@@ -14,6 +16,8 @@ import {
 const DEFAULT_TIMEOUT_MS = 15_000
 const OK = 0
 const REFUSED = 1
+/** Refused because the history asked for is pruned: the payload is the lowest block the peer has (CBOR). */
+const PRUNED = 2
 const MAX_ERROR_BYTES = 512
 
 /** How a protocol is served. */
@@ -63,7 +67,8 @@ export function serveRequests(libp2p: Libp2p, protocol: string, options: ServeOp
         throw new MessageTooLargeError('response over the size limit')
     } catch (err) {
       const message = new TextEncoder().encode((err as Error).message).subarray(0, MAX_ERROR_BYTES)
-      response = frame(REFUSED, message)
+      response =
+        err instanceof HistoryPrunedError ? frame(PRUNED, encodeCbor(err.horizon)) : frame(REFUSED, message)
       if ((err as { code?: string }).code === 'DECODE_FAILED')
         options.onMisbehaviour?.(peer, `${protocol}: ${(err as Error).message}`)
     }
@@ -128,6 +133,12 @@ export async function sendRequest(
     unwatch()
   }
   if (reply[0] === OK) return reply.subarray(1)
+  if (reply[0] === PRUNED) {
+    const horizon = decodeCbor(reply.subarray(1), 16, 'pruned history horizon')
+    if (typeof horizon !== 'number' || !Number.isSafeInteger(horizon) || horizon < 1)
+      throw new DecodeError(`${protocol}: ${peer} sent a malformed pruned-history answer`)
+    throw new HistoryPrunedError(horizon, `${protocol}: ${peer} keeps no blocks below ${horizon}`)
+  }
   throw new RequestRefusedError(
     `${protocol}: ${peer} refused: ${new TextDecoder().decode(reply.subarray(1))}`,
   )

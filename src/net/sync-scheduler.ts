@@ -1,6 +1,6 @@
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
-import { DecodeError } from '../errors.ts'
+import { DecodeError, HistoryPrunedError } from '../errors.ts'
 import { ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
 import { syncFromPeer } from './chain-sync.ts'
 import {
@@ -80,6 +80,8 @@ export class SyncScheduler {
   /** Tips claimed by connected peers and backed by blocks that validated. */
   private readonly tips = new Map<string, number>()
   private readonly orphans = new Map<string, { tokens: number; at: number }>()
+  /** Connected peers that refused blocks as pruned: the lowest block each said it has. */
+  private readonly horizons = new Map<string, number>()
   /**
    * What some peer's tip is worth is known: it claimed no more than we have, served blocks that
    * validated, or its sync ended. Until then a node with peers to ask counts as behind.
@@ -96,10 +98,16 @@ export class SyncScheduler {
     return this.settled ? Math.max(0, ...this.tips.values()) : undefined
   }
 
+  /** The lowest block `peer` said it keeps, if it refused blocks as pruned. */
+  horizonOf(peer: string): number | undefined {
+    return this.horizons.get(peer)
+  }
+
   /** Forgets a peer that disconnected: its claim no longer counts, it waits for no slot. */
   forget(peer: string): void {
     this.tips.delete(peer)
     this.waiting.delete(peer)
+    this.horizons.delete(peer)
   }
 
   /** Stops waiting: no sync starts from now on (running ones end with the network's signal). */
@@ -108,10 +116,13 @@ export class SyncScheduler {
     this.waiting.clear()
   }
 
-  /** Catches up from `peer`: at once when a slot is free, else once one frees or a stalled sync gives way. */
+  /**
+   * Catches up from `peer`: at once when a slot is free, else once one frees or a stalled sync gives
+   * way; not from a peer that pruned the blocks after our tip.
+   */
   sync(peer: PeerId, orphan?: Uint8Array): void {
     const id = peer.toString()
-    if (this.running.has(id) || this.hooks.signal.aborted) return
+    if (this.running.has(id) || this.hooks.signal.aborted || !this.canServe(id)) return
     if (this.running.size < MAX_SYNCS && this.waiting.size === 0) {
       this.start(peer, orphan)
       return
@@ -142,6 +153,23 @@ export class SyncScheduler {
     if (this.orphans.size > MAX_ORPHAN_RECORDS)
       this.orphans.delete(this.orphans.keys().next().value as string)
     this.sync(peer, hash)
+  }
+
+  /** Whether `peer` may have the blocks after our tip (it did not say it pruned them). */
+  private canServe(peer: string): boolean {
+    return (this.horizons.get(peer) ?? 1) <= this.hooks.components.chain().tip.index + 1
+  }
+
+  /** After `peer` turned out to have pruned what we need, asks the next connected peer that may have it. */
+  private fallBack(peer: string): void {
+    for (const connection of this.hooks.libp2p.getConnections()) {
+      const id = connection.remotePeer.toString()
+      if (id === peer || this.running.has(id) || this.waiting.has(id) || !this.canServe(id)) continue
+      this.hooks.log('asking %s for the history %s pruned', id, peer)
+      this.sync(connection.remotePeer)
+      return
+    }
+    this.hooks.log('no connected peer is known to keep the history %s pruned', peer)
   }
 
   /** Starts waiting peers in free slots; while some still wait, has a stalled sync give way. */
@@ -248,6 +276,11 @@ export class SyncScheduler {
     if (backed && this.hooks.libp2p.getConnections(peer).length > 0) this.tips.set(id, claim.index)
     else this.tips.delete(id)
     if (isOffence(err)) return this.hooks.penalise(id, (err as Error).message)
+    // Not a fault: the peer keeps less history than we need; another peer may have it.
+    if (err instanceof HistoryPrunedError) {
+      this.horizons.set(id, err.horizon)
+      return this.fallBack(id)
+    }
     const preempted = run.controller.signal.aborted
     // A sync cut short by us or the network says nothing about the announced block.
     if (

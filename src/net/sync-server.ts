@@ -53,6 +53,7 @@ export function serveSync(
       handler: async (request) => {
         const { from_index, count } = decodeGetBlocks(request)
         const store = chain()
+        store.requireKept(from_index)
         const out: Uint8Array[] = []
         let bytes = 0
         const last = Math.min(store.tip.index, from_index + count - 1)

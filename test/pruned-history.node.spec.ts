@@ -1,0 +1,85 @@
+import { expect } from 'chai'
+import { libp2pNetwork } from '../platform/node/network.ts'
+import { ManualClock } from '../src/clock/manual-clock.ts'
+import { slotStart } from '../src/consensus/slot-clock.ts'
+import type { Genesis } from '../src/genesis.ts'
+import { createNode, type PPNode } from '../src/node.ts'
+import { bftGenesis, type TestKey, testKeys } from './support/chain-fixtures.ts'
+import { networkOf, stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
+import { type TestPlatform, testCrypto, testPlatform } from './support/test-platform.ts'
+
+describe('pruned history between real nodes (Node, TCP, LevelDB)', function () {
+  this.timeout(60_000)
+  const envs: TestPlatform[] = []
+  const nodes: PPNode[] = []
+  let keys: TestKey[]
+  let genesis: Genesis
+  let clock: ManualClock
+
+  beforeEach(async () => {
+    keys = await testKeys(1, await testCrypto(), 'pruned-history')
+    genesis = bftGenesis(keys, { k: 5, epochLength: 10 }) // keys[0] leads every slot
+    clock = new ManualClock(slotStart(genesis, 0) - 1)
+  })
+  afterEach(async () => {
+    for (const node of nodes.splice(0)) await node.stop()
+    for (const env of envs.splice(0)) await env.dispose()
+  })
+
+  async function startNode(
+    producer: TestKey | undefined,
+    { bootstrap = [], keepEpochs }: { bootstrap?: string[]; keepEpochs?: number } = {},
+  ): Promise<PPNode> {
+    const env = await testPlatform()
+    envs.push(env)
+    const node = createNode(
+      {
+        genesis,
+        ...(producer && { producer: { secret: producer.secret } }),
+        ...(keepEpochs !== undefined && { keepEpochs }),
+        network: {
+          enableP2P: true,
+          listenAddr: ['/ip4/127.0.0.1/tcp/0'],
+          bootstrapPeers: bootstrap,
+          allowPrivateAddresses: true,
+        },
+      },
+      { ...env.platform, clock },
+      { network: libp2pNetwork() },
+    )
+    nodes.push(node)
+    await node.start()
+    return node
+  }
+
+  it('a pruned node refuses blocks below its horizon with a typed answer and is not charged; the joiner syncs them from a full peer', async () => {
+    const full = await startNode(keys[0])
+    // Keeps one epoch of 10 slots: the last 10 blocks at least (never the last k = 5).
+    const pruned = await startNode(undefined, { keepEpochs: 1, bootstrap: [tcpAddr(full)] })
+    await waitFor(() => pruned.getPeers().length > 0, 'the pruned node to connect')
+    for (let s = 0; s < 40; s++) await stepSlot(clock, genesis, [full], s)
+    await waitFor(() => pruned.getState().tip.index === 40, 'the pruned node to follow the chain')
+    expect(pruned.chainStore.horizon).to.equal(31)
+    expect(full.chainStore.horizon).to.equal(1)
+
+    // A new node knows both; from block 1 only the full node can serve it.
+    const joiner = await startNode(undefined, { bootstrap: [tcpAddr(pruned), tcpAddr(full)] })
+    const prunedId = networkOf(pruned).libp2p!.peerId.toString()
+    const standing = () => networkOf(joiner).peerStanding(prunedId)
+    await waitFor(
+      () => standing().horizon === 31,
+      () => `the pruned node to refuse the joiner with its horizon (standing ${JSON.stringify(standing())})`,
+    )
+    await waitFor(() => joiner.getState().tip.index === 40, 'the joiner to sync from the full node', 20_000)
+    expect(joiner.chainStore.horizon).to.equal(1)
+    expect(standing()).to.deep.equal({ score: 0, banned: false, horizon: 31 })
+    // The pruned node follows on and keeps serving what it has: the joiner takes new blocks from either.
+    for (let s = 40; s < 45; s++) await stepSlot(clock, genesis, [full], s)
+    await waitFor(
+      () => pruned.getState().tip.index === 45 && joiner.getState().tip.index === 45,
+      'both to follow block 45',
+    )
+    expect(pruned.chainStore.horizon).to.equal(36)
+    expect(networkOf(joiner).peerStanding(prunedId)).to.include({ score: 0, banned: false })
+  })
+})
