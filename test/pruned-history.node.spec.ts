@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect } from 'chai'
 import { libp2pNetwork } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
@@ -5,7 +8,8 @@ import { slotStart } from '../src/consensus/slot-clock.ts'
 import type { Genesis } from '../src/genesis.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { bftGenesis, type TestKey, testKeys } from './support/chain-fixtures.ts'
-import { networkOf, stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
+import { networkOf, stepSlot, tcpAddr, until, waitFor } from './support/network-fixtures.ts'
+import { ANY_PORTS, startRelayProcess } from './support/relay-process.ts'
 import { type TestPlatform, testCrypto, testPlatform } from './support/test-platform.ts'
 
 describe('pruned history between real nodes (Node, TCP, LevelDB)', function () {
@@ -81,5 +85,47 @@ describe('pruned history between real nodes (Node, TCP, LevelDB)', function () {
     )
     expect(pruned.chainStore.horizon).to.equal(36)
     expect(networkOf(joiner).peerStanding(prunedId)).to.include({ score: 0, banned: false })
+  })
+
+  it('a relay run with --keep-epochs answers GET /blocks below its horizon with 410 HISTORY_PRUNED, and above it as before', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pp-pruned-relay-'))
+    // 31-slot epochs (the least Praos allows with k = 5, f = 1/2) of 50 ms: one epoch kept is 31 blocks.
+    const relay = await startRelayProcess([
+      '--data-dir',
+      dir,
+      ...ANY_PORTS,
+      '--slot-ms',
+      '50',
+      '--epoch-length',
+      '31',
+      '--keep-epochs',
+      '1',
+    ])
+    try {
+      const get = async (path: string) => {
+        const response = await fetch(`${relay.httpUrl}${path}`)
+        return { status: response.status, body: await response.json() }
+      }
+      let tip = 0
+      await until(
+        async () => {
+          tip = (await get('/status')).body.tip.index
+          return tip >= 45
+        },
+        () => `the relay to reach block 45 (at ${tip})`,
+        40_000,
+      )
+      const below = await get('/blocks?from=1&count=5')
+      expect(below.status).to.equal(410)
+      expect(below.body.error.code).to.equal('HISTORY_PRUNED')
+      const above = await get(`/blocks?from=${tip - 10}&count=5`)
+      expect(above.status).to.equal(200)
+      expect(above.body.map((b: { index: number }) => b.index)).to.deep.equal(
+        [0, 1, 2, 3, 4].map((i) => tip - 10 + i),
+      )
+    } finally {
+      await relay.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
