@@ -11,7 +11,7 @@ import { ChainStore } from '../src/ledger/chain-store.ts'
 import { genesisState } from '../src/ledger/ledger-state.ts'
 import { verifyBlocksSignatures } from '../src/ledger/verify-signatures.ts'
 import { createNode } from '../src/node.ts'
-import type { Platform } from '../src/ports.ts'
+import type { Platform, Store } from '../src/ports.ts'
 import { nextBlock, testKeys, transfer } from '../test/support/chain-fixtures.ts'
 import type { Figure } from './cases.ts'
 
@@ -103,6 +103,12 @@ export async function scaleFigures(
   chain = await ChainStore.open(await platform.openStore(name), genesis)
   const reopen = seconds(start) * 1000
   await chain.close()
+  const wholeHistory = await storedBytes(await platform.openStore(name))
+  // The same blocks into a store that keeps one epoch of history (as a tab keeps a few).
+  const pruned = await ChainStore.open(await platform.openStore(`${name}-pruned`), genesis, { keepEpochs: 1 })
+  for (const bytes of encoded) await pruned.adopt([decodeBlock(bytes)])
+  await pruned.close()
+  const prunedHistory = await storedBytes(await platform.openStore(`${name}-pruned`))
   // Epoch boundaries: the first block of each epoch (slot 0 is block 1, one block per slot).
   const boundary = perBlock.filter((_, i) => i % EPOCH === EPOCH - 1 && i > 0)
   const others = perBlock.filter((_, i) => !(i % EPOCH === EPOCH - 1 && i > 0)).sort((a, b) => a - b)
@@ -122,6 +128,16 @@ export async function scaleFigures(
     { name: `reopen the chain store, ${where}`, value: reopen, unit: 'ms' },
     { name: `epoch-boundary block (slowest), ${where}`, value: Math.max(...boundary), unit: 'ms' },
     { name: `other blocks (median), ${where}`, value: others[Math.floor(others.length / 2)], unit: 'ms' },
+    {
+      name: `stored after ${blocks} blocks, whole history, ${where}`,
+      value: wholeHistory / 1024,
+      unit: 'KiB',
+    },
+    {
+      name: `stored after ${blocks} blocks, keeping 1 epoch (${EPOCH} slots), ${where}`,
+      value: prunedHistory / 1024,
+      unit: 'KiB',
+    },
   ]
   if (resident !== undefined)
     figures.push({
@@ -130,4 +146,12 @@ export async function scaleFigures(
       unit: platform.name === 'node' ? 'MiB RSS' : 'MiB heap',
     })
   return figures
+}
+
+/** Bytes of keys and values in a store (closed afterwards): what the chain occupies, before the engine's overhead. */
+async function storedBytes(store: Store): Promise<number> {
+  let bytes = 0
+  for await (const [key, value] of store.entries()) bytes += key.length + value.length
+  await store.close()
+  return bytes
 }
