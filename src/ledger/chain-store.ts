@@ -1,42 +1,22 @@
 import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { equalBytes, fromHex, toHex } from '../encoding/hash.ts'
-import { DecodeError, HistoryPrunedError, StoreCorruptError } from '../errors.ts'
+import { DecodeError, StoreCorruptError } from '../errors.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
 import type { BatchOp, Store } from '../ports.ts'
 import { type Account, AccountLayer } from './account-layers.ts'
 import type { Address } from './address.ts'
 import { applyBlock } from './apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from './block.ts'
+import { accountKey, blockKey, encodeHeight, heightKey, indexKey, sideKey } from './chain-keys.ts'
 import { ForkTooDeepError, UnknownParentError } from './errors.ts'
+import { HistoryHorizon, type HistoryOptions } from './history-horizon.ts'
 import { type ChainTip, genesisAccounts, genesisState, type LedgerState } from './ledger-state.ts'
 import { decodeAccount, decodeBase, encodeAccount, encodeBase } from './state-codec.ts'
 
 const FORMAT = 'pp-node/chain/1'
-const indexKey = (index: number): string => `i/${index.toString().padStart(12, '0')}`
-/** The height of a best-chain block by its hash, so peers' chain locators cost no block decoding. */
-const heightKey = (hash: Uint8Array): string => `h/${toHex(hash)}`
-const encodeHeight = (index: number): Uint8Array => encodeCbor(index)
-const blockKey = (hash: Uint8Array): string => `b/${toHex(hash)}`
-const accountKey = (address: string): string => `a/${address}`
 /** Where a store of the first format kept whole-state checkpoints (removed when it is upgraded). */
 const LEGACY_CHECKPOINTS = 'c/'
-/** Side-branch blocks by height, so those too deep to ever be adopted can be pruned in order. */
-const sideKey = (index: number, hash?: Uint8Array): string =>
-  `s/${index.toString().padStart(12, '0')}/${hash === undefined ? '' : toHex(hash)}`
 const NO_VALUE = new Uint8Array(0)
-/** The lowest best-chain block still stored, once history was pruned. */
-const HORIZON = 'horizon'
-/** Best-chain blocks pruned at most in one adoption's batch: pruning a long history goes in steps. */
-const MAX_PRUNED_PER_BATCH = 1_000
-
-/** How much history a chain store keeps. */
-export interface HistoryOptions {
-  /**
-   * Keep at least the last this many epochs of best-chain blocks (as many blocks as the epochs have
-   * slots) and delete older ones once settled; undefined keeps the whole history.
-   */
-  keepEpochs?: number | undefined
-}
 
 /** What a chain switch changed: the blocks taken off the best chain and those put on it. */
 export interface Adoption {
@@ -57,15 +37,13 @@ export class ChainStore {
   private readonly store: Store
   /** States of best-chain blocks [tip.index - recent.length + 1 .. tip.index]; the first is the base. */
   private recent: LedgerState[]
-  /** Best-chain blocks kept at least, when history is pruned. */
-  private readonly keepBlocks: number | undefined
-  private lowest = 1
+  private readonly history: HistoryHorizon
 
-  private constructor(store: Store, genesis: Genesis, recent: LedgerState[], history: HistoryOptions) {
+  private constructor(store: Store, genesis: Genesis, recent: LedgerState[], history: HistoryHorizon) {
     this.store = store
     this.genesis = genesis
     this.recent = recent
-    this.keepBlocks = history.keepEpochs === undefined ? undefined : history.keepEpochs * genesis.epochLength
+    this.history = history
   }
 
   /**
@@ -88,16 +66,15 @@ export class ChainStore {
         )
       }
     }
-    const chain = new ChainStore(store, genesis, [genesisState(genesis)], history)
-    const horizon = await store.get(HORIZON)
-    if (horizon !== undefined) chain.lowest = decodeHorizon(horizon)
+    const horizon = await HistoryHorizon.open(store, genesis, history)
+    const chain = new ChainStore(store, genesis, [genesisState(genesis)], horizon)
     await chain.load()
     return chain
   }
 
   /** The lowest best-chain block this store still has (1 unless history was pruned). */
   get horizon(): number {
-    return this.lowest
+    return this.history.lowest
   }
 
   /** The best chain's tip. */
@@ -169,11 +146,7 @@ export class ChainStore {
 
   /** Throws HistoryPrunedError when best-chain block `from` (or 1, for anything lower) was pruned. */
   requireKept(from: number): void {
-    if (Math.max(1, from) < this.lowest)
-      throw new HistoryPrunedError(
-        this.lowest,
-        `blocks below ${this.lowest} are pruned from this node's history (asked from ${from})`,
-      )
+    this.history.requireKept(from)
   }
 
   /** True when the block is stored (on any branch). */
@@ -255,33 +228,13 @@ export class ChainStore {
     const settling = full.slice(1, Math.max(1, full.length - keep + 1))
     ops.push(...settleOps(settling), ...(await this.pruneOps(state.tip.index)))
     const base = full[Math.max(0, full.length - keep)].tip.index
-    const horizon = this.horizonFor(state.tip.index, base)
-    ops.push(...(await this.pruneHistoryOps(horizon)))
+    const horizon = this.history.next(state.tip.index, base)
+    ops.push(...(await this.history.pruneOps(horizon)))
     await this.store.batch(ops)
     for (const s of settling) s.accounts.settle()
     this.recent = full.slice(-keep)
-    this.lowest = horizon
+    this.history.advance(horizon)
     return { rolledBack, applied: [...blocks] }
-  }
-
-  /** The horizon after pruning toward keepBlocks below `tipIndex`: never above the settled base, at most a batch's worth higher. */
-  private horizonFor(tipIndex: number, baseIndex: number): number {
-    if (this.keepBlocks === undefined) return this.lowest
-    const wanted = Math.min(tipIndex - this.keepBlocks + 1, baseIndex + 1)
-    return Math.max(this.lowest, Math.min(wanted, this.lowest + MAX_PRUNED_PER_BATCH))
-  }
-
-  /** Deletes best-chain blocks below `horizon` (from the current one) with their index entries, and records it. */
-  private async pruneHistoryOps(horizon: number): Promise<BatchOp[]> {
-    if (horizon <= this.lowest) return []
-    const ops: BatchOp[] = [{ type: 'put', key: HORIZON, value: encodeCbor(horizon) }]
-    for await (const [key, hash] of this.store.entries({ gte: indexKey(this.lowest), lt: indexKey(horizon) }))
-      ops.push(
-        { type: 'del', key },
-        { type: 'del', key: heightKey(hash) },
-        { type: 'del', key: blockKey(hash) },
-      )
-    return ops
   }
 
   /** Deletes side blocks at heights no fork from a tip at `tipIndex` can reach (k or more below it). */
@@ -379,20 +332,6 @@ export class ChainStore {
       throw new StoreCorruptError(`stored block ${toHex(hash).slice(0, 12)} has a different hash`)
     return block
   }
-}
-
-/** The stored horizon record. */
-function decodeHorizon(bytes: Uint8Array): number {
-  const horizon = (() => {
-    try {
-      return decodeCbor(bytes, 16, 'history horizon')
-    } catch {
-      return undefined
-    }
-  })()
-  if (typeof horizon !== 'number' || !Number.isInteger(horizon) || horizon < 1)
-    throw new StoreCorruptError('the history horizon record is damaged')
-  return horizon
 }
 
 /** Writes for states becoming settled, oldest first: the accounts they changed, and the newest one's record. */
