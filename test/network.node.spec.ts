@@ -6,55 +6,26 @@ import { slotStart } from '../src/consensus/slot-clock.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import type { Genesis } from '../src/genesis.ts'
 import type { Block } from '../src/ledger/block.ts'
-import { createNode, type PPNode } from '../src/node.ts'
+import { createNode } from '../src/node.ts'
 import { bftGenesis, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
 import { meshReady, networkOf, sameTip, stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
-import { type TestPlatform, testPlatform } from './support/test-platform.ts'
+import { TcpNodes } from './support/tcp-nodes.ts'
+import { type TestPlatform, testCrypto } from './support/test-platform.ts'
 
 describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
   this.timeout(180_000)
-  let envs: TestPlatform[] = []
-  let nodes: PPNode[] = []
+  const testNodes = new TcpNodes()
   let keys: TestKey[]
   let clock: ManualClock
 
-  async function startNode(
-    genesis: Genesis,
-    producer: TestKey | undefined,
-    bootstrap: string[],
-    env?: TestPlatform,
-  ): Promise<PPNode> {
-    const e = env ?? (await testPlatform())
-    if (env === undefined) envs.push(e)
-    const node = createNode(
-      {
-        genesis,
-        ...(producer && { producer: { secret: producer.secret } }),
-        network: {
-          enableP2P: true,
-          listenAddr: ['/ip4/127.0.0.1/tcp/0'],
-          bootstrapPeers: bootstrap,
-          allowPrivateAddresses: true,
-        },
-      },
-      { ...e.platform, clock },
-      { network: libp2pNetwork() },
-    )
-    await node.start()
-    nodes.push(node)
-    return node
-  }
+  const startNode = (genesis: Genesis, producer: TestKey, bootstrap: string[], env?: TestPlatform) =>
+    testNodes.start(genesis, clock, { producer, bootstrap, ...(env && { env }) })
 
   beforeEach(async () => {
-    keys = await testKeys(4, (await testPlatform()).platform.crypto)
+    keys = await testKeys(4, await testCrypto())
   })
 
-  afterEach(async () => {
-    await Promise.all(nodes.map((n) => n.stop()))
-    await Promise.all(envs.map((e) => e.dispose()))
-    nodes = []
-    envs = []
-  })
+  afterEach(() => testNodes.stopAll())
 
   it('3 BFT producers in turn: every block reaches all nodes within its slot; 30 slots, one identical chain', async () => {
     const genesis = bftGenesis(keys, { k: 10 }, 3)
@@ -105,8 +76,7 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
     expect(a.getState().tip.index).to.equal(500)
     const progress: Array<[number, number]> = []
     const started = performance.now()
-    const joinerEnv = await testPlatform()
-    envs.push(joinerEnv)
+    const joinerEnv = await testNodes.platform()
     const d = createNode(
       {
         genesis,
@@ -122,7 +92,7 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
     )
     d.addEventListener('sync:progress', (e) => progress.push([e.detail.done, e.detail.total]))
     await d.start()
-    nodes.push(d)
+    testNodes.nodes.push(d)
     await waitFor(() => d.getState().tip.index === 500, 'the late joiner to reach block 500', 60_000)
     const seconds = (performance.now() - started) / 1000
     console.log(`      synced 500 blocks in ${seconds.toFixed(2)} s (${(500 / seconds).toFixed(0)} blocks/s)`)
@@ -197,8 +167,7 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
     const genesis = bftGenesis(keys, { k: 10 }, 2)
     clock = new ManualClock(slotStart(genesis, 0) - 1)
     const a = await startNode(genesis, keys[0], [])
-    const env = await testPlatform()
-    envs.push(env)
+    const env = await testNodes.platform()
     const b = await startNode(genesis, keys[1], [tcpAddr(a)], env)
     await meshReady([a, b])
     for (let slot = 0; slot < 6; slot++) {
@@ -210,7 +179,6 @@ describe('network: real libp2p nodes over TCP on 127.0.0.1', function () {
       )
     }
     await b.stop()
-    nodes = nodes.filter((n) => n !== b)
     for (let slot = 6; slot < 20; slot++) await stepSlot(clock, genesis, [a], slot)
     const b2 = await startNode(genesis, keys[1], [tcpAddr(a)], env)
     await waitFor(

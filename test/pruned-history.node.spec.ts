@@ -2,20 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { libp2pNetwork } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import type { Genesis } from '../src/genesis.ts'
-import { createNode, type PPNode } from '../src/node.ts'
 import { bftGenesis, type TestKey, testKeys } from './support/chain-fixtures.ts'
 import { networkOf, stepSlot, tcpAddr, until, waitFor } from './support/network-fixtures.ts'
 import { ANY_PORTS, startRelayProcess } from './support/relay-process.ts'
-import { type TestPlatform, testCrypto, testPlatform } from './support/test-platform.ts'
+import { type TcpNodeOptions, TcpNodes } from './support/tcp-nodes.ts'
+import { testCrypto } from './support/test-platform.ts'
 
 describe('pruned history between real nodes (Node, TCP, LevelDB)', function () {
   this.timeout(60_000)
-  const envs: TestPlatform[] = []
-  const nodes: PPNode[] = []
+  const testNodes = new TcpNodes()
   let keys: TestKey[]
   let genesis: Genesis
   let clock: ManualClock
@@ -25,36 +23,10 @@ describe('pruned history between real nodes (Node, TCP, LevelDB)', function () {
     genesis = bftGenesis(keys, { k: 5, epochLength: 10 }) // keys[0] leads every slot
     clock = new ManualClock(slotStart(genesis, 0) - 1)
   })
-  afterEach(async () => {
-    for (const node of nodes.splice(0)) await node.stop()
-    for (const env of envs.splice(0)) await env.dispose()
-  })
+  afterEach(() => testNodes.stopAll())
 
-  async function startNode(
-    producer: TestKey | undefined,
-    { bootstrap = [], keepEpochs }: { bootstrap?: string[]; keepEpochs?: number } = {},
-  ): Promise<PPNode> {
-    const env = await testPlatform()
-    envs.push(env)
-    const node = createNode(
-      {
-        genesis,
-        ...(producer && { producer: { secret: producer.secret } }),
-        ...(keepEpochs !== undefined && { keepEpochs }),
-        network: {
-          enableP2P: true,
-          listenAddr: ['/ip4/127.0.0.1/tcp/0'],
-          bootstrapPeers: bootstrap,
-          allowPrivateAddresses: true,
-        },
-      },
-      { ...env.platform, clock },
-      { network: libp2pNetwork() },
-    )
-    nodes.push(node)
-    await node.start()
-    return node
-  }
+  const startNode = (producer: TestKey | undefined, options: TcpNodeOptions = {}) =>
+    testNodes.start(genesis, clock, { producer, ...options })
 
   it('a pruned node refuses blocks below its horizon with a typed answer and is not charged; the joiner syncs them from a full peer', async () => {
     const full = await startNode(keys[0])

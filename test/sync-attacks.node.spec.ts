@@ -3,24 +3,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
-import { libp2pNetwork } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { type Genesis, parseGenesis } from '../src/genesis.ts'
-import { createNode, type PPNode } from '../src/node.ts'
 import { bftGenesis, type TestKey, testKeys } from './support/chain-fixtures.ts'
 import { lyingPeer } from './support/lying-peer.ts'
 import { meshReady, networkOf, stepSlot, tcpAddr, until, waitFor } from './support/network-fixtures.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
-import { type TestPlatform, testCrypto, testPlatform } from './support/test-platform.ts'
+import { type TcpNodeOptions, TcpNodes } from './support/tcp-nodes.ts'
+import { testCrypto } from './support/test-platform.ts'
 
 describe('sync attacks against a real node (Node, TCP)', function () {
   this.timeout(60_000)
-  const envs: TestPlatform[] = []
+  const testNodes = new TcpNodes()
   let keys: TestKey[]
   let genesis: Genesis
   let clock: ManualClock
-  const nodes: PPNode[] = []
   const liars: Array<{ stop(): Promise<void> }> = []
 
   beforeEach(async () => {
@@ -30,34 +28,11 @@ describe('sync attacks against a real node (Node, TCP)', function () {
   })
   afterEach(async () => {
     for (const liar of liars.splice(0)) await liar.stop()
-    for (const node of nodes.splice(0)) await node.stop()
-    for (const env of envs.splice(0)) await env.dispose()
+    await testNodes.stopAll()
   })
 
-  async function startNode(
-    producer: TestKey | undefined,
-    { drop, bootstrap = [] }: { drop?: () => boolean; bootstrap?: string[] } = {},
-  ): Promise<PPNode> {
-    const env = await testPlatform()
-    envs.push(env)
-    const node = createNode(
-      {
-        genesis,
-        ...(producer && { producer: { secret: producer.secret } }),
-        network: {
-          enableP2P: true,
-          listenAddr: ['/ip4/127.0.0.1/tcp/0'],
-          bootstrapPeers: bootstrap,
-          allowPrivateAddresses: true,
-        },
-      },
-      { ...env.platform, clock },
-      { network: libp2pNetwork(drop && { conditions: { drop } }) },
-    )
-    nodes.push(node)
-    await node.start()
-    return node
-  }
+  const startNode = (producer: TestKey | undefined, options: TcpNodeOptions = {}) =>
+    testNodes.start(genesis, clock, { producer, ...options })
 
   it('four stalling and trickling peers holding every sync slot do not keep a node from syncing, and are charged', async () => {
     const honest = await startNode(keys[0])
