@@ -2,9 +2,9 @@ import { addressOf, parseAddress } from '../src/ledger/address.ts'
 import { InsufficientBalanceError } from '../src/ledger/errors.ts'
 import { signTransaction, type Transaction } from '../src/ledger/transaction.ts'
 import type { PPNode } from '../src/node.ts'
+import { type RateLimit, RateLimiter } from '../src/rate-limiter.ts'
 import { clientNetworkOf } from './client-address.ts'
 import { FaucetEmptyError, FaucetRateLimitError } from './errors.ts'
-import { type RateLimit, RateLimiter } from './rate-limiter.ts'
 
 /** Default grants per client network: 5 at once, then one every 12 minutes (5 an hour). */
 export const FAUCET_NETWORK_LIMIT: RateLimit = { burst: 5, intervalMs: 720_000 }

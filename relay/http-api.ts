@@ -6,6 +6,7 @@ import { PPError } from '../src/errors.ts'
 import { genesisHash, genesisToJson } from '../src/genesis.ts'
 import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
+import { RateLimiter } from '../src/rate-limiter.ts'
 import { clientAddressOf, clientNetworkOf } from './client-address.ts'
 import { limitConnectionsPerNetwork } from './connection-limit.ts'
 import { HttpError, RequestRateLimitError } from './errors.ts'
@@ -13,7 +14,6 @@ import type { Faucet } from './faucet.ts'
 import type { HealthCheck } from './health.ts'
 import { httpStatusOf } from './http-status.ts'
 import type { RelayMetrics } from './metrics.ts'
-import { RateLimiter } from './rate-limiter.ts'
 
 /** Largest request body accepted. */
 const MAX_BODY_BYTES = 16 * 1024

@@ -5,6 +5,7 @@
  * public address), so fresh ids from one network do not start clean. Pure bookkeeping; the
  * network layer closes connections and refuses banned peers in its connection gater.
  */
+import { RateLimiter } from '../rate-limiter.ts'
 
 /** Tuning of peer scoring. */
 export interface PeerScoreOptions {
@@ -31,7 +32,6 @@ interface Record {
   score: number
   at: number
   bannedUntil: number
-  wasteTokens: number
 }
 
 const DEFAULTS: PeerScoreOptions = {
@@ -50,9 +50,15 @@ const DEFAULTS: PeerScoreOptions = {
 export class PeerScores {
   private readonly options: PeerScoreOptions
   private readonly records = new Map<string, Record>()
+  /** Wasted work each peer may cause for free. */
+  private readonly waste: RateLimiter
 
   constructor(options: Partial<PeerScoreOptions> = {}) {
     this.options = { ...DEFAULTS, ...options }
+    this.waste = new RateLimiter(
+      { burst: this.options.wasteAllowance, intervalMs: 1000 / this.options.wasteRefillPerSecond },
+      { maxKeys: this.options.maxRecords, now: this.options.now },
+    )
   }
 
   /**
@@ -74,13 +80,10 @@ export class PeerScores {
 
   /** Records wasted work: free within the allowance, then a fraction of an offence each time. */
   chargeWaste(peer: string, reason: string, network?: string): boolean {
-    const record = this.current(peer)
-    if (record.wasteTokens >= 1) {
-      record.wasteTokens -= 1
-      this.remember(peer, record)
+    if (this.waste.wait(peer) === 0) {
+      this.waste.take(peer)
       return false
     }
-    this.remember(peer, record)
     return this.penalise(peer, reason, this.options.wasteWeight, network)
   }
 
@@ -122,18 +125,9 @@ export class PeerScores {
 
   private current(key: string): Record {
     const now = this.options.now()
-    const record = this.records.get(key) ?? {
-      score: 0,
-      at: now,
-      bannedUntil: 0,
-      wasteTokens: this.options.wasteAllowance,
-    }
+    const record = this.records.get(key) ?? { score: 0, at: now, bannedUntil: 0 }
     const seconds = (now - record.at) / 1000
     const score = Math.min(0, record.score + seconds * this.options.healPerSecond)
-    const wasteTokens = Math.min(
-      this.options.wasteAllowance,
-      record.wasteTokens + seconds * this.options.wasteRefillPerSecond,
-    )
-    return { ...record, score, wasteTokens, at: now }
+    return { ...record, score, at: now }
   }
 }

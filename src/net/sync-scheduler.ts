@@ -2,6 +2,7 @@ import type { Logger, PeerId } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { DecodeError, HistoryPrunedError } from '../errors.ts'
 import { ForkTooDeepError, UnknownParentError, ValidationError } from '../ledger/errors.ts'
+import { RateLimiter } from '../rate-limiter.ts'
 import { syncFromPeer } from './chain-sync.ts'
 import {
   RequestRefusedError,
@@ -79,7 +80,11 @@ export class SyncScheduler {
   private readonly waiting = new Map<string, { peer: PeerId; orphan?: Uint8Array | undefined }>()
   /** Tips claimed by connected peers and backed by blocks that validated. */
   private readonly tips = new Map<string, number>()
-  private readonly orphans = new Map<string, { tokens: number; at: number }>()
+  /** Free orphan announcements per peer (the allowance). */
+  private readonly orphans = new RateLimiter(
+    { burst: ORPHAN_ALLOWANCE, intervalMs: 1000 / ORPHAN_REFILL_PER_SECOND },
+    { maxKeys: MAX_ORPHAN_RECORDS },
+  )
   /** Connected peers that refused blocks as pruned: the lowest block each said it has. */
   private readonly horizons = new Map<string, number>()
   /**
@@ -139,19 +144,8 @@ export class SyncScheduler {
   orphan(peer: PeerId, hash: Uint8Array): void {
     const id = peer.toString()
     if (this.running.has(id)) return
-    const now = Date.now()
-    const bucket = this.orphans.get(id) ?? { tokens: ORPHAN_ALLOWANCE, at: now }
-    bucket.tokens = Math.min(
-      ORPHAN_ALLOWANCE,
-      bucket.tokens + ((now - bucket.at) / 1000) * ORPHAN_REFILL_PER_SECOND,
-    )
-    bucket.at = now
-    if (bucket.tokens >= 1) bucket.tokens -= 1
+    if (this.orphans.wait(id) === 0) this.orphans.take(id)
     else this.hooks.penalise(id, 'orphan block announcements beyond the allowance', ORPHAN_WEIGHT)
-    this.orphans.delete(id)
-    this.orphans.set(id, bucket)
-    if (this.orphans.size > MAX_ORPHAN_RECORDS)
-      this.orphans.delete(this.orphans.keys().next().value as string)
     this.sync(peer, hash)
   }
 
