@@ -1,11 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gossipsub } from '@libp2p/gossipsub'
-import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import { nodeCrypto } from '../platform/node/crypto.ts'
-import { nodeTransports } from '../platform/node/network.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { addressOf } from '../src/ledger/address.ts'
@@ -13,9 +10,9 @@ import { applyBlock } from '../src/ledger/apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from '../src/ledger/block.ts'
 import { genesisState, type LedgerState } from '../src/ledger/ledger-state.ts'
 import { type Transaction, txHash } from '../src/ledger/transaction.ts'
-import { createHost } from '../src/net/host.ts'
 import { decodeNewBlock, encodeNewBlock } from '../src/net/messages.ts'
 import { bftGenesis, nextBlock, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
+import { gossipPeer } from './support/gossip-peer.ts'
 import { waitFor } from './support/network-fixtures.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
@@ -82,15 +79,8 @@ describe('attacks by well-formed lies against a real relay process (plain libp2p
     const topic = `/pp/${genesis.chainId}/blocks/1`
     const relayAddr = relay.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))!
     const peer = async () => {
-      const host = await createHost({
-        transports: nodeTransports,
-        settings: { listen: [], allowPrivateAddresses: true },
-        services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
-      })
+      const host = await gossipPeer(relayAddr, topic)
       hosts.push(host)
-      await host.dial(multiaddr(relayAddr))
-      host.services.pubsub.subscribe(topic)
-      await waitFor(() => host.services.pubsub.getSubscribers(topic).length > 0, 'the relay to subscribe')
       return host
     }
     const [attacker, honest, observer] = [await peer(), await peer(), await peer()]

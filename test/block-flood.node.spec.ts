@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import { gossipsub } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
-import { libp2pNetwork, nodeTransports } from '../platform/node/network.ts'
+import { libp2pNetwork } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import type { Genesis } from '../src/genesis.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from '../src/ledger/block.ts'
-import { createHost } from '../src/net/host.ts'
 import { encodeNewBlock } from '../src/net/messages.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { bftGenesis, nextBlock, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
+import { gossipPeer } from './support/gossip-peer.ts'
 import { networkOf, tcpAddr, waitFor } from './support/network-fixtures.ts'
 import { type TestPlatform, testPlatform } from './support/test-platform.ts'
 
@@ -63,16 +62,9 @@ describe('block floods over gossip against a real node (Node, TCP)', function ()
 
   /** A plain libp2p peer with gossipsub, connected to the node and in its block topic's mesh. */
   async function gossiper() {
-    const host = await createHost({
-      transports: nodeTransports,
-      settings: { listen: [], allowPrivateAddresses: true },
-      services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
-    })
-    hosts.push(host)
-    await host.dial(multiaddr(tcpAddr(node)))
     const topic = `/pp/${genesis.chainId}/blocks/1`
-    host.services.pubsub.subscribe(topic)
-    await waitFor(() => host.services.pubsub.getSubscribers(topic).length > 0, 'the node in the gossip view')
+    const host = await gossipPeer(tcpAddr(node), topic)
+    hosts.push(host)
     return {
       id: host.peerId.toString(),
       host,

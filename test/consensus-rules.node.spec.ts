@@ -1,7 +1,5 @@
-import { gossipsub } from '@libp2p/gossipsub'
-import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
-import { libp2pNetwork, nodeTransports } from '../platform/node/network.ts'
+import { libp2pNetwork } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { toHex } from '../src/encoding/hash.ts'
@@ -9,7 +7,6 @@ import { applyBlock } from '../src/ledger/apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from '../src/ledger/block.ts'
 import { genesisState, type LedgerState } from '../src/ledger/ledger-state.ts'
 import type { Transaction } from '../src/ledger/transaction.ts'
-import { createHost } from '../src/net/host.ts'
 import { encodeNewBlock } from '../src/net/messages.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import {
@@ -20,10 +17,9 @@ import {
   testKeys,
   transfer,
 } from './support/chain-fixtures.ts'
-import { tcpAddr, waitFor, within } from './support/network-fixtures.ts'
+import { type GossipHost, gossipPeer } from './support/gossip-peer.ts'
+import { tcpAddr, within } from './support/network-fixtures.ts'
 import { type TestPlatform, testCrypto, testPlatform } from './support/test-platform.ts'
-
-type Host = Awaited<ReturnType<typeof createHost<{ pubsub: ReturnType<ReturnType<typeof gossipsub>> }>>>
 
 /** The same header and signature with another body. */
 const withBody = (block: Block, txs: Transaction[]): Block =>
@@ -43,7 +39,7 @@ describe('consensus rules: validly signed lies over gossip to a real node (libp2
   this.timeout(120_000)
   let env: TestPlatform
   let node: PPNode | undefined
-  const hosts: Host[] = []
+  const hosts: GossipHost[] = []
 
   after(async () => {
     for (const host of hosts) await host.stop()
@@ -70,16 +66,9 @@ describe('consensus rules: validly signed lies over gossip to a real node (libp2
     const target = node
     const topic = `/pp/${genesis.chainId}/blocks/1`
     // A fresh peer per lie: each lie is an offence, and enough of them would ban one sender.
-    const peer = async (): Promise<Host> => {
-      const host = await createHost({
-        transports: nodeTransports,
-        settings: { listen: [], allowPrivateAddresses: true },
-        services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
-      })
+    const peer = async (): Promise<GossipHost> => {
+      const host = await gossipPeer(tcpAddr(target), topic)
       hosts.push(host)
-      await host.dial(multiaddr(tcpAddr(target)))
-      host.services.pubsub.subscribe(topic)
-      await waitFor(() => host.services.pubsub.getSubscribers(topic).length > 0, 'the node to subscribe')
       return host
     }
     /** Publishes `block` from a new peer; resolves with the node's refusal code, or "ADDED". */

@@ -1,4 +1,3 @@
-import { gossipsub } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import { libp2pNetwork, nodeTransports } from '../platform/node/network.ts'
@@ -14,6 +13,7 @@ import { protocolId } from '../src/net/protocol-id.ts'
 import { sendRequest } from '../src/net/request-response.ts'
 import { createNode, type PPNode } from '../src/node.ts'
 import { bftGenesis, nextBlock, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
+import { gossipPeer } from './support/gossip-peer.ts'
 import { networkOf, stepSlot, tcpAddr, waitFor } from './support/network-fixtures.ts'
 import { type TestPlatform, testPlatform } from './support/test-platform.ts'
 
@@ -50,19 +50,8 @@ describe('hostile peer against a real node (Node, TCP)', function () {
   })
 
   async function attacker() {
-    const host = await createHost({
-      transports: nodeTransports,
-      settings: { listen: [], allowPrivateAddresses: true },
-      services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
-    })
+    const host = await gossipPeer(tcpAddr(node), `/pp/${node.genesis.chainId}/blocks/1`)
     hosts.push(host)
-    await host.dial(multiaddr(tcpAddr(node)))
-    const topic = `/pp/${node.genesis.chainId}/blocks/1`
-    host.services.pubsub.subscribe(topic)
-    await waitFor(
-      () => host.services.pubsub.getSubscribers(topic).length > 0,
-      'the node in the attacker’s gossip view',
-    )
     return host
   }
 

@@ -1,18 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gossipsub } from '@libp2p/gossipsub'
-import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import { nodeCrypto } from '../platform/node/crypto.ts'
-import { nodeTransports } from '../platform/node/network.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { txToJson } from '../src/ledger/json.ts'
 import { decodeTransaction, encodeTransaction, type Transaction } from '../src/ledger/transaction.ts'
-import { createHost } from '../src/net/host.ts'
 import { decodeNewTx, encodeNewTx } from '../src/net/messages.ts'
 import { bftGenesis, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
+import { gossipPeer } from './support/gossip-peer.ts'
 import { until, waitFor } from './support/network-fixtures.ts'
 import { ANY_PORTS, type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
@@ -98,15 +95,8 @@ describe('mempool flood against a real relay process (gossip and POST /tx)', fun
     const relayAddr = relay.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))!
     const topic = `/pp/${genesis.chainId}/txs/1`
     const peer = async () => {
-      const host = await createHost({
-        transports: nodeTransports,
-        settings: { listen: [], allowPrivateAddresses: true },
-        services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
-      })
+      const host = await gossipPeer(relayAddr, topic)
       hosts.push(host)
-      await host.dial(multiaddr(relayAddr))
-      host.services.pubsub.subscribe(topic)
-      await waitFor(() => host.services.pubsub.getSubscribers(topic).length > 0, 'the relay to subscribe')
       return host
     }
     const [spammer, observer] = [await peer(), await peer()]

@@ -1,16 +1,12 @@
-import { gossipsub } from '@libp2p/gossipsub'
 import type { Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
-import { nodeTransports } from '../../platform/node/network.ts'
 import { type Genesis, genesisHash } from '../../src/genesis.ts'
 import { type Block, bodyHash, decodeBlock, encodeBlock } from '../../src/ledger/block.ts'
-import { createHost } from '../../src/net/host.ts'
 import { encodeBlocks, encodeLocated, encodeNewBlock, encodeStatus } from '../../src/net/messages.ts'
 import { protocolId } from '../../src/net/protocol-id.ts'
 import { serveRequests } from '../../src/net/request-response.ts'
-import { waitFor } from './network-fixtures.ts'
+import { gossipHost, joinGossip } from './gossip-peer.ts'
 
 /** How a lying peer answers `get_blocks`: never, a trickle of bytes, or an empty batch. */
 export type BlocksAnswer = 'stall' | 'trickle' | 'empty'
@@ -27,11 +23,7 @@ export async function lyingPeer(
   options: { first?: Block[]; listen?: boolean } = {},
 ) {
   const { first } = options
-  const host = await createHost({
-    transports: nodeTransports,
-    settings: { listen: options.listen ? ['/ip4/127.0.0.1/tcp/0'] : [], allowPrivateAddresses: true },
-    services: { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
-  })
+  const host = await gossipHost({ listen: options.listen })
   const asked = { status: 0, blocks: 0 }
   const common = {
     maxRequestBytes: 4096,
@@ -83,8 +75,7 @@ export async function lyingPeer(
     asked,
     /** Dials `addr` and waits until the gossip mesh sees the other side. */
     async join(addr: string): Promise<void> {
-      await host.dial(multiaddr(addr))
-      await waitFor(() => host.services.pubsub.getSubscribers(topic).length > 0, 'the victim to subscribe')
+      await joinGossip(host, addr, topic)
     },
     /** Announces an unsigned block at `slot` whose parent nobody has. */
     async announceOrphan(slot: number, issuer: Uint8Array): Promise<void> {
