@@ -1,3 +1,5 @@
+import { BoundedMap } from './bounded-map.ts'
+
 /** How many requests one key may make: `burst` at once, then one more every `intervalMs`. */
 export interface RateLimit {
   burst: number
@@ -17,13 +19,12 @@ interface Bucket {
  */
 export class RateLimiter {
   private readonly limit: RateLimit
-  private readonly maxKeys: number
   private readonly now: () => number
-  private readonly buckets = new Map<string, Bucket>()
+  private readonly buckets: BoundedMap<string, Bucket>
 
   constructor(limit: RateLimit, options: { maxKeys?: number; now?: () => number } = {}) {
     this.limit = limit
-    this.maxKeys = options.maxKeys ?? 10_000
+    this.buckets = new BoundedMap(options.maxKeys ?? 10_000)
     this.now = options.now ?? Date.now
   }
 
@@ -39,9 +40,7 @@ export class RateLimiter {
     if (this.limit.intervalMs === 0) return
     const bucket = this.refill(key)
     bucket.tokens -= 1
-    this.buckets.delete(key)
     this.buckets.set(key, bucket)
-    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string)
   }
 
   /** Gives back a request taken for something that then failed on the server's side. */

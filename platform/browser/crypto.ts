@@ -1,6 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToNumberLE, concatBytes } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
+import { BoundedMap } from '../../src/bounded-map.ts'
 import type { CryptoPort, SignedItem } from '../../src/ports.ts'
 import { VerifyWorkers } from './verify-workers.ts'
 
@@ -9,7 +10,7 @@ const PKCS8_PREFIX = Uint8Array.from([
 ])
 const ALGORITHM = { name: 'Ed25519' }
 const KEY_CACHE_LIMIT = 4096
-const publicKeys = new Map<string, Promise<CryptoKey>>()
+const publicKeys = new BoundedMap<string, Promise<CryptoKey>>(KEY_CACHE_LIMIT)
 
 function hex(bytes: Uint8Array): string {
   let out = ''
@@ -22,7 +23,6 @@ function publicCryptoKey(raw: Uint8Array): Promise<CryptoKey> {
   let key = publicKeys.get(id)
   if (key === undefined) {
     key = crypto.subtle.importKey('raw', raw as BufferSource, ALGORITHM, false, ['verify'])
-    if (publicKeys.size >= KEY_CACHE_LIMIT) publicKeys.delete(publicKeys.keys().next().value as string)
     publicKeys.set(id, key)
   }
   return key

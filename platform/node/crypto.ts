@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { BoundedMap } from '../../src/bounded-map.ts'
 import type { CryptoPort, SignedItem } from '../../src/ports.ts'
 
 // DER prefixes that wrap raw 32-byte ed25519 keys as PKCS#8 / SPKI, the forms node:crypto imports.
@@ -6,14 +7,13 @@ const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const KEY_CACHE_LIMIT = 4096
 
-const publicKeys = new Map<string, KeyObject>()
+const publicKeys = new BoundedMap<string, KeyObject>(KEY_CACHE_LIMIT)
 
 function publicKeyObject(raw: Uint8Array): KeyObject {
   const id = Buffer.from(raw).toString('hex')
   let key = publicKeys.get(id)
   if (key === undefined) {
     key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
-    if (publicKeys.size >= KEY_CACHE_LIMIT) publicKeys.delete(publicKeys.keys().next().value as string)
     publicKeys.set(id, key)
   }
   return key

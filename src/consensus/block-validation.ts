@@ -1,3 +1,4 @@
+import { BoundedMap } from '../bounded-map.ts'
 import { equalBytes, toHex } from '../encoding/hash.ts'
 import { HashCache, HashSet } from '../encoding/hash-cache.ts'
 import type { Genesis } from '../genesis.ts'
@@ -43,7 +44,7 @@ export class BlockValidator {
   private readonly invalid = new HashSet(10_000)
   private readonly sideStates = new HashCache<LedgerState>(64)
   /** Hashes (hex) of the valid blocks of each (issuer, slot), first first, at most MAX_VARIANTS. */
-  private readonly issued = new Map<string, string[]>()
+  private readonly issued = new BoundedMap<string, string[]>(10_000)
 
   constructor(genesis: Genesis) {
     this.genesis = genesis
@@ -186,7 +187,6 @@ export class BlockValidator {
     const known = this.issued.get(key)
     if (known === undefined) {
       this.issued.set(key, [hash])
-      if (this.issued.size > 10_000) this.issued.delete(this.issued.keys().next().value as string)
       return undefined
     }
     if (known.length < MAX_VARIANTS && !known.includes(hash)) known.push(hash)

@@ -1,12 +1,12 @@
+import { BoundedMap } from '../bounded-map.ts'
 import { toHex } from './hash.ts'
 
 /** A bounded map keyed by hash: past `limit` entries the oldest is forgotten. */
 export class HashCache<T> {
-  private readonly entries = new Map<string, T>()
-  private readonly limit: number
+  private readonly entries: BoundedMap<string, T>
 
   constructor(limit: number) {
-    this.limit = limit
+    this.entries = new BoundedMap(limit)
   }
 
   /** The value remembered for `hash`, if it is still held. */
@@ -16,10 +16,7 @@ export class HashCache<T> {
 
   /** Remembers a value for `hash`, forgetting the oldest entry when full. */
   remember(hash: Uint8Array, value: T): void {
-    const key = toHex(hash)
-    this.entries.delete(key)
-    this.entries.set(key, value)
-    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string)
+    this.entries.set(toHex(hash), value)
   }
 }
 

@@ -3,6 +3,7 @@ import type { Connection, Logger, PeerId, ServiceMap } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, Libp2pOptions } from 'libp2p'
 import { TypedEventEmitter } from 'main-event'
+import { BoundedMap } from '../bounded-map.ts'
 import { DecodeError } from '../errors.ts'
 import type { Block } from '../ledger/block.ts'
 import type { Transaction } from '../ledger/transaction.ts'
@@ -86,7 +87,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
   private readonly log: Logger
   private readonly scores = new PeerScores()
   /** The network (/24, /48) of each peer seen, for per-network scores and limits. */
-  private readonly networks = new Map<string, string>()
+  private readonly networks = new BoundedMap<string, string>(10_000)
   private mesh?: PeerMesh
   private dialer?: PeerDialer
   /** Re-dials peers whose direct link was lost. */
@@ -214,10 +215,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     const onConnect = (event: CustomEvent<PeerId>): void => {
       const connection = libp2p.getConnections(event.detail)[0]
       const net = connection && networkOf(connection.remoteAddr, network.scoreLocalNetworks)
-      if (net !== undefined) {
-        this.networks.set(event.detail.toString(), net)
-        if (this.networks.size > 10_000) this.networks.delete(this.networks.keys().next().value as string)
-      }
+      if (net !== undefined) this.networks.set(event.detail.toString(), net)
       if (connection !== undefined)
         this.safeDispatchEvent('peer:connect', { detail: { peer: peerInfoOf(connection) } })
       this.sync(event.detail)

@@ -1,4 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
+import { BoundedMap } from '../bounded-map.ts'
 
 /** The first re-dial of a lost link by the end with the smaller peer id (the dialler both ends prefer). */
 const FIRST_DELAY_MS = 250
@@ -30,7 +31,7 @@ export interface RedialHooks {
  */
 export class LinkRedial {
   private readonly hooks: RedialHooks
-  private readonly attempts = new Map<string, number>()
+  private readonly attempts = new BoundedMap<string, number>(MAX_REMEMBERED)
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>()
   private stopped = false
 
@@ -44,9 +45,7 @@ export class LinkRedial {
     if (this.stopped || this.timers.has(id) || this.timers.size >= MAX_PENDING) return
     if (!this.hooks.wanted(peer)) return
     const attempts = (livedMs >= STABLE_MS ? 0 : (this.attempts.get(id) ?? 0)) + 1
-    this.attempts.delete(id)
     this.attempts.set(id, attempts)
-    if (this.attempts.size > MAX_REMEMBERED) this.attempts.delete(this.attempts.keys().next().value as string)
     if (attempts > MAX_ATTEMPTS) return
     const first = this.hooks.self < id ? FIRST_DELAY_MS : OTHER_END_DELAY_MS
     const delay = first * 2 ** (attempts - 1) * (1 + Math.random() / 2)

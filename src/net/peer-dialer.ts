@@ -1,6 +1,7 @@
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
+import { BoundedMap } from '../bounded-map.ts'
 import { dialWithRetry } from './dial-retry.ts'
 import { isDirect, type PeerMesh } from './peer-mesh.ts'
 
@@ -20,7 +21,7 @@ export class PeerDialer {
   private readonly log: Logger
   private readonly dialing = new Set<string>()
   /** When each discovered peer was last dialled. */
-  private readonly dialled = new Map<string, number>()
+  private readonly dialled = new BoundedMap<string, number>(10_000)
 
   constructor(libp2p: Libp2p, mesh: PeerMesh, signal: AbortSignal, log: Logger) {
     this.libp2p = libp2p
@@ -41,7 +42,6 @@ export class PeerDialer {
       return
     if (Date.now() - (this.dialled.get(id) ?? Number.NEGATIVE_INFINITY) < REDISCOVER_MS) return
     this.dialled.set(id, Date.now())
-    if (this.dialled.size > 10_000) this.dialled.delete(this.dialled.keys().next().value as string)
     await this.dialDirect(peer, addrs)
   }
 

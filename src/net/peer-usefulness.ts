@@ -1,3 +1,5 @@
+import { BoundedMap } from '../bounded-map.ts'
+
 /** Peers remembered at most (the oldest entries are forgotten first). */
 const MAX_REMEMBERED = 10_000
 
@@ -7,7 +9,7 @@ const MAX_REMEMBERED = 10_000
  * gossip. The peer mesh evicts the least useful peer first, so idle connections cannot squat its slots.
  */
 export class PeerUsefulness {
-  private readonly last = new Map<string, number>()
+  private readonly last = new BoundedMap<string, number>(MAX_REMEMBERED)
   private readonly engaged = new Set<string>()
   private readonly now: () => number
 
@@ -18,9 +20,7 @@ export class PeerUsefulness {
 
   /** Records that `peer` just gave something useful. */
   mark(peer: string): void {
-    this.last.delete(peer)
     this.last.set(peer, this.now())
-    if (this.last.size > MAX_REMEMBERED) this.last.delete(this.last.keys().next().value as string)
   }
 
   /** Records that `peer` subscribed to the chain's gossip. */
