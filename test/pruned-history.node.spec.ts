@@ -6,6 +6,7 @@ import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import type { Genesis } from '../src/genesis.ts'
 import { bftGenesis, type TestKey, testKeys } from './support/chain-fixtures.ts'
+import { lyingPeer } from './support/lying-peer.ts'
 import { networkOf, stepSlot, tcpAddr, until, waitFor } from './support/network-fixtures.ts'
 import { ANY_PORTS, startRelayProcess } from './support/relay-process.ts'
 import { type TcpNodeOptions, TcpNodes } from './support/tcp-nodes.ts'
@@ -23,7 +24,11 @@ describe('pruned history between real nodes (Node, TCP, LevelDB)', function () {
     genesis = bftGenesis(keys, { k: 5, epochLength: 10 }) // keys[0] leads every slot
     clock = new ManualClock(slotStart(genesis, 0) - 1)
   })
-  afterEach(() => testNodes.stopAll())
+  const liars: Array<{ stop(): Promise<void> }> = []
+  afterEach(async () => {
+    for (const liar of liars.splice(0)) await liar.stop()
+    await testNodes.stopAll()
+  })
 
   const startNode = (producer: TestKey | undefined, options: TcpNodeOptions = {}) =>
     testNodes.start(genesis, clock, { producer, ...options })
@@ -99,5 +104,21 @@ describe('pruned history between real nodes (Node, TCP, LevelDB)', function () {
       await relay.stop()
       await rm(dir, { recursive: true, force: true })
     }
+  })
+
+  it('a peer claiming a longer chain that refuses every block as pruned below what was asked is charged, not excused', async () => {
+    const victim = await startNode(undefined)
+    // "Pruned below 1": no block is below 1, so the refusal of block 1 contradicts itself.
+    const liar = await lyingPeer(genesis, 1_000_000, 'pruned')
+    liars.push(liar)
+    await liar.join(tcpAddr(victim))
+    const id = liar.host.peerId.toString()
+    await waitFor(() => liar.asked.blocks > 0, 'the victim to ask the liar for blocks')
+    await waitFor(
+      () => networkOf(victim).peerStanding(id).score < 0,
+      () => `the liar to be charged (standing ${JSON.stringify(networkOf(victim).peerStanding(id))})`,
+      20_000,
+    )
+    expect(victim.getState().syncing).to.equal(false)
   })
 })

@@ -2,6 +2,7 @@ import type { PeerId } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { encodeCbor } from '../encoding/cbor.ts'
 import { equalBytes } from '../encoding/hash.ts'
+import { HistoryPrunedError } from '../errors.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
 import type { Block } from '../ledger/block.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
@@ -106,6 +107,11 @@ export async function syncFromPeer(
     const response = await ask(SYNC_PROTOCOLS.blocks, encodeGetBlocks(from, MAX_BLOCKS_PER_REQUEST), {
       timeoutMs: BLOCKS_ANSWER_MS,
       minRate: BLOCKS_MIN_RATE,
+    }).catch((err: Error) => {
+      // "Pruned below h" for blocks from h or above contradicts itself: a lie to refuse for free.
+      if (err instanceof HistoryPrunedError && err.horizon <= from)
+        throw new WrongChainPeerError(`peer ${peer} refused block ${from} as pruned below ${err.horizon}`)
+      throw err
     })
     const blocks = await decodeRun(response)
     options.onBatch?.(blocks.length, response.length)

@@ -1,6 +1,7 @@
 import type { Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
+import { encodeCbor } from '../../src/encoding/cbor.ts'
 import { type Genesis, genesisHash } from '../../src/genesis.ts'
 import { type Block, bodyHash, decodeBlock, encodeBlock } from '../../src/ledger/block.ts'
 import { encodeBlocks, encodeLocated, encodeNewBlock, encodeStatus } from '../../src/net/messages.ts'
@@ -8,8 +9,8 @@ import { protocolId } from '../../src/net/protocol-id.ts'
 import { serveRequests } from '../../src/net/request-response.ts'
 import { gossipHost, joinGossip } from './gossip-peer.ts'
 
-/** How a lying peer answers `get_blocks`: never, a trickle of bytes, or an empty batch. */
-export type BlocksAnswer = 'stall' | 'trickle' | 'empty'
+/** How a lying peer answers `get_blocks`: never, a trickle of bytes, an empty batch, or "pruned below" the block asked. */
+export type BlocksAnswer = 'stall' | 'trickle' | 'empty' | 'pruned'
 
 /**
  * A libp2p peer speaking the sync protocols raw: it claims tip `claim` and answers blocks requests
@@ -51,6 +52,11 @@ export async function lyingPeer(
     await lp.read()
     if (first !== undefined && asked.blocks === 1) {
       await lp.write(Uint8Array.of(0, ...encodeBlocks(first.map(encodeBlock))))
+      await stream.close()
+      return
+    }
+    if (blocks === 'pruned') {
+      await lp.write(Uint8Array.of(2, ...encodeCbor(1)))
       await stream.close()
       return
     }
