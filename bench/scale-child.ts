@@ -16,7 +16,7 @@ try {
     blocks,
     () => process.memoryUsage().rss,
   )
-  figures.push(...(await stateTreeFigures(nodePlatform({ dataDir }), accounts, blocks)))
+  figures.push(...stateTreeFigures(accounts, blocks))
   process.stdout.write(JSON.stringify(figures))
 } finally {
   await rm(dataDir, { recursive: true, force: true })

@@ -4,6 +4,7 @@ import { extname, join } from 'node:path'
 import { fromHex, toHex } from '../src/encoding/hash.ts'
 import { PPError } from '../src/errors.ts'
 import { genesisHash, genesisToJson } from '../src/genesis.ts'
+import { provenAccountToJson } from '../src/ledger/account-proof-json.ts'
 import { blockToJson, txFromJson, txToJson } from '../src/ledger/json.ts'
 import type { PPNode } from '../src/node.ts'
 import { RateLimiter } from '../src/rate-limiter.ts'
@@ -158,7 +159,9 @@ export function createHttpApi(options: HttpApiOptions): Server {
     [
       'GET',
       /^\/accounts\/([^/]+)$/,
-      async (_req, _url, m) => {
+      async (_req, url, m) => {
+        if (url.searchParams.get('proof') === '1')
+          return [200, provenAccountToJson(node.getAccountProof(m[1]))]
         const account = node.getAccount(m[1])
         return [
           200,

@@ -1,5 +1,8 @@
 import { ConfigError } from './errors.ts'
 import { type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
+import { STATE_ROOT_VERSION } from './ledger/block.ts'
+import { SNAPSHOT_EVERY } from './ledger/chain-store.ts'
+import { type Checkpoint, parseCheckpoint } from './ledger/snapshot.ts'
 import { DEFAULT_MAX_PER_SENDER } from './mempool.ts'
 
 /** How a node takes part in the network: the same fields and meaning in Node and in browsers. */
@@ -64,6 +67,17 @@ export interface NodeConfig {
    * bounded storage, but the node cannot serve older history to peers (default: keep everything).
    */
   keepEpochs?: number
+  /**
+   * Join from this trusted block (given by the operator, the page, or a relay trusted for it), as
+   * `{ index, hash }` or `"<index>:<hash>"`: an empty store fetches the state after that block
+   * from peers, every piece checked against the state root in its header, and syncs only the
+   * blocks after it. Ignored when the store already holds a chain.
+   */
+  checkpoint?: Checkpoint | string
+  /** How long peers may take to serve the checkpoint's snapshot before the node syncs from genesis instead (default 120 s). */
+  snapshotDeadlineMs?: number
+  /** Blocks between the snapshot points this node keeps to serve joining nodes (default 100). */
+  snapshotEvery?: number
 }
 
 /** A NodeConfig with every default filled in. */
@@ -77,6 +91,9 @@ export interface ResolvedConfig {
   mempoolBytes: number
   mempoolPerSender: number
   keepEpochs: number | undefined
+  checkpoint: Checkpoint | undefined
+  snapshotDeadlineMs: number
+  snapshotEvery: number
 }
 
 /** Fills defaults and validates a node configuration; throws ConfigError naming the bad field. */
@@ -132,10 +149,27 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   const keepEpochs = config.keepEpochs
   if (keepEpochs !== undefined && (!Number.isInteger(keepEpochs) || keepEpochs < 1))
     throw new ConfigError(`keepEpochs must be a whole number ≥ 1, got ${keepEpochs}`)
+  const checkpoint =
+    typeof config.checkpoint === 'string' ? parseCheckpoint(config.checkpoint) : config.checkpoint
+  if (checkpoint !== undefined && (!(checkpoint.index >= 1) || checkpoint.hash?.length !== 32))
+    throw new ConfigError('checkpoint must name a block height ≥ 1 and a 32-byte block hash')
+  if (checkpoint !== undefined && genesis.protocolVersion < STATE_ROOT_VERSION)
+    throw new ConfigError(
+      'checkpoint: this chain is of protocol version 1, whose headers carry no state root',
+    )
+  const snapshotDeadlineMs = config.snapshotDeadlineMs ?? 120_000
+  if (!(snapshotDeadlineMs > 0))
+    throw new ConfigError(`snapshotDeadlineMs must be > 0, got ${snapshotDeadlineMs}`)
+  const snapshotEvery = config.snapshotEvery ?? SNAPSHOT_EVERY
+  if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1)
+    throw new ConfigError(`snapshotEvery must be a whole number ≥ 1, got ${snapshotEvery}`)
   return {
     genesis,
     ...(config.producer && { producer: config.producer }),
     keepEpochs,
+    checkpoint,
+    snapshotDeadlineMs,
+    snapshotEvery,
     network,
     storeName: config.storeName ?? 'chain',
     clockSkewMs,

@@ -2,6 +2,7 @@ import { vrfPublicKey } from './crypto/vrf.ts'
 import { toHex } from './encoding/hash.ts'
 import { devnetEpochLength, type Genesis, type GenesisJson, parseGenesis } from './genesis.ts'
 import { addressOf } from './ledger/address.ts'
+import { STATE_ROOT_VERSION } from './ledger/block.ts'
 import type { CryptoPort } from './ports.ts'
 
 /** The secrets of one devnet producer. */
@@ -74,7 +75,7 @@ export async function makeDevnet(
     maxBlockBytes: 256 * 1024,
     maxTxPerBlock: 1000,
     mode: options.mode ?? 'praos',
-    protocolVersion: 1,
+    protocolVersion: STATE_ROOT_VERSION,
     balances,
     pools: producers.map((p) => ({
       publicKey: toHex(p.publicKey),

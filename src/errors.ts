@@ -68,6 +68,13 @@ export class NodeNotRunningError extends PPError {
   }
 }
 
+/** Thrown when a proof against a state root is asked of a chain whose headers carry none (protocol version 1). */
+export class NoStateRootError extends PPError {
+  constructor(message: string) {
+    super('NO_STATE_ROOT', message)
+  }
+}
+
 /** Thrown when the mempool has no room left for a transaction. */
 export class MempoolFullError extends PPError {
   constructor(message: string) {

@@ -16,10 +16,17 @@ export { makeDevnet } from './devnet.ts'
 export { fromHex, toHex } from './encoding/hash.ts'
 export * from './errors.ts'
 export { type Genesis, type GenesisJson, genesisToJson, parseGenesis } from './genesis.ts'
+export {
+  type ProvenAccount,
+  type ProvenAccountJson,
+  provenAccountFromJson,
+  provenAccountToJson,
+} from './ledger/account-proof-json.ts'
 export { type Address, addressOf, isAddress, parseAddress } from './ledger/address.ts'
 export type { Block, BlockHeader } from './ledger/block.ts'
 export * from './ledger/errors.ts'
 export { blockToJson, txFromJson, txToJson } from './ledger/json.ts'
+export { type AccountProof, verifyAccountProof } from './ledger/state-root.ts'
 export { signTransaction, type Transaction, type TxBody } from './ledger/transaction.ts'
 export type {
   BlockOutcome,

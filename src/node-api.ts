@@ -30,6 +30,8 @@ export interface PPNodeEvents {
   'tx:accepted': CustomEvent<{ tx: Transaction }>
   'tx:rejected': CustomEvent<{ hash: string; error: PPError }>
   'sync:progress': CustomEvent<{ done: number; total: number }>
+  /** Snapshot chunks checked and kept, of how many, while the node joins from a checkpoint. */
+  'snapshot:progress': CustomEvent<{ done: number; total: number }>
   'peer:connect': CustomEvent<{ peer: PeerInfo }>
   'peer:disconnect': CustomEvent<{ id: string }>
   error: CustomEvent<{ error: Error }>

@@ -9,11 +9,13 @@ import type { ProducerKeys } from './consensus/leader-check.ts'
 import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
 import { vrfPublicKey } from './crypto/vrf.ts'
 import { toHex } from './encoding/hash.ts'
-import { ConfigError, NodeNotRunningError, PPError } from './errors.ts'
+import { ConfigError, NodeNotRunningError, NoStateRootError, PPError } from './errors.ts'
+import type { ProvenAccount } from './ledger/account-proof-json.ts'
 import { type Address, addressOf, parseAddress } from './ledger/address.ts'
-import type { Block } from './ledger/block.ts'
+import { type Block, STATE_ROOT_VERSION } from './ledger/block.ts'
 import { type Adoption, ChainStore } from './ledger/chain-store.ts'
 import { type Account, accountOf } from './ledger/ledger-state.ts'
+import { proveAccount } from './ledger/state-root.ts'
 import type { Transaction } from './ledger/transaction.ts'
 import { verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
@@ -41,7 +43,13 @@ export interface NodeComponents {
 }
 
 /** The network events a node passes on as its own. */
-const NETWORK_EVENTS: Array<keyof ChainNetworkEvents> = ['peer:connect', 'peer:disconnect', 'sync:progress']
+const NETWORK_EVENTS: Array<keyof ChainNetworkEvents> = [
+  'peer:connect',
+  'peer:disconnect',
+  'sync:progress',
+  'snapshot:progress',
+  'error',
+]
 
 /**
  * A full node: a ledger, Ouroboros consensus, a transaction queue and (optionally) the network.
@@ -122,7 +130,10 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     const { signal } = options
     signal?.throwIfAborted()
     const store = await this.platform.openStore(this.config.storeName)
-    this.chain = await ChainStore.open(store, this.genesis, { keepEpochs: this.config.keepEpochs })
+    this.chain = await ChainStore.open(store, this.genesis, {
+      keepEpochs: this.config.keepEpochs,
+      snapshotEvery: this.config.snapshotEvery,
+    })
       .then((chain) => {
         signal?.throwIfAborted()
         return chain
@@ -154,8 +165,14 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     const controller = new AbortController()
     this.loop = { controller, done: Promise.resolve() }
     try {
-      await this.network?.start(signal === undefined ? {} : { signal })
+      const { checkpoint, snapshotDeadlineMs } = this.config
+      const snapshot =
+        checkpoint !== undefined && this.chain.tip.index === 0
+          ? { checkpoint, deadlineMs: snapshotDeadlineMs }
+          : undefined
+      await this.network?.start({ ...(signal && { signal }), ...(snapshot && { snapshot }) })
       signal?.throwIfAborted()
+      if (snapshot !== undefined) await this.joinedAt(this.chain)
     } catch (err) {
       // A network that cannot start (a port in use, a bad address) leaves nothing open behind it.
       await this.network?.stop().catch(() => {})
@@ -168,6 +185,20 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     }
     this.loop.done = this.runSlots(controller.signal)
     this.log('started at tip %d %s', this.chain.tip.index, toHex(this.chain.tip.hash).slice(0, 12))
+  }
+
+  /** After a snapshot was installed at start: the mempool and tip summary follow the new tip. */
+  private async joinedAt(chain: ChainStore): Promise<void> {
+    if (chain.tip.index === 0) return
+    this.mempool = new Mempool(
+      this.genesis,
+      chain.state,
+      this.config.mempoolBytes,
+      this.config.mempoolPerSender,
+    )
+    const tip = await chain.getBlock(chain.tip.hash)
+    if (tip !== undefined) this.tipSummary = tipOf(tip.header)
+    this.log('joined at the snapshot of block %d', chain.tip.index)
   }
 
   /**
@@ -272,6 +303,27 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   /** An account's balance, nonce and pool key at the tip (zero for unknown addresses). */
   getAccount(address: string): Account {
     return accountOf(this.requireChain('getAccount').state, parseAddress(address))
+  }
+
+  /**
+   * The tip's account of `address` (or its absence) with a proof against the tip's state root, which
+   * the tip's header carries: what a light wallet checks with verifyAccountProof.
+   */
+  getAccountProof(address: string): ProvenAccount {
+    const chain = this.requireChain('getAccountProof')
+    if (this.genesis.protocolVersion < STATE_ROOT_VERSION)
+      throw new NoStateRootError(
+        `chain ${this.genesis.chainId} is of protocol version 1: its headers carry no state root`,
+      )
+    const owner = parseAddress(address)
+    const { state } = chain
+    return {
+      address: owner,
+      account: state.accounts.get(owner),
+      block: { index: state.tip.index, hash: state.tip.hash },
+      stateRoot: state.stateRoot,
+      proof: proveAccount(state.tree, state, owner),
+    }
   }
 
   /** The nonce the next transaction from `address` must carry, counting pending ones. */

@@ -7,7 +7,7 @@ import { nodePlatform } from '../platform/node/index.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import { ChainStore } from '../src/ledger/chain-store.ts'
-import { genesisState } from '../src/ledger/ledger-state.ts'
+import { genesisState } from '../src/ledger/genesis-state.ts'
 import { bftGenesis, testKeys } from './support/chain-fixtures.ts'
 
 const CHILD = new URL('./support/append-blocks.ts', import.meta.url).pathname

@@ -3,7 +3,7 @@ import { browserPlatform } from '../platform/browser/index.ts'
 import { toHex } from '../src/encoding/hash.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import { ChainStore } from '../src/ledger/chain-store.ts'
-import { genesisState } from '../src/ledger/ledger-state.ts'
+import { genesisState } from '../src/ledger/genesis-state.ts'
 import { bftGenesis, testKeys } from './support/chain-fixtures.ts'
 
 interface Commit {

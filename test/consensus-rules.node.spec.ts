@@ -3,9 +3,11 @@ import { libp2pNetwork } from '../platform/node/network.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { toHex } from '../src/encoding/hash.ts'
+import type { Genesis } from '../src/genesis.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from '../src/ledger/block.ts'
-import { genesisState, type LedgerState } from '../src/ledger/ledger-state.ts'
+import { genesisState } from '../src/ledger/genesis-state.ts'
+import type { LedgerState } from '../src/ledger/ledger-state.ts'
 import type { Transaction } from '../src/ledger/transaction.ts'
 import { encodeNewBlock } from '../src/net/messages.ts'
 import { createNode, type PPNode } from '../src/node.ts'
@@ -25,12 +27,18 @@ import { type TestPlatform, testCrypto, testPlatform } from './support/test-plat
 const withBody = (block: Block, txs: Transaction[]): Block =>
   decodeBlock(encodeBlock({ header: block.header, signature: block.signature, txs }))
 
-/** A block on `state`'s tip signed by `issuer`, with header fields overridden (a validly signed lie). */
+/** The state root of a block that cannot be applied (it breaks a ledger rule): any will do. */
+const ANY_ROOT = new Uint8Array(32).fill(7)
+
+/**
+ * A block on `state`'s tip signed by `issuer`, with header fields overridden (a validly signed lie);
+ * its state root is the one it leads to, unless `fields` names one.
+ */
 const lie = (
   state: LedgerState,
   issuer: TestKey,
   slot: number,
-  fields: { index?: number; prevHash?: Uint8Array },
+  fields: { index?: number; prevHash?: Uint8Array; stateRoot?: Uint8Array; genesis: Genesis },
   crypto: TestPlatform['platform']['crypto'],
   txs: Transaction[] = [],
 ): Promise<Block> => nextBlock(state, txs, issuer, crypto, slot, fields)
@@ -47,12 +55,12 @@ describe('consensus rules: validly signed lies over gossip to a real node (libp2
     await env?.dispose()
   })
 
-  it('refuses a wrong index, a non-increasing slot, a wrong parent, a non-leader, another body and a fee below minFee, each with its code', async () => {
+  it('refuses a wrong index, a non-increasing slot, a wrong parent, a non-leader, another body, a fee below minFee and a wrong state root, each with its code', async () => {
     env = await testPlatform()
     const { crypto } = env.platform
     // keys[0] leads even slots, keys[1] odd ones; keys[2] leads none.
     const keys = await testKeys(3, crypto, 'rules')
-    const genesis = bftGenesis(keys, { minFee: '1' }, 2)
+    const genesis = bftGenesis(keys, { minFee: '1', protocolVersion: 2 }, 2)
     const clock = new ManualClock(slotStart(genesis, 2))
     node = createNode(
       {
@@ -106,29 +114,32 @@ describe('consensus rules: validly signed lies over gossip to a real node (libp2
 
     // The honest chain: block 1 (slot 0, keys[0]) and block 2 (slot 1, keys[1]).
     const s0 = genesisState(genesis)
-    const b1 = await nextBlock(s0, [], keys[0], crypto, 0)
+    const b1 = await nextBlock(s0, [], keys[0], crypto, 0, { genesis })
     const s1 = applyBlock(s0, b1, genesis)
-    const b2 = await nextBlock(s1, [], keys[1], crypto, 1)
+    const b2 = await nextBlock(s1, [], keys[1], crypto, 1, { genesis })
     const s2 = applyBlock(s1, b2, genesis)
     expect(await verdict(b1)).to.equal('ADDED')
     expect(await verdict(b2)).to.equal('ADDED')
-    const honest = await nextBlock(s2, [], keys[0], crypto, 2)
+    const paid = await transfer(keys[2], keys[0].address, 5n, 0, crypto)
+    const honest = await nextBlock(s2, [], keys[0], crypto, 2, { genesis })
 
     const lies = {
       // The slot leader claims index 10^6 on tip 2: chain selection compares indices.
-      index: await lie(s2, keys[0], 2, { index: 1_000_000 }, crypto),
+      index: await lie(s2, keys[0], 2, { index: 1_000_000, genesis }, crypto),
       // The leader of slot 1 signs a second block for slot 1, on top of block 2 (slot 1).
-      slot: await lie(s2, keys[1], 1, {}, crypto),
+      slot: await lie(s2, keys[1], 1, { genesis }, crypto),
       // Index 3 on block 1 (a known block, not the tip): its parent is not what its index says.
-      prevHash: await lie(s2, keys[0], 2, { prevHash: b1.hash }, crypto),
+      prevHash: await lie(s2, keys[0], 2, { prevHash: b1.hash, genesis }, crypto),
       // A key that leads no slot.
-      leader: await lie(s2, keys[2], 2, {}, crypto),
+      leader: await lie(s2, keys[2], 2, { genesis }, crypto),
       // The slot leader's real header and signature with another body.
-      body: withBody(honest, [await transfer(keys[2], keys[0].address, 5n, 0, crypto)]),
+      body: withBody(honest, [paid]),
       // A leader including a transaction paying less than the genesis minFee.
-      fee: await lie(s2, keys[0], 2, {}, crypto, [
+      fee: await lie(s2, keys[0], 2, { stateRoot: ANY_ROOT, genesis }, crypto, [
         await transfer(keys[2], keys[0].address, 5n, 0, crypto, { fee: 0n }),
       ]),
+      // The slot leader's valid transfer under the root of the state without it.
+      stateRoot: await lie(s2, keys[0], 2, { stateRoot: s2.stateRoot, genesis }, crypto, [paid]),
     }
     const codes: Record<string, string> = {}
     for (const [rule, block] of Object.entries(lies)) codes[rule] = await verdict(block)
@@ -139,6 +150,7 @@ describe('consensus rules: validly signed lies over gossip to a real node (libp2
       leader: 'NOT_LEADER',
       body: 'BODY_HASH_MISMATCH',
       fee: 'FEE_TOO_LOW',
+      stateRoot: 'STATE_ROOT_MISMATCH',
     })
     expect(node.getState().tip).to.include({ index: 2, hash: toHex(b2.hash) })
     // The honest block for slot 2 is still taken.
@@ -151,11 +163,11 @@ describe('consensus rules: validly signed lies over gossip to a real node (libp2
     // ChainStore.adopt applies a run of blocks in turn: here the ledger is the only guard.
     const crypto = await testCrypto()
     const keys = await testKeys(2, crypto, 'rules')
-    const genesis = bftGenesis(keys, {}, 2)
+    const genesis = bftGenesis(keys, { protocolVersion: 2 }, 2)
     const s0 = genesisState(genesis)
-    const b1 = await nextBlock(s0, [], keys[0], crypto, 0)
+    const b1 = await nextBlock(s0, [], keys[0], crypto, 0, { genesis })
     const s1 = applyBlock(s0, b1, genesis)
-    const forged = await lie(s1, keys[1], 1, { prevHash: b1.header.prevHash }, crypto)
+    const forged = await lie(s1, keys[1], 1, { prevHash: b1.header.prevHash, genesis }, crypto)
     expect(await errorCode(() => applyBlock(s1, forged, genesis))).to.equal('BAD_PARENT')
   })
 })

@@ -4,8 +4,8 @@ import { encodeCbor } from '../src/encoding/cbor.ts'
 import { DecodeError, PPError } from '../src/errors.ts'
 import { parseGenesis } from '../src/genesis.ts'
 import { decodeBlock, encodeBlock } from '../src/ledger/block.ts'
+import { genesisState } from '../src/ledger/genesis-state.ts'
 import { txFromJson } from '../src/ledger/json.ts'
-import { genesisState } from '../src/ledger/ledger-state.ts'
 import { decodeTransaction, encodeTransaction } from '../src/ledger/transaction.ts'
 import {
   decodeBlocks,

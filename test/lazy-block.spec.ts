@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { crossingBlock, landedBlock } from '../platform/browser/worker-node/lazy-block.ts'
 import { blockToJson } from '../src/index.ts'
 import { decodeBlock, encodeBlock } from '../src/ledger/block.ts'
-import { genesisState } from '../src/ledger/ledger-state.ts'
+import { genesisState } from '../src/ledger/genesis-state.ts'
 import { bftGenesis, nextBlock, testKeys, transfer } from './support/chain-fixtures.ts'
 import { testCrypto } from './support/test-platform.ts'
 

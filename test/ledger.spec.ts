@@ -11,7 +11,8 @@ import {
   encodeHeader,
   headerHash,
 } from '../src/ledger/block.ts'
-import { accountOf, genesisState, type LedgerState } from '../src/ledger/ledger-state.ts'
+import { genesisState } from '../src/ledger/genesis-state.ts'
+import { accountOf, type LedgerState } from '../src/ledger/ledger-state.ts'
 import {
   decodeTransaction,
   encodeTransaction,

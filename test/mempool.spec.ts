@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Address } from '../src/ledger/address.ts'
 import { applyBlock } from '../src/ledger/apply-block.ts'
-import { genesisState } from '../src/ledger/ledger-state.ts'
+import { genesisState } from '../src/ledger/genesis-state.ts'
 import { encodeTransaction } from '../src/ledger/transaction.ts'
 import { Mempool } from '../src/mempool.ts'
 import type { CryptoPort } from '../src/ports.ts'

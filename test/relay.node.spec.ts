@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'chai'
 import { nodeCrypto } from '../platform/node/crypto.ts'
-import { fromHex } from '../src/encoding/hash.ts'
+import { fromHex, toHex } from '../src/encoding/hash.ts'
+import { provenAccountFromJson } from '../src/ledger/account-proof-json.ts'
 import { addressOf } from '../src/ledger/address.ts'
 import { txToJson } from '../src/ledger/json.ts'
+import { verifyAccountProof } from '../src/ledger/state-root.ts'
 import { signTransaction } from '../src/ledger/transaction.ts'
 import { type RelayProcess, startRelayProcess } from './support/relay-process.ts'
 
@@ -137,6 +139,29 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
     for (let i = 0; i < 100 && (await get(`/accounts/${to}`)).body.balance !== '1234'; i++)
       await new Promise((r) => setTimeout(r, 100))
     expect((await get(`/accounts/${to}`)).body).to.deep.include({ balance: '1234', nonce: 0 })
+  })
+
+  it('serves proven reads: GET /accounts/<address>?proof=1 verifies against the state root its block header carries', async () => {
+    const key = JSON.parse(await readFile(join(dataDir, 'producer-key.json'), 'utf8'))
+    const producer = addressOf(await nodeCrypto.publicKey(fromHex(key.secret)!))
+    const stranger = addressOf(await nodeCrypto.publicKey(new Uint8Array(32).fill(9)))
+    for (const address of [producer, stranger]) {
+      const read = provenAccountFromJson((await get(`/accounts/${address}?proof=1`)).body)
+      expect(read.address).to.equal(address)
+      expect(verifyAccountProof(read.stateRoot, address, read.account, read.proof)).to.equal(true)
+      // The root is the one the block's own header carries (the block a wallet checks by hash).
+      const block = (await get(`/blocks/${toHex(read.block.hash)}`)).body
+      expect([block.index, block.stateRoot]).to.deep.equal([read.block.index, toHex(read.stateRoot)])
+      if (address === stranger) expect(read.account).to.equal(undefined)
+      else {
+        expect(read.account!.balance > 0n).to.equal(true)
+        const more = { ...read.account!, balance: read.account!.balance + 1n }
+        expect(verifyAccountProof(read.stateRoot, address, more, read.proof)).to.equal(false)
+        expect(verifyAccountProof(read.stateRoot, address, undefined, read.proof)).to.equal(false)
+      }
+    }
+    const bad = await get(`/accounts/${producer}?proof=1`.replace(producer, 'pp00'))
+    expect([bad.status, bad.body.error.code]).to.deep.equal([400, 'INVALID_ADDRESS'])
   })
 
   it('funds new accounts from the devnet faucet, rate-limited', async () => {

@@ -1,5 +1,6 @@
 import type { Genesis } from '../genesis.ts'
-import { type Block, bodyHash, signBlock } from '../ledger/block.ts'
+import { stateAfter } from '../ledger/apply-block.ts'
+import { type Block, bodyHash, STATE_ROOT_VERSION, signBlock } from '../ledger/block.ts'
 import type { LedgerState } from '../ledger/ledger-state.ts'
 import type { Mempool } from '../mempool.ts'
 import type { CryptoPort } from '../ports.ts'
@@ -7,6 +8,8 @@ import { checkLeadership, type ProducerKeys } from './leader-check.ts'
 
 /** Room left in a block for the header, signature and encoding overhead. */
 const HEADER_ALLOWANCE = 1024
+/** The tip hash of a state computed only for its root. */
+const NO_HASH = new Uint8Array(32)
 
 /** If `keys` lead `slot` on the chain ending at `state`, a signed block filled from the mempool. */
 export async function produceBlock(
@@ -22,7 +25,7 @@ export async function produceBlock(
   if (leadership === undefined) return undefined
   let txs = mempool.select(genesis.maxTxPerBlock, genesis.maxBlockBytes - HEADER_ALLOWANCE)
   for (;;) {
-    const header = {
+    const draft = {
       index: state.tip.index + 1,
       slot,
       prevHash: state.tip.hash,
@@ -31,6 +34,11 @@ export async function produceBlock(
       ...leadership,
       protocolVersion: genesis.protocolVersion,
     }
+    // The state root is of the state the block leads to, whose tip hash it cannot know yet.
+    const header =
+      genesis.protocolVersion >= STATE_ROOT_VERSION
+        ? { ...draft, stateRoot: stateAfter(state, draft, txs, NO_HASH, genesis).stateRoot }
+        : draft
     const block = await signBlock(header, txs, keys.secret, crypto)
     if (block.size <= genesis.maxBlockBytes || txs.length === 0) return block
     txs = txs.slice(0, Math.floor(txs.length * 0.9))

@@ -4,7 +4,7 @@ import { equalBytes, hash, toHex } from '../encoding/hash.ts'
 import { type Genesis, stabilityWindow } from '../genesis.ts'
 import type { AccountWriter } from './account-layers.ts'
 import { type Address, addressOf, isOwnedBy } from './address.ts'
-import { type Block, bodyHashOf } from './block.ts'
+import { type Block, type BlockHeader, bodyHashOf, STATE_ROOT_VERSION } from './block.ts'
 import {
   BadAmountError,
   BadNonceError,
@@ -18,11 +18,13 @@ import {
   MemoTooLargeError,
   SenderKeyMismatchError,
   SlotNotIncreasingError,
+  StateRootMismatchError,
   TooManyTxsError,
   UnknownSenderError,
   WrongChainError,
 } from './errors.ts'
 import { type Account, type LedgerState, updateStake } from './ledger-state.ts'
+import { nextAccountsTree, stateRootOf } from './state-root.ts'
 import { MAX_MEMO_BYTES, type Transaction } from './transaction.ts'
 
 const short = (bytes: Uint8Array): string => toHex(bytes.subarray(0, 6))
@@ -150,13 +152,28 @@ export function checkBlockLink(state: LedgerState, block: Block): void {
 export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): LedgerState {
   checkBlockContents(block, genesis)
   checkBlockLink(state, block)
-  const { header } = block
+  const next = stateAfter(state, block.header, block.txs, block.hash, genesis)
+  checkStateRoot(next, block.header, genesis)
+  return next
+}
+
+/**
+ * The state after a block of `header` and `txs` whose hash is `blockHash`, its contents and link
+ * already checked (a producer calls it to learn the state root its header must carry).
+ */
+export function stateAfter(
+  state: LedgerState,
+  header: Omit<BlockHeader, 'stateRoot'>,
+  txs: readonly Transaction[],
+  blockHash: Uint8Array,
+  genesis: Genesis,
+): LedgerState {
   const accounts = state.accounts.child()
   // Copied only when the block registers a pool: most blocks leave the VRF key index as it is.
-  const registers = block.txs.some((tx) => tx.body.type === 'register-pool')
+  const registers = txs.some((tx) => tx.body.type === 'register-pool')
   const vrfKeyOwners = registers ? new Map(state.vrfKeyOwners) : (state.vrfKeyOwners as Map<string, Address>)
   const feeTo = addressOf(header.issuer)
-  block.txs.forEach((tx, i) => {
+  txs.forEach((tx, i) => {
     try {
       applyTransaction(accounts, tx, genesis, feeTo, vrfKeyOwners)
     } catch (err) {
@@ -185,13 +202,37 @@ export function applyBlock(state: LedgerState, block: Block, genesis: Genesis): 
   const beforeStability =
     header.slot - epoch * genesis.epochLength <
     genesis.epochLength - stabilityWindow(genesis.k, genesis.activeSlotCoeff)
-  return {
-    accounts,
-    tip: { index: header.index, slot: header.slot, hash: block.hash },
-    stake: updateStake(state.stake, accounts.changes()),
+  const part = {
     evolvingNonce,
     candidateNonce: beforeStability ? evolvingNonce : state.candidateNonce,
-    vrfKeyOwners,
+    stake: updateStake(state.stake, accounts.changes()),
     epochEnds,
+  }
+  const tree = nextAccountsTree(state.tree, accounts.changes())
+  return {
+    accounts,
+    tip: { index: header.index, slot: header.slot, hash: blockHash },
+    vrfKeyOwners,
+    ...part,
+    tree,
+    stateRoot: stateRootOf(tree.root, part),
+  }
+}
+
+/**
+ * On a chain of protocol version 2 or later a header must carry the root of the state after its
+ * block; on one of version 1 (from before state roots) it carries none.
+ */
+function checkStateRoot(state: LedgerState, header: BlockHeader, genesis: Genesis): void {
+  const { stateRoot } = header
+  if (genesis.protocolVersion < STATE_ROOT_VERSION) {
+    if (stateRoot !== undefined)
+      throw new StateRootMismatchError(`block ${header.index}: a version 1 header carries no state root`)
+    return
+  }
+  if (stateRoot === undefined || !equalBytes(stateRoot, state.stateRoot)) {
+    throw new StateRootMismatchError(
+      `block ${header.index}: header state root ${stateRoot ? short(stateRoot) : 'missing'}, the block leads to ${short(state.stateRoot)}`,
+    )
   }
 }

@@ -24,7 +24,12 @@ export interface BlockHeader {
   vrfOutput: Uint8Array
   vrfProof: Uint8Array
   protocolVersion: number
+  /** From protocol version 2: the root of the ledger state after this block (see state-root.ts). */
+  stateRoot?: Uint8Array
 }
+
+/** The first protocol version whose headers carry a state root. */
+export const STATE_ROOT_VERSION = 2
 
 /** A signed block with its derived identifiers. */
 export interface Block {
@@ -55,6 +60,7 @@ const HeaderSchema = v.strictObject({
   vrfOutput: bytesOf(0, 64),
   vrfProof: bytesOf(0, 80),
   protocolVersion: uint,
+  stateRoot: v.optional(bytesOf(32)),
 })
 
 const BlockSchema = v.strictObject({

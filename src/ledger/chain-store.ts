@@ -1,3 +1,4 @@
+import { BoundedMap } from '../bounded-map.ts'
 import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { equalBytes, fromHex, toHex } from '../encoding/hash.ts'
 import { DecodeError, StoreCorruptError } from '../errors.ts'
@@ -9,11 +10,22 @@ import { applyBlock } from './apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from './block.ts'
 import { accountKey, blockKey, encodeHeight, heightKey, indexKey, sideKey } from './chain-keys.ts'
 import { ForkTooDeepError, UnknownParentError } from './errors.ts'
+import { genesisState } from './genesis-state.ts'
 import { HistoryHorizon, type HistoryOptions } from './history-horizon.ts'
-import { type ChainTip, genesisAccounts, genesisState, type LedgerState } from './ledger-state.ts'
+import { type ChainTip, genesisAccounts, type LedgerState } from './ledger-state.ts'
+import { SnapshotStaging } from './snapshot-staging.ts'
 import { decodeAccount, decodeBase, encodeAccount, encodeBase } from './state-codec.ts'
+import { accountsTree, stateRootOf } from './state-root.ts'
 
 const FORMAT = 'pp-node/chain/1'
+/** Blocks between snapshot points: a settled state at a multiple of this is kept to serve as a snapshot. */
+export const SNAPSHOT_EVERY = 100
+
+/** How a chain store keeps history and snapshots. */
+export interface ChainStoreOptions extends HistoryOptions {
+  /** Blocks between the snapshot points it serves (default SNAPSHOT_EVERY). */
+  snapshotEvery?: number | undefined
+}
 /** Where a store of the first format kept whole-state checkpoints (removed when it is upgraded). */
 const LEGACY_CHECKPOINTS = 'c/'
 const NO_VALUE = new Uint8Array(0)
@@ -38,19 +50,32 @@ export class ChainStore {
   /** States of best-chain blocks [tip.index - recent.length + 1 .. tip.index]; the first is the base. */
   private recent: LedgerState[]
   private readonly history: HistoryHorizon
+  /** Settled states kept to serve as snapshots, by block hash: the last two snapshot points. */
+  private readonly snapshots = new BoundedMap<string, LedgerState>(2)
+  private readonly snapshotEvery: number
+  /** Where a snapshot download keeps what it received until it is installed. */
+  readonly staging: SnapshotStaging
 
-  private constructor(store: Store, genesis: Genesis, recent: LedgerState[], history: HistoryHorizon) {
+  private constructor(
+    store: Store,
+    genesis: Genesis,
+    recent: LedgerState[],
+    history: HistoryHorizon,
+    snapshotEvery: number,
+  ) {
     this.store = store
     this.genesis = genesis
     this.recent = recent
     this.history = history
+    this.snapshotEvery = snapshotEvery
+    this.staging = new SnapshotStaging(store)
   }
 
   /**
    * Opens the chain in `store`, creating it for `genesis` if empty; refuses a store of another
    * chain. With `history.keepEpochs`, blocks older than that are deleted as the chain grows.
    */
-  static async open(store: Store, genesis: Genesis, history: HistoryOptions = {}): Promise<ChainStore> {
+  static async open(store: Store, genesis: Genesis, options: ChainStoreOptions = {}): Promise<ChainStore> {
     const id = genesisHash(genesis)
     const meta = await store.get('meta')
     if (meta === undefined) {
@@ -66,8 +91,9 @@ export class ChainStore {
         )
       }
     }
-    const horizon = await HistoryHorizon.open(store, genesis, history)
-    const chain = new ChainStore(store, genesis, [genesisState(genesis)], horizon)
+    const horizon = await HistoryHorizon.open(store, genesis, options)
+    const every = options.snapshotEvery ?? SNAPSHOT_EVERY
+    const chain = new ChainStore(store, genesis, [genesisState(genesis)], horizon, every)
     await chain.load()
     return chain
   }
@@ -75,6 +101,38 @@ export class ChainStore {
   /** The lowest best-chain block this store still has (1 unless history was pruned). */
   get horizon(): number {
     return this.history.lowest
+  }
+
+  /** The state after block `hash` if it is a snapshot point this store serves. */
+  snapshotAt(hash: Uint8Array): LedgerState | undefined {
+    return this.snapshots.get(toHex(hash))
+  }
+
+  /** The newest snapshot point served: a settled block a joining node can start from. */
+  get latestSnapshot(): ChainTip | undefined {
+    return [...this.snapshots.values()].at(-1)?.tip
+  }
+
+  /**
+   * Makes a verified snapshot (`state` after `block`) this empty store's chain, in one batch that
+   * also clears the staging area: the store keeps no block below it (its history horizon).
+   */
+  async installSnapshot(block: Block, state: LedgerState): Promise<void> {
+    if (this.tip.index !== 0) throw new StoreCorruptError('a snapshot is installed only into an empty chain')
+    const { index } = block.header
+    const ops: BatchOp[] = [
+      ...settleOps([state]),
+      ...(await this.staging.clearOps()),
+      ...(await this.history.pruneOps(index)),
+      { type: 'put', key: blockKey(block.hash), value: encodeBlock(block) },
+      { type: 'put', key: indexKey(index), value: block.hash },
+      { type: 'put', key: heightKey(block.hash), value: encodeHeight(index) },
+      { type: 'put', key: 'tip', value: block.hash },
+    ]
+    await this.store.batch(ops)
+    this.recent = [state]
+    this.history.advance(index)
+    this.snapshots.set(toHex(block.hash), state)
   }
 
   /** The best chain's tip. */
@@ -231,7 +289,10 @@ export class ChainStore {
     const horizon = this.history.next(state.tip.index, base)
     ops.push(...(await this.history.pruneOps(horizon)))
     await this.store.batch(ops)
-    for (const s of settling) s.accounts.settle()
+    for (const s of settling) {
+      settle(s)
+      if (s.tip.index % this.snapshotEvery === 0) this.snapshots.set(toHex(s.tip.hash), s)
+    }
     this.recent = full.slice(-keep)
     this.history.advance(horizon)
     return { rolledBack, applied: [...blocks] }
@@ -300,8 +361,10 @@ export class ChainStore {
         ops.push({ type: 'del', key })
       await this.store.batch(ops)
     }
-    for (const s of settling) s.accounts.settle()
+    for (const s of settling) settle(s)
     this.recent = states.slice(-(this.genesis.k + 1))
+    // The settled base serves as a snapshot from the start (a node restarted is a source at once).
+    if (this.recent[0].tip.index > 0) this.snapshots.set(toHex(this.recent[0].tip.hash), this.recent[0])
   }
 
   /** The settled base as stored: its record, and the accounts changed since genesis. */
@@ -311,7 +374,9 @@ export class ChainStore {
       const record = decodeBase(bytes)
       for await (const [key, value] of this.store.entries({ prefix: 'a/' }))
         changed.push([key.slice(2) as Address, decodeAccount(value)])
-      return { ...record, accounts: AccountLayer.root(genesisAccounts(this.genesis), changed) }
+      const accounts = AccountLayer.root(genesisAccounts(this.genesis), changed)
+      const tree = accountsTree(accounts)
+      return { ...record, accounts, tree, stateRoot: stateRootOf(tree.root, record) }
     } catch (err) {
       if (err instanceof DecodeError)
         throw new StoreCorruptError(`the settled state is damaged: ${err.message}`)
@@ -334,6 +399,12 @@ export class ChainStore {
   }
 }
 
+/** Makes a state the settled base in memory: its account and tree layers become the roots. */
+function settle(state: LedgerState): void {
+  state.accounts.settle()
+  state.tree.settle()
+}
+
 /** Writes for states becoming settled, oldest first: the accounts they changed, and the newest one's record. */
 function settleOps(settling: readonly LedgerState[]): BatchOp[] {
   if (settling.length === 0) return []
@@ -345,7 +416,7 @@ function settleOps(settling: readonly LedgerState[]): BatchOp[] {
     key: accountKey(address),
     value: encodeAccount(account),
   }))
-  const { accounts: _, ...base } = settling[settling.length - 1]
+  const { accounts: _, tree: __, stateRoot: ___, ...base } = settling[settling.length - 1]
   ops.push({ type: 'put', key: 'base', value: encodeBase(base) })
   return ops
 }

@@ -80,6 +80,20 @@ export class BodyHashMismatchError extends ValidationError {
   }
 }
 
+/** Thrown when a header's state root is not the root of the state its block leads to (or is missing). */
+export class StateRootMismatchError extends ValidationError {
+  constructor(message: string) {
+    super('STATE_ROOT_MISMATCH', message)
+  }
+}
+
+/** Thrown when a state snapshot's manifest or chunk does not fit the state root it claims (its peer lied). */
+export class SnapshotMismatchError extends ValidationError {
+  constructor(message: string) {
+    super('SNAPSHOT_MISMATCH', message)
+  }
+}
+
 /** Thrown when an encoded block is over the chain's maximum block size. */
 export class BlockTooLargeError extends ValidationError {
   constructor(message: string) {

@@ -84,6 +84,7 @@ export function blockToJson(block: Block): Record<string, unknown> {
     vrfOutput: toHex(h.vrfOutput),
     vrfProof: toHex(h.vrfProof),
     protocolVersion: h.protocolVersion,
+    ...(h.stateRoot && { stateRoot: toHex(h.stateRoot) }),
     signature: toHex(block.signature),
     size: block.size,
     txs: block.txs.map(txToJson),

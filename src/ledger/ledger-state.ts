@@ -1,6 +1,6 @@
-import { hash, toHex } from '../encoding/hash.ts'
-import { type Genesis, genesisHash } from '../genesis.ts'
-import { type Account, AccountLayer, type Accounts, type GenesisAccounts } from './account-layers.ts'
+import type { Genesis } from '../genesis.ts'
+import type { StateTree } from '../state/state-tree.ts'
+import type { Account, AccountLayer, Accounts, GenesisAccounts } from './account-layers.ts'
 import { type Address, addressOf } from './address.ts'
 
 export type { Account, Accounts } from './account-layers.ts'
@@ -46,6 +46,10 @@ export interface LedgerState {
   vrfKeyOwners: ReadonlyMap<string, Address>
   /** The two most recent epoch-end snapshots (older ones are never needed). */
   epochEnds: readonly EpochEnd[]
+  /** The accounts as a sparse Merkle tree, layered like `accounts`. */
+  tree: StateTree
+  /** What a header commits to: the accounts tree's root and the consensus part (see state-root.ts). */
+  stateRoot: Uint8Array
 }
 
 /** The stake snapshot after some accounts changed: only pool accounts among them matter. */
@@ -72,35 +76,6 @@ export function genesisAccounts(genesis: Genesis): GenesisAccounts {
   const vrfKeys = new Map<Address, Uint8Array>()
   for (const pool of genesis.pools) vrfKeys.set(addressOf(pool.publicKey), pool.vrfKey)
   return { balances: genesis.balances, vrfKeys }
-}
-
-/** The state before block 1: genesis balances and pools. */
-export function genesisState(genesis: Genesis): LedgerState {
-  const initial = genesisAccounts(genesis)
-  const { vrfKeys } = initial
-  const vrfKeyOwners = new Map<string, Address>()
-  for (const [address, vrfKey] of vrfKeys) vrfKeyOwners.set(toHex(vrfKey), address)
-  const accounts = AccountLayer.root(initial)
-  const pools = new Map<Address, { stake: bigint; vrfKey: Uint8Array }>()
-  let totalStake = 0n
-  for (const [address, vrfKey] of vrfKeys) {
-    const balance = genesis.balances.get(address) ?? 0n
-    if (balance === 0n) continue
-    pools.set(address, { stake: balance, vrfKey })
-    totalStake += balance
-  }
-  const stake = { pools, totalStake }
-  const id = genesisHash(genesis)
-  const nonce = hash(id)
-  return {
-    accounts,
-    tip: { index: 0, slot: -1, hash: id },
-    stake,
-    evolvingNonce: nonce,
-    candidateNonce: nonce,
-    vrfKeyOwners,
-    epochEnds: [{ firstEpoch: -2, lastEpoch: -1, snapshot: stake, candidateNonce: nonce }],
-  }
 }
 
 /** An account's state, or a fresh empty one. */

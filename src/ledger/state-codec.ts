@@ -14,27 +14,50 @@ const bytes = v.instance(Uint8Array)
 const AccountRow = v.tuple([integer, v.number(), v.optional(bytes)])
 const PoolRow = v.tuple([v.string(), integer, bytes])
 const SnapshotSchema = v.strictObject({ pools: v.array(PoolRow), totalStake: integer })
+const EpochEndsSchema = v.array(
+  v.strictObject({
+    firstEpoch: v.number(),
+    lastEpoch: v.number(),
+    snapshot: SnapshotSchema,
+    candidateNonce: bytes,
+  }),
+)
 const BaseSchema = v.strictObject({
   tip: v.strictObject({ index: v.number(), slot: v.number(), hash: bytes }),
   stake: SnapshotSchema,
   evolvingNonce: bytes,
   candidateNonce: bytes,
   vrfKeyOwners: v.array(v.tuple([v.string(), v.string()])),
-  epochEnds: v.array(
-    v.strictObject({
-      firstEpoch: v.number(),
-      lastEpoch: v.number(),
-      snapshot: SnapshotSchema,
-      candidateNonce: bytes,
-    }),
-  ),
+  epochEnds: EpochEndsSchema,
 })
 
-/** Everything of a settled state but its accounts (those are stored one per key). */
-export type BaseRecord = Omit<LedgerState, 'accounts'>
+/** Everything of a settled state but its accounts (stored one per key) and what follows from them. */
+export type BaseRecord = Omit<LedgerState, 'accounts' | 'tree' | 'stateRoot'>
 
-function snapshotToWire(s: StakeSnapshot): unknown {
+/** A stake snapshot in its stored (and hashed) form. */
+export function snapshotToWire(s: StakeSnapshot): unknown {
   return { pools: [...s.pools].map(([a, p]) => [a, p.stake, p.vrfKey]), totalStake: s.totalStake }
+}
+
+/** The pools' stake and the epoch ends from their wire form (as a snapshot manifest carries them); DecodeError when malformed. */
+export function snapshotsFromWire(
+  stake: unknown,
+  epochEnds: unknown,
+): Pick<LedgerState, 'stake' | 'epochEnds'> {
+  const s = v.safeParse(SnapshotSchema, stake)
+  const e = v.safeParse(EpochEndsSchema, epochEnds)
+  if (!s.success) throw new DecodeError(`malformed stake: ${s.issues[0].message}`)
+  if (!e.success) throw new DecodeError(`malformed epoch ends: ${e.issues[0].message}`)
+  return { stake: snapshotFromWire(s.output), epochEnds: e.output.map(epochEndFromWire) }
+}
+
+function epochEndFromWire(e: v.InferOutput<typeof EpochEndsSchema>[number]): EpochEnd {
+  return {
+    firstEpoch: e.firstEpoch,
+    lastEpoch: e.lastEpoch,
+    snapshot: snapshotFromWire(e.snapshot),
+    candidateNonce: e.candidateNonce,
+  }
 }
 
 function snapshotFromWire(w: v.InferOutput<typeof SnapshotSchema>): StakeSnapshot {
@@ -42,6 +65,11 @@ function snapshotFromWire(w: v.InferOutput<typeof SnapshotSchema>): StakeSnapsho
     pools: new Map(w.pools.map(([a, stake, vrfKey]) => [a as Address, { stake: BigInt(stake), vrfKey }])),
     totalStake: BigInt(w.totalStake),
   }
+}
+
+/** The epoch-end snapshots in their stored (and hashed) form. */
+export function epochEndsToWire(epochEnds: readonly EpochEnd[]): unknown[] {
+  return epochEnds.map((e) => ({ ...e, snapshot: snapshotToWire(e.snapshot) }))
 }
 
 /** Encodes one account for its own store key. */
@@ -68,7 +96,7 @@ export function encodeBase(state: BaseRecord): Uint8Array {
     evolvingNonce: state.evolvingNonce,
     candidateNonce: state.candidateNonce,
     vrfKeyOwners: [...state.vrfKeyOwners],
-    epochEnds: state.epochEnds.map((e) => ({ ...e, snapshot: snapshotToWire(e.snapshot) })),
+    epochEnds: epochEndsToWire(state.epochEnds),
   })
 }
 
@@ -77,12 +105,7 @@ export function decodeBase(data: Uint8Array): BaseRecord {
   const parsed = v.safeParse(BaseSchema, decodeCbor(data, MAX_BASE_BYTES, 'settled state'))
   if (!parsed.success) throw new DecodeError(`damaged settled state: ${parsed.issues[0].message}`)
   const w = parsed.output
-  const epochEnds: EpochEnd[] = w.epochEnds.map((e) => ({
-    firstEpoch: e.firstEpoch,
-    lastEpoch: e.lastEpoch,
-    snapshot: snapshotFromWire(e.snapshot),
-    candidateNonce: e.candidateNonce,
-  }))
+  const epochEnds = w.epochEnds.map(epochEndFromWire)
   const tip: ChainTip = w.tip
   return {
     tip,

@@ -19,6 +19,7 @@ import type {
   NetworkComponents,
   NetworkFactory,
   PeerInfo,
+  SnapshotStart,
 } from './network-components.ts'
 import { networkOf } from './network-prefix.ts'
 import { PeerDialer } from './peer-dialer.ts'
@@ -26,6 +27,7 @@ import { askForPeers, servePeerExchange } from './peer-exchange.ts'
 import { peerInfoOf } from './peer-info.ts'
 import { closeQuietly, isDirect, PeerMesh } from './peer-mesh.ts'
 import { PeerScores } from './peer-scores.ts'
+import { snapshotSync } from './snapshot-sync.ts'
 import { SyncScheduler } from './sync-scheduler.ts'
 import { serveSync } from './sync-server.ts'
 
@@ -106,7 +108,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     this.log = components.logger.forComponent('net')
   }
 
-  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+  async start(options: { signal?: AbortSignal; snapshot?: SnapshotStart } = {}): Promise<void> {
     this.controller = new AbortController()
     const { config: network, genesis, intake } = this.components
     const privateKey = await loadIdentity(this.components.records)
@@ -195,6 +197,7 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       log: this.components.logger.forComponent('sync'),
     })
     this.syncs = syncs
+    if (options.snapshot !== undefined) syncs.hold()
     this.stops.push(
       () => syncs.stop(),
       startGossip(libp2p.services.pubsub, genesis.chainId, intake, {
@@ -282,6 +285,33 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     ]
     this.stops.push(() => timers.forEach(clearInterval))
     this.log('libp2p %s listening on %s', libp2p.peerId, libp2p.getMultiaddrs().join(' '))
+    if (options.snapshot !== undefined) await this.joinBySnapshot(options.snapshot, options.signal)
+  }
+
+  /** Starts the empty chain at a checkpoint's snapshot (syncs held meanwhile); failing that, says so and syncs from genesis. */
+  private async joinBySnapshot(start: SnapshotStart, signal: AbortSignal | undefined): Promise<void> {
+    const libp2p = this.libp2p!
+    try {
+      await snapshotSync(
+        {
+          libp2p,
+          components: this.components,
+          signal: AbortSignal.any([this.controller.signal, ...(signal ? [signal] : [])]),
+          penalise: (peer, reason) => this.penalise(peer, reason),
+          onProgress: (done, total) =>
+            this.safeDispatchEvent('snapshot:progress', { detail: { done, total } }),
+          log: this.components.logger.forComponent('snapshot'),
+        },
+        start.checkpoint,
+        start.deadlineMs,
+      )
+    } catch (err) {
+      if (signal?.aborted || this.controller.signal.aborted) throw err
+      this.log.error('snapshot: %s; syncing from genesis instead', (err as Error).message)
+      this.safeDispatchEvent('error', { detail: { error: err as Error } })
+    } finally {
+      this.syncs?.release()
+    }
   }
 
   async stop(): Promise<void> {

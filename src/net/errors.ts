@@ -55,3 +55,10 @@ export class SyncPreemptedError extends PPError {
     super('SYNC_PREEMPTED', message)
   }
 }
+
+/** Thrown when a peer has no snapshot of the block asked, or when no peer has it in time. */
+export class SnapshotUnavailableError extends PPError {
+  constructor(message: string) {
+    super('SNAPSHOT_UNAVAILABLE', message)
+  }
+}

@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { DecodeError } from '../errors.ts'
 import { MAX_BLOCK_BYTES_HARD } from '../ledger/block.ts'
+import { CHUNKS } from '../ledger/snapshot.ts'
 import { MAX_TX_BYTES } from '../ledger/transaction.ts'
 
 /** Most blocks one `get_blocks` request may ask for or receive. */
@@ -54,6 +55,12 @@ const LocatedSchema = v.strictObject({
   type: v.literal('located'),
   index: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
 })
+const GetSnapshotSchema = v.strictObject({
+  type: v.literal('get_snapshot'),
+  block: hash32,
+  /** Absent: the manifest; else the chunk of this index. */
+  chunk: v.optional(v.pipe(uint, v.maxValue(CHUNKS - 1))),
+})
 const NewBlockSchema = v.strictObject({
   type: v.literal('new_block'),
   index: uint,
@@ -91,6 +98,13 @@ export const encodeGetBlocks = (from_index: number, count: number): Uint8Array =
 /** Decodes and checks a `get_blocks` request (count 1–100). */
 export const decodeGetBlocks = (b: Uint8Array) =>
   parse(GetBlocksSchema, b, MAX_REQUEST_BYTES, 'get_blocks request')
+
+/** A `get_snapshot` request: the manifest of the snapshot at `block`, or one of its chunks. */
+export const encodeGetSnapshot = (block: Uint8Array, chunk?: number): Uint8Array =>
+  encodeCbor({ type: 'get_snapshot', block, ...(chunk !== undefined && { chunk }) })
+/** Decodes and checks a `get_snapshot` request. */
+export const decodeGetSnapshot = (b: Uint8Array) =>
+  parse(GetSnapshotSchema, b, MAX_REQUEST_BYTES, 'get_snapshot request')
 
 /** A `blocks` response: encoded blocks in order. */
 export const encodeBlocks = (blocks: Uint8Array[]): Uint8Array => encodeCbor({ type: 'blocks', blocks })

@@ -5,6 +5,7 @@ import type { NetworkConfig } from '../config.ts'
 import type { Genesis } from '../genesis.ts'
 import type { Block } from '../ledger/block.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
+import type { Checkpoint } from '../ledger/snapshot.ts'
 import type { Transaction } from '../ledger/transaction.ts'
 import type { RecordStore } from '../ports.ts'
 
@@ -65,12 +66,26 @@ export interface ChainNetworkEvents {
   'peer:connect': CustomEvent<{ peer: PeerInfo }>
   'peer:disconnect': CustomEvent<{ id: string }>
   'sync:progress': CustomEvent<{ done: number; total: number }>
+  /** Snapshot chunks checked and kept, of how many (see `start({ snapshot })`). */
+  'snapshot:progress': CustomEvent<{ done: number; total: number }>
+  /** Something went wrong that the network worked around (no peer had the snapshot: it syncs from genesis). */
+  error: CustomEvent<{ error: Error }>
+}
+
+/** Where a node joining by snapshot starts, and how long it waits for peers to serve it. */
+export interface SnapshotStart {
+  checkpoint: Checkpoint
+  deadlineMs: number
 }
 
 /** The network as the node sees it. */
 export interface ChainNetwork extends TypedEventTarget<ChainNetworkEvents> {
-  /** Joins the network; gives up (leaving nothing open) when the signal aborts. */
-  start(options?: { signal?: AbortSignal }): Promise<void>
+  /**
+   * Joins the network; gives up (leaving nothing open) when the signal aborts. With `snapshot`, an
+   * empty chain first starts at that checkpoint's state, fetched and checked from peers (no sync
+   * runs meanwhile); when no peer has it in time, an `error` event says so and sync starts from genesis.
+   */
+  start(options?: { signal?: AbortSignal; snapshot?: SnapshotStart }): Promise<void>
   stop(): Promise<void>
   broadcastBlock(block: Block): void
   broadcastTransaction(tx: Transaction): void

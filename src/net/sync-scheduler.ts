@@ -92,6 +92,8 @@ export class SyncScheduler {
    * validated, or its sync ended. Until then a node with peers to ask counts as behind.
    */
   private settled = false
+  /** While held (a snapshot is being installed), peers wait and no sync starts. */
+  private held = false
   private timer?: ReturnType<typeof setTimeout>
 
   constructor(hooks: SyncSchedulerHooks) {
@@ -115,6 +117,17 @@ export class SyncScheduler {
     this.horizons.delete(peer)
   }
 
+  /** Holds every sync until release(): peers asking meanwhile wait (and announce orphans uncharged). */
+  hold(): void {
+    this.held = true
+  }
+
+  /** Ends a hold: the waiting peers sync. */
+  release(): void {
+    this.held = false
+    this.pump()
+  }
+
   /** Stops waiting: no sync starts from now on (running ones end with the network's signal). */
   stop(): void {
     clearTimeout(this.timer)
@@ -128,7 +141,7 @@ export class SyncScheduler {
   sync(peer: PeerId, orphan?: Uint8Array): void {
     const id = peer.toString()
     if (this.running.has(id) || this.hooks.signal.aborted || !this.canServe(id)) return
-    if (this.running.size < MAX_SYNCS && this.waiting.size === 0) {
+    if (this.running.size < MAX_SYNCS && this.waiting.size === 0 && !this.held) {
       this.start(peer, orphan)
       return
     }
@@ -144,6 +157,10 @@ export class SyncScheduler {
   orphan(peer: PeerId, hash: Uint8Array): void {
     const id = peer.toString()
     if (this.running.has(id)) return
+    if (this.held) {
+      this.sync(peer, hash)
+      return
+    }
     if (this.orphans.wait(id) === 0) this.orphans.take(id)
     else this.hooks.penalise(id, 'orphan block announcements beyond the allowance', ORPHAN_WEIGHT)
     this.sync(peer, hash)
@@ -169,7 +186,7 @@ export class SyncScheduler {
   /** Starts waiting peers in free slots; while some still wait, has a stalled sync give way. */
   private pump(): void {
     clearTimeout(this.timer)
-    if (this.hooks.signal.aborted) return
+    if (this.hooks.signal.aborted || this.held) return
     for (const [id, { peer, orphan }] of this.waiting) {
       if (this.running.size >= MAX_SYNCS) break
       this.waiting.delete(id)

@@ -2,9 +2,12 @@ import type { Logger } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { genesisHash } from '../genesis.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
+import { encodeChunk, encodeManifest, MAX_CHUNK_BYTES, MAX_MANIFEST_BYTES } from '../ledger/snapshot.ts'
+import { SnapshotUnavailableError } from './errors.ts'
 import {
   BLOCKS_RESPONSE_TARGET_BYTES,
   decodeGetBlocks,
+  decodeGetSnapshot,
   decodeLocate,
   encodeBlocks,
   encodeLocated,
@@ -16,14 +19,19 @@ import { protocolId } from './protocol-id.ts'
 import { serveRequests } from './request-response.ts'
 
 /** Names of the sync protocols: status, blocks by index, chain locator. */
-export const SYNC_PROTOCOLS = { status: 'status', blocks: 'blocks', locate: 'locate' } as const
+export const SYNC_PROTOCOLS = {
+  status: 'status',
+  blocks: 'blocks',
+  locate: 'locate',
+  snapshot: 'snapshot',
+} as const
 
 /** How long a peer may take to send its whole request. */
 const REQUEST_TIMEOUT_MS = 10_000
 
 /**
- * Serves the sync protocols: answers `status`, `get_blocks {from_index, count}` → `blocks`, and chain
- * locators, from the best chain. Every request is size-capped and schema-checked; a peer that
+ * Serves the sync protocols: answers `status`, `get_blocks {from_index, count}` → `blocks`, chain
+ * locators, from the best chain, and `get_snapshot` from the snapshot points it keeps. Every request is size-capped and schema-checked; a peer that
  * sends garbage is reported through `onMisbehaviour`. Returns a function that unregisters it.
  */
 export function serveSync(
@@ -66,6 +74,18 @@ export function serveSync(
           bytes += block.length
         }
         return encodeBlocks(out)
+      },
+    }),
+    serveRequests(libp2p, protocolId(chainId, SYNC_PROTOCOLS.snapshot), {
+      ...common,
+      maxResponseBytes: Math.max(MAX_MANIFEST_BYTES, MAX_CHUNK_BYTES),
+      handler: async (request) => {
+        const { block, chunk } = decodeGetSnapshot(request)
+        const store = chain()
+        const state = store.snapshotAt(block)
+        const bytes = state && (await store.getBlockBytes(block))
+        if (!state || !bytes) throw new SnapshotUnavailableError('no snapshot of that block here')
+        return chunk === undefined ? encodeManifest(state, bytes) : encodeChunk(state, chunk)
       },
     }),
     serveRequests(libp2p, protocolId(chainId, SYNC_PROTOCOLS.locate), {

@@ -1,30 +1,25 @@
 import { equalBytes, toHex } from '../encoding/hash.ts'
-import { DecodeError } from '../errors.ts'
-import { bitAt, EMPTY, INTERNAL, internalNode, LEAF, leafNode, nodeHash } from './tree-hashing.ts'
+import { LayeredMap } from './layered-map.ts'
+import { bitAt, EMPTY, internalHash, leafHash } from './tree-hashing.ts'
 
 /**
  * A sparse Merkle tree over 256-bit keys: the authenticated map a state root commits to. A subtree
  * holding one entry is that entry's leaf, wherever it sits, and an empty one is 32 zero bytes, so
- * the tree is as deep as its keys' shared prefixes (~log2 n for hashed keys) and its root is a
- * function of the entries alone, whatever order or batches they were written in. Nodes are stored
- * by their hash; an update reads and writes only the paths of the keys it changes.
+ * the tree is as deep as its keys' shared prefixes (~log2 n for hashed keys; a longer shared prefix
+ * costs its maker 2^bits of grinding) and its root is a function of the entries alone, whatever
+ * order or batches they were written in. Nodes live in memory by position, layered one block per
+ * layer (see LayeredMap): an update touches only the paths of the keys it changes, forks share
+ * what lies below them, and no old node is left behind to collect.
  *
  * ```ts
- * const tree = new StateTree(nodes)
- * const { root, writes } = await tree.update(EMPTY, [[key, valueHash]])
- * await store.batch(writes.map(([hash, node]) => ({ type: 'put', key: nodeKey(hash), value: node })))
- * const proof = await tree.prove(root, key)   // verifyStateProof(root, key, valueHash, proof) === true
+ * const tree = StateTree.of([[key, valueHash]])
+ * const next = tree.update([[key, otherHash]])   // tree still reads as it was
+ * verifyStateProof(next.root, key, otherHash, next.prove(key)) === true
  * ```
  */
 
-/** Where a tree's nodes are read from (a store, with the writes of earlier updates not yet committed). */
-export interface TreeNodeSource {
-  /** The encoded node whose hash is `hash` (checked, when it comes from storage), or undefined. */
-  get(hash: Uint8Array): Promise<Uint8Array | undefined>
-}
-
-/** One entry to write: a 32-byte key and the 32-byte hash of its value, or undefined to remove it. */
-export type TreeChange = readonly [key: Uint8Array, valueHash: Uint8Array | undefined]
+/** One entry: a 32-byte key and the 32-byte hash of its value. */
+export type TreeEntry = readonly [key: Uint8Array, valueHash: Uint8Array]
 
 /** The path from a root to where a key is or would be: sibling hashes from the top, and the leaf met. */
 export interface StateProof {
@@ -33,150 +28,191 @@ export interface StateProof {
   leaf?: { key: Uint8Array; valueHash: Uint8Array }
 }
 
-/** Thrown when a node a root refers to is missing from the store or damaged. */
-export class MissingTreeNodeError extends DecodeError {
-  constructor(hash: Uint8Array) {
-    super(`state tree node ${toHex(hash)} is missing or damaged`)
-  }
-}
-
-type Node =
-  | { kind: 'leaf'; key: Uint8Array; valueHash: Uint8Array }
-  | { kind: 'internal'; left: Uint8Array; right: Uint8Array }
-
-interface Entry {
-  key: Uint8Array
-  valueHash: Uint8Array
-}
-
 /**
- * A subtree after an update: its hash, and whether it is a single leaf (which moves up when its
- * sibling empties); undefined for an untouched subtree, read only if it comes to matter.
+ * Where a node sits: 2^depth + the key's first `depth` bits while that is an exact double, else a
+ * string (only keys ground to share over 52 bits reach there).
  */
-interface Subtree {
-  hash: Uint8Array
-  leaf?: boolean
-}
+type Position = number | string
 
-/** Nodes an update made, by hash, to store. */
-type Writes = Array<[Uint8Array, Uint8Array]>
+/** A node: 32 bytes are a parent's hash; 96 bytes a leaf's hash ‖ key ‖ value hash. */
+type TreeNode = Uint8Array
 
-const EMPTY_SUBTREE: Subtree = { hash: EMPTY, leaf: false }
+const MAX_NUMERIC_DEPTH = 52
+const ROOT: Position = 1
 
-/** Reads, updates and proves a sparse Merkle tree whose nodes live in a `TreeNodeSource`. */
+/** An immutable sparse Merkle tree; `update` returns the next one and leaves this one as it was. */
 export class StateTree {
-  private readonly nodes: TreeNodeSource
+  /** The root hash (EMPTY for no entries). */
+  readonly root: Uint8Array
+  private readonly nodes: LayeredMap<Position, TreeNode>
 
-  constructor(nodes: TreeNodeSource) {
+  private constructor(nodes: LayeredMap<Position, TreeNode>, root: Uint8Array) {
     this.nodes = nodes
+    this.root = root
+  }
+
+  /** The tree of `entries` (at most one per key), built as the root of its own layers. */
+  static of(entries: readonly TreeEntry[]): StateTree {
+    const nodes = LayeredMap.root<Position, TreeNode>()
+    return new StateTree(nodes, writeAt(nodes, ROOT, 0, sortEntries(entries)))
+  }
+
+  /** The tree with `entries` (at most one per key) added or changed; entries are never removed. */
+  update(entries: readonly TreeEntry[]): StateTree {
+    if (entries.length === 0) return this
+    const nodes = this.nodes.child()
+    return new StateTree(nodes, writeAt(nodes, ROOT, 0, sortEntries(entries)))
+  }
+
+  /** Makes this tree's layer the root layer (call in block order, as its state settles). */
+  settle(): void {
+    this.nodes.settle()
+  }
+
+  /** The proof of `key`: of its value when present, of its absence otherwise. */
+  prove(key: Uint8Array): StateProof {
+    const siblings: Uint8Array[] = []
+    let position = ROOT
+    for (let depth = 0; ; depth++) {
+      const node = this.nodes.get(position)
+      if (node === undefined) return { siblings }
+      if (node.length === 96)
+        return { siblings, leaf: { key: node.subarray(32, 64), valueHash: node.subarray(64) } }
+      const bit = bitAt(key, depth)
+      siblings.push(hashOf(this.nodes.get(childOf(position, depth, key, bit === 1 ? 0 : 1))))
+      position = childOf(position, depth, key, bit)
+    }
   }
 
   /**
-   * Applies `changes` (at most one per key) to the tree of `root`; returns the new root and the nodes
-   * to store (keyed by hash). Old nodes stay, so earlier roots still read as they were.
+   * The 2^depth subtrees at `depth`, left to right, each as it would stand alone (see Subtree):
+   * with the entries of each, a snapshot's chunks can be checked one by one against the root.
    */
-  async update(
-    root: Uint8Array,
-    changes: readonly TreeChange[],
-  ): Promise<{ root: Uint8Array; writes: Writes }> {
-    const writes: Writes = []
-    const sorted = [...changes].sort(([a], [b]) => compareKeys(a, b))
-    const result = await this.updateAt(root, 0, sorted, writes)
-    return { root: result.hash, writes }
-  }
-
-  /** The proof of `key` against `root`: of its value when present, of its absence otherwise. */
-  async prove(root: Uint8Array, key: Uint8Array): Promise<StateProof> {
-    const siblings: Uint8Array[] = []
-    let hash = root
-    for (let depth = 0; !equalBytes(hash, EMPTY); depth++) {
-      const node = await this.read(hash)
-      if (node.kind === 'leaf') return { siblings, leaf: { key: node.key, valueHash: node.valueHash } }
-      const right = bitAt(key, depth) === 1
-      siblings.push(right ? node.left : node.right)
-      hash = right ? node.right : node.left
+  subtrees(depth: number): Subtree[] {
+    const out: Subtree[] = Array.from({ length: 2 ** depth }, () => EMPTY_SUBTREE)
+    const walk = (position: Position, at: number, prefix: number): void => {
+      const node = this.nodes.get(position)
+      if (node === undefined) return
+      if (node.length === 96) {
+        // A leaf above `depth` stands for the one subtree its key leads to.
+        const key = node.subarray(32, 64)
+        let index = prefix
+        for (let d = at; d < depth; d++) index = index * 2 + bitAt(key, d)
+        out[index] = { hash: node.subarray(0, 32), kind: 'leaf' }
+      } else if (at === depth) out[prefix] = { hash: node, kind: 'parent' }
+      else
+        for (const bit of [0, 1] as const)
+          walk(childOf(position, at, numberKey(prefix, at), bit), at + 1, prefix * 2 + bit)
     }
-    return { siblings }
+    walk(ROOT, 0, 0)
+    return out
   }
 
-  /** The value hash stored for `key` under `root`, or undefined when the key is absent. */
-  async get(root: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const { leaf } = await this.prove(root, key)
+  /** The value hash stored for `key`, or undefined when the key is absent. */
+  get(key: Uint8Array): Uint8Array | undefined {
+    const { leaf } = this.prove(key)
     return leaf !== undefined && equalBytes(leaf.key, key) ? leaf.valueHash : undefined
   }
-
-  private async updateAt(
-    hash: Uint8Array,
-    depth: number,
-    changes: readonly TreeChange[],
-    writes: Writes,
-  ): Promise<Subtree> {
-    if (changes.length === 0) return { hash }
-    if (equalBytes(hash, EMPTY)) return build(depth, present(changes), writes)
-    const node = await this.read(hash)
-    if (node.kind === 'leaf') {
-      // Everything in this subtree is now known: the old leaf (unless changed) and the changes.
-      const kept = changes.some(([key]) => equalBytes(key, node.key)) ? [] : [node]
-      const entries = [...kept, ...present(changes)].sort((a, b) => compareKeys(a.key, b.key))
-      return build(depth, entries, writes)
-    }
-    const split = changes.findIndex(([key]) => bitAt(key, depth) === 1)
-    const at = split === -1 ? changes.length : split
-    // Both halves at once: the store's reads (LevelDB's thread pool, IndexedDB) overlap.
-    const [left, right] = await Promise.all([
-      this.updateAt(node.left, depth + 1, changes.slice(0, at), writes),
-      this.updateAt(node.right, depth + 1, changes.slice(at), writes),
-    ])
-    return this.join(left, right, writes)
-  }
-
-  /** The parent of two subtrees, in canonical form: a lone leaf (or nothing) moves up in place of the parent. */
-  private async join(left: Subtree, right: Subtree, writes: Writes): Promise<Subtree> {
-    const isLeaf = async (s: Subtree) => s.leaf ?? (await this.read(s.hash)).kind === 'leaf'
-    if (equalBytes(left.hash, EMPTY) && (equalBytes(right.hash, EMPTY) || (await isLeaf(right)))) return right
-    if (equalBytes(right.hash, EMPTY) && (await isLeaf(left))) return left
-    return parent(left.hash, right.hash, writes)
-  }
-
-  /** A node by hash (the source checks what it read from storage against the hash). */
-  private async read(hash: Uint8Array): Promise<Node> {
-    const data = await this.nodes.get(hash)
-    if (data?.length !== 65 || (data[0] !== LEAF && data[0] !== INTERNAL))
-      throw new MissingTreeNodeError(hash)
-    return data[0] === LEAF
-      ? { kind: 'leaf', key: data.subarray(1, 33), valueHash: data.subarray(33, 65) }
-      : { kind: 'internal', left: data.subarray(1, 33), right: data.subarray(33, 65) }
-  }
 }
 
-/** The subtree of sorted `entries`, all sharing their first `depth` bits; its nodes go to `writes`. */
-function build(depth: number, entries: readonly Entry[], writes: Writes): Subtree {
+/**
+ * A subtree as it would stand alone: empty, a single leaf (which moves up beside an empty
+ * sibling), or a parent of two or more entries.
+ */
+export interface Subtree {
+  hash: Uint8Array
+  kind: 'empty' | 'leaf' | 'parent'
+}
+
+const EMPTY_SUBTREE: Subtree = { hash: EMPTY, kind: 'empty' }
+
+/** The subtree of `entries` (at most one per key), all of whose keys share their first `depth` bits. */
+export function subtreeOf(entries: readonly TreeEntry[], depth: number): Subtree {
   if (entries.length === 0) return EMPTY_SUBTREE
-  if (entries.length === 1) {
-    const node = leafNode(entries[0].key, entries[0].valueHash)
-    const hash = nodeHash(node)
-    writes.push([hash, node])
-    return { hash, leaf: true }
+  const hash = writeAt(LayeredMap.root<Position, TreeNode>(), ROOT, depth, sortEntries(entries))
+  return { hash, kind: entries.length === 1 ? 'leaf' : 'parent' }
+}
+
+/** The root of a tree from its 2^d subtrees at depth d, left to right (as `subtrees(d)` gives them). */
+export function rootOfSubtrees(subtrees: readonly Subtree[]): Uint8Array {
+  let level = subtrees
+  while (level.length > 1) {
+    const up: Subtree[] = []
+    for (let i = 0; i < level.length; i += 2) up.push(join(level[i], level[i + 1]))
+    level = up
   }
-  const split = entries.findIndex((e) => bitAt(e.key, depth) === 1)
-  const at = split === -1 ? entries.length : split
-  // Two or more entries make a parent, even when they all fall on one side (canonical form).
-  const left = build(depth + 1, entries.slice(0, at), writes)
-  const right = build(depth + 1, entries.slice(at), writes)
-  return parent(left.hash, right.hash, writes)
+  return level[0].hash
 }
 
-function parent(left: Uint8Array, right: Uint8Array, writes: Writes): Subtree {
-  const node = internalNode(left, right)
-  const hash = nodeHash(node)
-  writes.push([hash, node])
-  return { hash, leaf: false }
+/** The parent of two subtrees, in canonical form: a lone leaf (or nothing) stands in its place. */
+function join(left: Subtree, right: Subtree): Subtree {
+  if (right.kind === 'empty' && left.kind !== 'parent') return left
+  if (left.kind === 'empty' && right.kind !== 'parent') return right
+  return { hash: internalHash(left.hash, right.hash), kind: 'parent' }
 }
 
-function present(changes: readonly TreeChange[]): Entry[] {
-  const entries: Entry[] = []
-  for (const [key, valueHash] of changes) if (valueHash !== undefined) entries.push({ key, valueHash })
-  return entries
+/** Writes sorted `entries` into the subtree at `position` (depth `depth`) of `nodes`; returns its new hash. */
+function writeAt(
+  nodes: LayeredMap<Position, TreeNode>,
+  position: Position,
+  depth: number,
+  entries: readonly TreeEntry[],
+): Uint8Array {
+  const node = nodes.get(position)
+  if (entries.length === 0) return hashOf(node)
+  let below = entries
+  if (node?.length === 96) {
+    // A leaf: it moves down beside the new entries, unless one of them replaces it.
+    const key = node.subarray(32, 64)
+    if (!entries.some(([k]) => equalBytes(k, key)))
+      below = sortEntries([...entries, [key, node.subarray(64)]])
+  }
+  if (below.length === 1 && (node === undefined || node.length === 96)) {
+    const [key, valueHash] = below[0]
+    const leaf = new Uint8Array(96)
+    leaf.set(leafHash(key, valueHash))
+    leaf.set(key, 32)
+    leaf.set(valueHash, 64)
+    nodes.set(position, leaf)
+    return leaf.subarray(0, 32)
+  }
+  // Two or more entries (or a parent already here) make a parent, even when all fall on one side.
+  const split = below.findIndex(([key]) => bitAt(key, depth) === 1)
+  const at = split === -1 ? below.length : split
+  const first = below[0][0]
+  const last = below[below.length - 1][0]
+  const left = writeAt(nodes, childOf(position, depth, first, 0), depth + 1, below.slice(0, at))
+  const right = writeAt(nodes, childOf(position, depth, last, 1), depth + 1, below.slice(at))
+  const hash = internalHash(left, right)
+  nodes.set(position, hash)
+  return hash
+}
+
+/** The position of a child of the node at `position` (depth `depth`) on the path of `key`'s first `depth` bits. */
+function childOf(position: Position, depth: number, key: Uint8Array, bit: 0 | 1): Position {
+  if (typeof position === 'number' && depth + 1 <= MAX_NUMERIC_DEPTH) return position * 2 + bit
+  const prefix = key.slice(0, (depth >> 3) + 1)
+  const used = depth & 7
+  // Keep the first `depth` bits of the key, then the child's bit; clear the rest.
+  const last = prefix.length - 1
+  prefix[last] = (prefix[last] & (0xff << (8 - used))) | (bit << (7 - used))
+  return `${depth + 1}/${toHex(prefix)}`
+}
+
+/** A key whose first `depth` bits are `prefix` (depth ≤ 32): enough for childOf to place a child. */
+function numberKey(prefix: number, depth: number): Uint8Array {
+  const key = new Uint8Array(32)
+  if (depth > 0) new DataView(key.buffer).setUint32(0, (prefix * 2 ** (32 - depth)) >>> 0)
+  return key
+}
+
+function hashOf(node: TreeNode | undefined): Uint8Array {
+  if (node === undefined) return EMPTY
+  return node.length === 96 ? node.subarray(0, 32) : node
+}
+
+function sortEntries(entries: readonly TreeEntry[]): TreeEntry[] {
+  return [...entries].sort(([a], [b]) => compareKeys(a, b))
 }
 
 function compareKeys(a: Uint8Array, b: Uint8Array): number {

@@ -1,7 +1,8 @@
 import { hash } from '../../src/encoding/hash.ts'
 import { type Genesis, parseGenesis } from '../../src/genesis.ts'
 import { addressOf } from '../../src/ledger/address.ts'
-import { type Block, bodyHash, signBlock } from '../../src/ledger/block.ts'
+import { stateAfter } from '../../src/ledger/apply-block.ts'
+import { type Block, bodyHash, STATE_ROOT_VERSION, signBlock } from '../../src/ledger/block.ts'
 import type { LedgerState } from '../../src/ledger/ledger-state.ts'
 import { signTransaction, type Transaction, type TxBody } from '../../src/ledger/transaction.ts'
 import type { CryptoPort } from '../../src/ports.ts'
@@ -69,7 +70,8 @@ export function transfer(
 
 /**
  * A block extending `state` with `txs`, signed by `issuer`, at `slot` (default: the next slot);
- * `lie` overrides its index or parent (a validly signed lie).
+ * `lie` overrides its index or parent (a validly signed lie). With `genesis` of protocol version 2
+ * or later, the header carries the state root the block leads to (or `lie.stateRoot`).
  */
 export function nextBlock(
   state: LedgerState,
@@ -77,23 +79,23 @@ export function nextBlock(
   issuer: TestKey,
   crypto: CryptoPort,
   slot = state.tip.slot + 1,
-  lie: { index?: number; prevHash?: Uint8Array } = {},
+  lie: { index?: number; prevHash?: Uint8Array; stateRoot?: Uint8Array; genesis?: Genesis } = {},
 ): Promise<Block> {
-  return signBlock(
-    {
-      index: lie.index ?? state.tip.index + 1,
-      slot,
-      prevHash: lie.prevHash ?? state.tip.hash,
-      bodyHash: bodyHash(txs),
-      issuer: issuer.publicKey,
-      vrfOutput: new Uint8Array(0),
-      vrfProof: new Uint8Array(0),
-      protocolVersion: 1,
-    },
-    txs,
-    issuer.secret,
-    crypto,
-  )
+  const version = lie.genesis?.protocolVersion ?? 1
+  const header = {
+    index: lie.index ?? state.tip.index + 1,
+    slot,
+    prevHash: lie.prevHash ?? state.tip.hash,
+    bodyHash: bodyHash(txs),
+    issuer: issuer.publicKey,
+    vrfOutput: new Uint8Array(0),
+    vrfProof: new Uint8Array(0),
+    protocolVersion: version,
+  }
+  if (lie.genesis === undefined || version < STATE_ROOT_VERSION)
+    return signBlock(header, txs, issuer.secret, crypto)
+  const stateRoot = lie.stateRoot ?? stateAfter(state, header, txs, new Uint8Array(32), lie.genesis).stateRoot
+  return signBlock({ ...header, stateRoot }, txs, issuer.secret, crypto)
 }
 
 /** The code of the error a call throws (or rejects with); fails the test when it does not throw. */

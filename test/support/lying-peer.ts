@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
 import { encodeCbor } from '../../src/encoding/cbor.ts'
 import { type Genesis, genesisHash } from '../../src/genesis.ts'
-import { type Block, bodyHash, decodeBlock, encodeBlock } from '../../src/ledger/block.ts'
+import { type Block, bodyHash, decodeBlock, encodeBlock, STATE_ROOT_VERSION } from '../../src/ledger/block.ts'
 import { encodeBlocks, encodeLocated, encodeNewBlock, encodeStatus } from '../../src/net/messages.ts'
 import { protocolId } from '../../src/net/protocol-id.ts'
 import { serveRequests } from '../../src/net/request-response.ts'
@@ -85,7 +85,7 @@ export async function lyingPeer(
     },
     /** Announces an unsigned block at `slot` whose parent nobody has. */
     async announceOrphan(slot: number, issuer: Uint8Array): Promise<void> {
-      const block = orphanBlock(slot, issuer)
+      const block = orphanBlock(slot, issuer, genesis.protocolVersion)
       const data = encodeNewBlock(block.header.index, slot, block.hash, encodeBlock(block))
       await host.services.pubsub.publish(topic, data).catch(() => {})
     },
@@ -96,8 +96,8 @@ export async function lyingPeer(
   }
 }
 
-/** An unsigned block at `slot` on a random parent. */
-function orphanBlock(slot: number, issuer: Uint8Array): Block {
+/** An unsigned block at `slot` on a random parent (with a random state root where its version has one). */
+function orphanBlock(slot: number, issuer: Uint8Array, protocolVersion: number): Block {
   const header = {
     index: 1000 + Math.floor(Math.random() * 1000),
     slot,
@@ -106,7 +106,8 @@ function orphanBlock(slot: number, issuer: Uint8Array): Block {
     issuer,
     vrfOutput: new Uint8Array(0),
     vrfProof: new Uint8Array(0),
-    protocolVersion: 1,
+    protocolVersion,
+    ...(protocolVersion >= STATE_ROOT_VERSION && { stateRoot: crypto.getRandomValues(new Uint8Array(32)) }),
   }
   return decodeBlock(encodeBlock({ header, signature: new Uint8Array(64), txs: [] }))
 }

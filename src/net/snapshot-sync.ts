@@ -1,0 +1,229 @@
+import type { Logger, PeerId } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
+import { DecodeError } from '../errors.ts'
+import type { Account } from '../ledger/account-layers.ts'
+import type { Address } from '../ledger/address.ts'
+import { ValidationError } from '../ledger/errors.ts'
+import {
+  CHUNKS,
+  type Checkpoint,
+  MAX_CHUNK_BYTES,
+  MAX_MANIFEST_BYTES,
+  type SnapshotManifest,
+  snapshotState,
+  verifyChunk,
+  verifyManifest,
+} from '../ledger/snapshot.ts'
+import { SnapshotUnavailableError } from './errors.ts'
+import { encodeGetSnapshot } from './messages.ts'
+import type { NetworkComponents } from './network-components.ts'
+import { isDirect } from './peer-mesh.ts'
+import { protocolId } from './protocol-id.ts'
+import { sendRequest } from './request-response.ts'
+import { SYNC_PROTOCOLS } from './sync-server.ts'
+
+/** Chunk requests in flight at once, spread over the peers that serve the snapshot. */
+const PARALLEL = 4
+/** How long one manifest or chunk request may take. */
+const REQUEST_TIMEOUT_MS = 20_000
+/** How often peers are asked again while none has the snapshot (new peers connect meanwhile). */
+const RETRY_MS = 500
+
+/** What a snapshot download needs from the network layer. */
+export interface SnapshotSyncHooks {
+  libp2p: Libp2p
+  components: NetworkComponents
+  signal: AbortSignal
+  /** Scores a peer down by one offence. */
+  penalise(peer: string, reason: string): void
+  /** Chunks in, of how many. */
+  onProgress(done: number, total: number): void
+  log: Logger
+}
+
+/**
+ * Makes the empty chain store start at `checkpoint`: fetches the snapshot of that block from
+ * connected peers (its manifest, then its chunks from several peers at once), checks every piece
+ * against the state root in the block's header, keeps each checked piece in the store's staging
+ * area (a restart resumes there), and installs the whole in one batch. A peer whose manifest or
+ * chunk does not fit is charged an offence and asked no more. Throws SnapshotUnavailableError
+ * when no peer has it before `deadlineMs`.
+ */
+export async function snapshotSync(
+  hooks: SnapshotSyncHooks,
+  checkpoint: Checkpoint,
+  deadlineMs: number,
+): Promise<void> {
+  const deadline = AbortSignal.any([hooks.signal, AbortSignal.timeout(deadlineMs)])
+  const session = new SnapshotSession(hooks, checkpoint, deadline)
+  const manifest = await session.manifest()
+  const accounts = await session.chunks(manifest)
+  const store = hooks.components.chain()
+  await store.installSnapshot(manifest.block, snapshotState(hooks.components.genesis, manifest, accounts))
+  hooks.log('installed the snapshot of block %d (%d accounts)', checkpoint.index, accounts.length)
+}
+
+/** One download: which peers lied or lack the snapshot, and what is staged. */
+class SnapshotSession {
+  private readonly hooks: SnapshotSyncHooks
+  private readonly checkpoint: Checkpoint
+  private readonly signal: AbortSignal
+  /** Peers that sent something that does not fit: never asked again. */
+  private readonly liars = new Set<string>()
+  /** Peers that answered the manifest: the ones chunks are asked of. */
+  private readonly sources: PeerId[] = []
+  private turn = 0
+
+  constructor(hooks: SnapshotSyncHooks, checkpoint: Checkpoint, signal: AbortSignal) {
+    this.hooks = hooks
+    this.checkpoint = checkpoint
+    this.signal = signal
+  }
+
+  /** The verified manifest: staged from an earlier try, or from the first peer that has it. */
+  async manifest(): Promise<SnapshotManifest> {
+    const { genesis } = this.hooks.components
+    const staged = await this.hooks.components.chain().staging.read(this.checkpoint.hash)
+    if (staged.manifest !== undefined) {
+      try {
+        this.sources.push(...this.candidates())
+        return this.check(verifyManifest(staged.manifest, this.checkpoint.hash, genesis))
+      } catch (err) {
+        this.hooks.log('the staged snapshot manifest no longer checks out: %s', (err as Error).message)
+      }
+    }
+    for (;;) {
+      for (const peer of this.candidates()) {
+        const bytes = await this.ask(peer, undefined, MAX_MANIFEST_BYTES)
+        if (bytes === undefined) continue
+        const manifest = this.judge(peer, () =>
+          this.check(verifyManifest(bytes, this.checkpoint.hash, genesis)),
+        )
+        if (manifest === undefined) continue
+        await this.hooks.components.chain().staging.putManifest(this.checkpoint.hash, bytes)
+        this.sources.push(peer, ...this.candidates().filter((p) => !p.equals(peer)))
+        return manifest
+      }
+      await this.pause()
+    }
+  }
+
+  /** Every chunk's accounts: staged ones checked again, the rest fetched PARALLEL at a time. */
+  async chunks(manifest: SnapshotManifest): Promise<Array<[Address, Account]>> {
+    const staging = this.hooks.components.chain().staging
+    const staged = (await staging.read(this.checkpoint.hash)).chunks
+    const accounts: Array<Array<[Address, Account]>> = []
+    const todo: number[] = []
+    for (let index = 0; index < CHUNKS; index++) {
+      const bytes = staged.get(index)
+      const checked = bytes && this.judge(undefined, () => verifyChunk(manifest, index, bytes))
+      if (checked) accounts[index] = checked
+      else todo.push(index)
+    }
+    let done = CHUNKS - todo.length
+    this.hooks.onProgress(done, CHUNKS)
+    const worker = async (): Promise<void> => {
+      for (let index = todo.shift(); index !== undefined; index = todo.shift()) {
+        const chunk = index
+        for (;;) {
+          const peer = this.nextSource()
+          const bytes = peer && (await this.ask(peer, chunk, MAX_CHUNK_BYTES))
+          const checked = bytes && this.judge(peer, () => verifyChunk(manifest, chunk, bytes))
+          if (bytes && checked) {
+            await staging.putChunk(chunk, bytes)
+            accounts[chunk] = checked
+            this.hooks.onProgress(++done, CHUNKS)
+            break
+          }
+          // No source, or none that answered: wait a little (a liar was dropped: try the next at once).
+          if (peer === undefined || bytes === undefined) await this.pause()
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: PARALLEL }, worker))
+    return accounts.flat()
+  }
+
+  /** Refuses a manifest of another height than the checkpoint's. */
+  private check(manifest: SnapshotManifest): SnapshotManifest {
+    if (manifest.block.header.index !== this.checkpoint.index)
+      throw new ValidationError(
+        'SNAPSHOT_MISMATCH',
+        `the checkpoint's block is at height ${manifest.block.header.index}, not ${this.checkpoint.index}`,
+      )
+    return manifest
+  }
+
+  /** Runs a check of what `peer` sent: a lie charges the peer and drops it; returns undefined then. */
+  private judge<T>(peer: PeerId | undefined, check: () => T): T | undefined {
+    try {
+      return check()
+    } catch (err) {
+      if (!(err instanceof DecodeError || err instanceof ValidationError)) throw err
+      if (peer === undefined) return undefined
+      this.liars.add(peer.toString())
+      this.hooks.penalise(peer.toString(), `snapshot: ${err.message}`)
+      this.hooks.log('snapshot from %s refused: %s', peer, err.message)
+      return undefined
+    }
+  }
+
+  /** Asks `peer` for the manifest (chunk undefined) or a chunk; undefined when it has none or fails to answer. */
+  private async ask(
+    peer: PeerId,
+    chunk: number | undefined,
+    maxResponseBytes: number,
+  ): Promise<Uint8Array | undefined> {
+    const { libp2p, components } = this.hooks
+    try {
+      return await sendRequest(
+        libp2p,
+        peer,
+        protocolId(components.genesis.chainId, SYNC_PROTOCOLS.snapshot),
+        encodeGetSnapshot(this.checkpoint.hash, chunk),
+        { maxResponseBytes, signal: this.signal, timeoutMs: REQUEST_TIMEOUT_MS },
+      )
+    } catch (err) {
+      if (this.signal.aborted) throw this.gaveUp()
+      this.hooks.log('snapshot %s from %s: %s', chunk ?? 'manifest', peer, (err as Error).message)
+      return undefined
+    }
+  }
+
+  /** Directly connected peers not known to lie. */
+  private candidates(): PeerId[] {
+    const seen = new Set<string>()
+    return this.hooks.libp2p
+      .getConnections()
+      .filter(isDirect)
+      .map((c) => c.remotePeer)
+      .filter((p) => !this.liars.has(p.toString()) && !seen.has(p.toString()) && seen.add(p.toString()))
+  }
+
+  /** The next peer to ask for a chunk, in turn among the sources still connected and honest. */
+  private nextSource(): PeerId | undefined {
+    const live = new Set(this.candidates().map(String))
+    const usable = this.sources.filter((p) => live.has(p.toString()))
+    if (usable.length === 0) {
+      this.sources.push(...this.candidates().filter((p) => !this.sources.some((s) => s.equals(p))))
+      return undefined
+    }
+    return usable[this.turn++ % usable.length]
+  }
+
+  /** Why the download ends early: the network stopped (its own reason), or the deadline passed. */
+  private gaveUp(): unknown {
+    if (this.hooks.signal.aborted) return this.hooks.signal.reason
+    return new SnapshotUnavailableError(
+      `no peer served the snapshot of block ${this.checkpoint.index} in time`,
+    )
+  }
+
+  private async pause(): Promise<void> {
+    if (this.signal.aborted) throw this.gaveUp()
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, RETRY_MS)
+      this.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+    })
+  }
+}
