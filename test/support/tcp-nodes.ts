@@ -1,5 +1,6 @@
 import { libp2pNetwork } from '../../platform/node/network.ts'
 import type { ManualClock } from '../../src/clock/manual-clock.ts'
+import type { NodeConfig } from '../../src/config.ts'
 import type { Genesis } from '../../src/genesis.ts'
 import { createNode, type PPNode } from '../../src/node.ts'
 import type { TestKey } from './chain-fixtures.ts'
@@ -14,6 +15,10 @@ export interface TcpNodeOptions {
   drop?: () => boolean
   /** The platform (and so the store) to use, e.g. to restart a node; by default a new one. */
   env?: TestPlatform
+  /** Any other node settings (a checkpoint, snapshot points). */
+  config?: Partial<NodeConfig>
+  /** Called with the node before it starts (to listen to what start() itself does). */
+  beforeStart?: (node: PPNode) => void
 }
 
 /** The real nodes a test starts on 127.0.0.1 TCP (each on a LevelDB of its own), stopped together after it. */
@@ -27,6 +32,7 @@ export class TcpNodes {
     const { producer, drop, keepEpochs } = options
     const node = createNode(
       {
+        ...options.config,
         genesis,
         ...(producer && { producer: { secret: producer.secret } }),
         ...(keepEpochs !== undefined && { keepEpochs }),
@@ -41,6 +47,7 @@ export class TcpNodes {
       { network: libp2pNetwork(drop && { conditions: { drop } }) },
     )
     this.nodes.push(node)
+    options.beforeStart?.(node)
     await node.start()
     return node
   }
