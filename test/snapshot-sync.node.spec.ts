@@ -1,9 +1,15 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect } from 'chai'
+import { nodePlatform } from '../platform/node/index.ts'
 import { ManualClock } from '../src/clock/manual-clock.ts'
 import { slotStart } from '../src/consensus/slot-clock.ts'
 import { hash, toHex } from '../src/encoding/hash.ts'
-import type { Genesis } from '../src/genesis.ts'
+import { type Genesis, genesisToJson } from '../src/genesis.ts'
 import { addressOf } from '../src/ledger/address.ts'
+import { ChainStore } from '../src/ledger/chain-store.ts'
 import type { Checkpoint } from '../src/ledger/snapshot.ts'
 import type { PPNode } from '../src/node.ts'
 import { bftGenesis, type TestKey, testKeys, transfer } from './support/chain-fixtures.ts'
@@ -16,6 +22,37 @@ import { testCrypto } from './support/test-platform.ts'
 const ACCOUNTS = 600
 /** Blocks between snapshot points in these tests. */
 const EVERY = 10
+
+const JOINER = new URL('./support/snapshot-joiner.ts', import.meta.url).pathname
+
+/** Runs the joiner child; SIGKILLs it once it reports `killAt` chunks kept. Resolves with what it reported. */
+function runJoiner(
+  args: string[],
+  killAt?: number,
+): Promise<{ progress: number[]; joined?: [number, string] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [JOINER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const seen: { progress: number[]; joined?: [number, string] } = { progress: [] }
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    let buffer = ''
+    child.stdout.on('data', (data: Buffer) => {
+      buffer += data.toString()
+      const lines = buffer.split('\n')
+      buffer = lines.pop() ?? ''
+      for (const line of lines) {
+        const [word, a, b] = line.split(' ')
+        if (word === 'progress') seen.progress.push(Number(a))
+        if (word === 'joined') seen.joined = [Number(a), b]
+        if (word === 'progress' && killAt !== undefined && Number(a) >= killAt) child.kill('SIGKILL')
+      }
+    })
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard)
+      if (killAt !== undefined ? signal === 'SIGKILL' : code === 0) resolve(seen)
+      else reject(new Error(`the joiner ended with ${signal ?? code}`))
+    })
+  })
+}
 
 describe('snapshot sync: joining from a checkpoint between real nodes (Node, TCP, LevelDB)', function () {
   this.timeout(120_000)
@@ -143,6 +180,32 @@ describe('snapshot sync: joining from a checkpoint between real nodes (Node, TCP
     expect(standing().score).to.be.below(0)
     expect(liar.asked.chunks, 'no chunk is asked of a peer whose manifest lied').to.equal(0)
     expect(node.chainStore.horizon).to.equal(at.index)
+  })
+
+  it('kill -9 during the download leaves a store that resumes where it stopped, never a half state', async () => {
+    const at = checkpoint()
+    const slow = await lyingSnapshotPeer(genesis.chainId, tcpAddr(source), { slowMs: 15 })
+    hosts.push({ stop: async () => await slow.host.stop() })
+    const dataDir = await mkdtemp(join(tmpdir(), 'pp-snapshot-kill-'))
+    hosts.push({ stop: () => rm(dataDir, { recursive: true, force: true }) })
+    const genesisFile = join(dataDir, 'genesis.json')
+    await writeFile(genesisFile, JSON.stringify(genesisToJson(genesis)))
+    const args = [dataDir, genesisFile, `${at.index}:${toHex(at.hash)}`, slow.addr]
+    const first = await runJoiner(args, 150)
+    expect(first.joined, 'killed before the snapshot was in').to.equal(undefined)
+    expect(first.progress.at(-1)).to.be.within(150, 1000)
+    // Reopened after the kill: nothing of the snapshot is part of the chain yet.
+    const platform = nodePlatform({ dataDir })
+    const store = await ChainStore.open(await platform.openStore('chain'), genesis)
+    expect([store.tip.index, store.horizon]).to.deep.equal([0, 1])
+    await store.close()
+    const asked = slow.asked.chunks
+    const second = await runJoiner(args)
+    expect(second.progress[0], 'the second run starts with the chunks the first kept').to.be.at.least(
+      first.progress.at(-1)!,
+    )
+    expect(slow.asked.chunks - asked).to.be.at.most(1024 - first.progress.at(-1)! + 4)
+    expect(second.joined).to.deep.equal([at.index, toHex(source.chainStore.stateAt(at.index)!.stateRoot)])
   })
 
   it('with no peer serving the checkpoint, says so in an error event and syncs from genesis instead', async () => {

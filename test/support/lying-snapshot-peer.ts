@@ -13,6 +13,8 @@ export type SnapshotLie =
   | { chunk: 'flip' }
   /** The manifest of the block asked carries the subtrees of the snapshot of block `other`. */
   | { manifestFrom: Uint8Array }
+  /** No lie: every chunk honestly, each after `slowMs` (a slow download, to stop halfway). */
+  | { slowMs: number }
 
 /**
  * A peer that serves the snapshot protocol by asking an honest node (`honest`, a multiaddr) and
@@ -41,6 +43,7 @@ export async function lyingSnapshotPeer(chainId: string, honest: string, lie: Sn
         return splice(real, other)
       }
       asked.chunks++
+      if ('slowMs' in lie) await new Promise((r) => setTimeout(r, lie.slowMs))
       const answer = await honestAnswer(encodeGetSnapshot(block, chunk))
       if (!('chunk' in lie) || answer.length < 64) return answer
       asked.lies++
