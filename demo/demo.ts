@@ -83,6 +83,8 @@ async function main(): Promise<void> {
     prefix,
     producer: { secret: wallet.secret, vrfSecret: wallet.vrfSecret },
     ...(genesisHash && { genesisHash }),
+    // A new tab starts from the relay's newest snapshot point, not from genesis.
+    checkpoint: 'relay',
     onClock: (c) => (clock = c),
   })
   const crypto = await browserCrypto()
@@ -149,6 +151,11 @@ async function main(): Promise<void> {
   )
   node.addEventListener('sync:progress', ({ detail }) => {
     sync = detail
+  })
+  node.addEventListener('snapshot:progress', ({ detail }) => {
+    $('sync-state').textContent = `snapshot ${detail.done}/${detail.total}`
+    if (detail.done === detail.total)
+      log(`state snapshot checked: ${detail.total} chunks against the block's state root`)
   })
   node.addEventListener('error', ({ detail }) => log(`error: ${detail.error.message}`, true))
 

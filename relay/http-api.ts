@@ -138,6 +138,19 @@ export function createHttpApi(options: HttpApiOptions): Server {
     ['GET', /^\/peers$/, async () => [200, node.getPeers()]],
     [
       'GET',
+      /^\/checkpoint$/,
+      async () => {
+        const point = node.chainStore.latestSnapshot
+        if (point === undefined)
+          throw new HttpError(404, 'NO_CHECKPOINT', 'no snapshot point yet: the chain is young')
+        return [
+          200,
+          { index: point.index, hash: toHex(point.hash), checkpoint: `${point.index}:${toHex(point.hash)}` },
+        ]
+      },
+    ],
+    [
+      'GET',
       /^\/blocks$/,
       async (_req, url) => {
         const from = intParam(url, 'from', 1)

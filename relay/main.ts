@@ -11,8 +11,10 @@ import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { toHex } from '../src/encoding/hash.ts'
 import { addressOf } from '../src/ledger/address.ts'
+import { parseCheckpoint } from '../src/ledger/snapshot.ts'
+import type { PPNode } from '../src/node.ts'
 import { HTTP_LIMITS } from './http-api.ts'
-import { createRelayLog } from './relay-log.ts'
+import { createRelayLog, type RelayLog } from './relay-log.ts'
 import { type RelayOptions, startRelayNode } from './relay-node.ts'
 import { VERSION } from './version.ts'
 import { runWallet } from './wallet.ts'
@@ -63,6 +65,10 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --keep-epochs <n|all>  epochs of blocks kept; older ones are deleted once settled, and peers asking
                          for them are told to ask another (PP_KEEP_EPOCHS, default all: a relay
                          serves the whole history to nodes joining)
+  --checkpoint <i:hash>  a new relay (empty data dir) starts from the state after block <i> of that
+                         hash, fetched from peers and checked against the block's state root, and
+                         syncs only later blocks (PP_CHECKPOINT; take it from a relay you trust:
+                         GET /checkpoint)
   --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
   --log-format <f>       "text" (time, level, message) or "json" (one object per line) for the
                          relay's event lines (PP_LOG_FORMAT, default text)
@@ -119,6 +125,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
         announce: { type: 'string', multiple: true },
         'max-peers': { type: 'string' },
         'keep-epochs': { type: 'string' },
+        checkpoint: { type: 'string' },
         log: { type: 'string' },
         'log-format': { type: 'string' },
         reset: { type: 'boolean' },
@@ -215,6 +222,14 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
   const logFormat = str('log-format', 'PP_LOG_FORMAT', 'text')
   const webrtcPort = str('webrtc-port', 'PP_WEBRTC_PORT', '4003')!
   const keepEpochs = str('keep-epochs', 'PP_KEEP_EPOCHS', 'all')!
+  const checkpoint = str('checkpoint', 'PP_CHECKPOINT')
+  if (checkpoint !== undefined) {
+    try {
+      parseCheckpoint(checkpoint)
+    } catch (err) {
+      fail(`--${(err as Error).message}`)
+    }
+  }
   const [tlsCert, tlsKey] = [str('tls-cert', 'PP_TLS_CERT'), str('tls-key', 'PP_TLS_KEY')]
   if ((tlsCert === undefined) !== (tlsKey === undefined)) fail('--tls-cert and --tls-key go together')
   const tls =
@@ -241,6 +256,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
     ...(announce.length > 0 && { announce }),
     maxPeers: whole('max-peers', str('max-peers', 'PP_MAX_PEERS', '200')!, 1, 100_000),
     ...(keepEpochs !== 'all' && { keepEpochs: whole('keep-epochs', keepEpochs, 1, 1_000_000) }),
+    ...(checkpoint && { checkpoint }),
     reset: v.reset === true,
     devnet: {
       slotMs: whole('slot-ms', str('slot-ms', 'PP_SLOT_MS', '1000')!, 50, 3_600_000),
@@ -266,6 +282,25 @@ function readPem(path: string, flag: string): string {
 
 const short = (hex: string): string => hex.slice(0, 12)
 
+/**
+ * Logs what the node does before it is up (a snapshot download from a checkpoint, and its failure);
+ * returns the function that stops, once it is up.
+ */
+function reportStart(node: PPNode, log: RelayLog): () => void {
+  const controller = new AbortController()
+  const { signal } = controller
+  node.addEventListener(
+    'snapshot:progress',
+    ({ detail: { done, total } }) => {
+      if (done % 256 === 0 || done === total)
+        log.info(`snapshot ${done}/${total} chunks checked`, { done, total })
+    },
+    { signal },
+  )
+  node.addEventListener('error', ({ detail }) => log.error(`error: ${detail.error.message}`), { signal })
+  return () => controller.abort()
+}
+
 async function main(): Promise<void> {
   // A closed stdout (the terminal or pipe went away) must not take the node down with it.
   process.stdout.on('error', () => {})
@@ -273,13 +308,18 @@ async function main(): Promise<void> {
   if (parsed === undefined) return
   const { logFormat, ...options } = parsed
   const log = createRelayLog(logFormat)
-  const relay = await startRelayNode(options).catch((err: Error & { code?: string }) => {
+  let started = (): void => {}
+  const beforeStart = (node: PPNode): void => {
+    started = reportStart(node, log)
+  }
+  const relay = await startRelayNode({ ...options, beforeStart }).catch((err: Error & { code?: string }) => {
     const inUse = /EADDRINUSE.*?(\d+\.\d+\.\d+\.\d+:\d+)/s.exec(err.message)
     log.error(
       `pp-node: ${inUse ? `address ${inUse[1]} is already in use (another relay running? pick other ports)` : err.message}`,
     )
     process.exit(err.code === 'CONFIG_INVALID' ? 2 : 1)
   })
+  started()
   const { node } = relay
   const state = node.getState()
   log.info(

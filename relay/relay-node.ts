@@ -60,6 +60,10 @@ export interface RelayOptions {
   maxPeers: number
   /** Epochs of blocks kept (default: the whole history, to serve joining nodes). */
   keepEpochs?: number
+  /** Where a relay with an empty data dir starts ("<index>:<hash>"; default: genesis). */
+  checkpoint?: string
+  /** Called with the node before it starts (to report what start does: a snapshot download). */
+  beforeStart?: (node: PPNode) => void
   /** Start over: delete the chain, keys and devnet of the data dir first. */
   reset?: boolean
   /** Devnet parameters for a freshly made devnet. */
@@ -206,6 +210,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
       genesis,
       ...(producer && { producer }),
       ...(options.keepEpochs !== undefined && { keepEpochs: options.keepEpochs }),
+      ...(options.checkpoint !== undefined && { checkpoint: options.checkpoint }),
       network: {
         enableP2P: true,
         listenAddr: [
@@ -236,6 +241,7 @@ export async function startRelayNode(options: RelayOptions): Promise<RelayNode> 
     },
   )
   const network = node.network as Libp2pNetwork
+  options.beforeStart?.(node)
   await node.start().catch(async (err) => {
     await datastore.close()
     throw err

@@ -115,6 +115,67 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
     }
   })
 
+  it('GET /checkpoint names a snapshot point; a new relay given it with --checkpoint starts there, checked, and follows the tip', async () => {
+    // A relay with 50 ms slots, whose chain passes its first snapshot point (block 100) within seconds.
+    const dirs = [
+      await mkdtemp(join(tmpdir(), 'pp-relay-source-')),
+      await mkdtemp(join(tmpdir(), 'pp-relay-cp-')),
+    ]
+    const source = await startRelayProcess([
+      ...args().slice(2, -4),
+      '--epoch-length',
+      '40',
+      '--data-dir',
+      dirs[0],
+      '--slot-ms',
+      '50',
+    ])
+    let joined: RelayProcess | undefined
+    try {
+      const json = async (base: string, path: string) => {
+        const res = await fetch(`${base}${path}`)
+        return { status: res.status, body: (await res.json()) as Json }
+      }
+      const deadline = Date.now() + 60_000
+      while ((await json(source.httpUrl, '/checkpoint')).status !== 200) {
+        if (Date.now() > deadline) throw new Error('the source relay named no checkpoint in 60 s')
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      const point = (await json(source.httpUrl, '/checkpoint')).body
+      expect(point.index).to.equal(100)
+      expect(point.checkpoint).to.equal(`100:${point.hash}`)
+      const tcp = source.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))!
+      joined = await startRelayProcess([
+        ...args().slice(2, -4),
+        '--allow-private',
+        '--data-dir',
+        dirs[1],
+        '--genesis',
+        join(dirs[0], 'genesis.json'),
+        '--checkpoint',
+        point.checkpoint,
+        '--bootstrap',
+        tcp,
+      ])
+      const target = (await json(source.httpUrl, '/status')).body.tip.index as number
+      const until = Date.now() + 60_000
+      while (((await json(joined.httpUrl, '/status')).body.tip.index as number) < target) {
+        if (Date.now() > until)
+          throw new Error(`the relay joined at the checkpoint did not reach block ${target}`)
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      // It keeps no block below the checkpoint, and the checkpoint's block is the source's.
+      expect((await json(joined.httpUrl, '/blocks?from=1&count=5')).status).to.equal(410)
+      const [first] = (await json(joined.httpUrl, '/blocks?from=100&count=1')).body as unknown as Json[]
+      expect([first.index, first.hash]).to.deep.equal([100, point.hash])
+      expect(joined.output()).to.include('snapshot 1024/1024 chunks checked')
+    } finally {
+      await joined?.stop('SIGKILL')
+      await source.stop('SIGKILL')
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('takes a signed transaction with POST /tx, includes it in a block and shows it in GET /accounts', async () => {
     const key = JSON.parse(await readFile(join(dataDir, 'producer-key.json'), 'utf8'))
     const secret = fromHex(key.secret)!

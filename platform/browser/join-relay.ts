@@ -5,6 +5,7 @@ import type { ProducerSecrets } from '../../src/config.ts'
 import { toHex } from '../../src/encoding/hash.ts'
 import { ConfigError } from '../../src/errors.ts'
 import { type Genesis, type GenesisJson, genesisHash, parseGenesis } from '../../src/genesis.ts'
+import type { Checkpoint } from '../../src/ledger/snapshot.ts'
 import { createNode, type PPNode } from '../../src/node.ts'
 import { GenesisMismatchError, RelayUnreachableError } from './errors.ts'
 import { browserPlatform } from './index.ts'
@@ -80,6 +81,13 @@ export interface JoinRelayOptions {
   /** Told the clock the node runs on, before joinRelay resolves (from a worker too): warn the user when `beyondBound`. */
   onClock?: (clock: RelayClock) => void
   /**
+   * Start from this block instead of genesis (see NodeConfig.checkpoint), used only while the
+   * tab's store is empty: `{ index, hash }` or "<index>:<hash>", or "relay" to take the newest
+   * snapshot point of the first relay of the chain (`GET /checkpoint`; none yet: from genesis).
+   * "relay" trusts that relay for the checkpoint, as a page it serves already trusts it for its code.
+   */
+  checkpoint?: Checkpoint | string
+  /**
    * Whether the page is served over https, so plain ws:// cannot be dialled (default: this page's
    * protocol; a node in a worker is told its page's).
    */
@@ -130,6 +138,16 @@ async function relayInfo(base: string): Promise<RelayInfo> {
     throw new RelayUnreachableError(`${base}/genesis is not a genesis: ${(err as Error).message}`)
   }
   return { base, genesis, hash: toHex(genesisHash(genesis)), multiaddrs: bootstrap.multiaddrs }
+}
+
+/** The newest snapshot point a relay serves, or undefined when it has none yet (or cannot say). */
+async function relayCheckpoint(base: string | undefined): Promise<string | undefined> {
+  if (base === undefined) return undefined
+  try {
+    return (await getJson<{ checkpoint: string }>(`${base}/checkpoint`)).checkpoint
+  } catch {
+    return undefined
+  }
 }
 
 /** The hash most of `hashes` are (the first of those tied). */
@@ -209,6 +227,8 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
         )
       : boundClockOffset([options.clockOffsetMs], maxOffsetMs)
   options.onClock?.(clock)
+  const checkpoint =
+    options.checkpoint === 'relay' ? await relayCheckpoint(ofChain[0]?.base) : options.checkpoint
   const offset = clock.offsetMs
   const local = await browserPlatform(options.prefix === undefined ? {} : { prefix: options.prefix })
   const platform = offset === 0 ? local : { ...local, clock: offsetClock(local.clock, offset) }
@@ -217,6 +237,7 @@ export async function joinRelay(options: JoinRelayOptions = {}): Promise<PPNode>
       genesis,
       ...(options.producer && { producer: options.producer }),
       ...(options.keepEpochs !== 'all' && { keepEpochs: options.keepEpochs ?? TAB_KEEP_EPOCHS }),
+      ...(checkpoint !== undefined && { checkpoint }),
       network: {
         enableP2P: true,
         bootstrapPeers,

@@ -56,6 +56,7 @@ export const NODE_EVENTS: (keyof PPNodeEvents)[] = [
   'tx:accepted',
   'tx:rejected',
   'sync:progress',
+  'snapshot:progress',
   'peer:connect',
   'peer:disconnect',
   'error',
