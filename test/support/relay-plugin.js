@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nodeCrypto } from '../../platform/node/crypto.ts'
 import { startRelayNode } from '../../relay/relay-node.ts'
-import { toHex } from '../../src/encoding/hash.ts'
+import { hash, toHex } from '../../src/encoding/hash.ts'
 import { genesisToJson } from '../../src/genesis.ts'
+import { addressOf } from '../../src/ledger/address.ts'
 import { bftGenesis, nextBlock, testKeys } from './chain-fixtures.ts'
 
 /**
@@ -31,12 +32,53 @@ async function startLyingRelay(genesis, multiaddrs, skewMs) {
   return server
 }
 
+/**
+ * A second relay on a fast chain of protocol version 2 (50 ms slots, one producer), started on first
+ * ask and run until its first snapshot point (block 100) is settled: tabs join it from a checkpoint.
+ */
+async function startSnapshotRelay(dataDir) {
+  const [key] = await testKeys(1, nodeCrypto, 'browser-snapshot')
+  const balances = { [key.address]: '1000000000' }
+  for (let i = 0; i < 500; i++) balances[addressOf(hash(Uint8Array.of(7, i >> 8, i & 255)))] = '3'
+  const genesis = bftGenesis(
+    [key],
+    {
+      chainId: 'pp-browser-snapshot',
+      slotMs: 50,
+      genesisTime: Date.now(),
+      k: 5,
+      protocolVersion: 2,
+      balances,
+    },
+    1,
+  )
+  const relay = await startRelayNode({
+    dataDir,
+    host: '127.0.0.1',
+    allowPrivate: true,
+    tcpPort: 0,
+    wsPort: 0,
+    httpPort: 0,
+    bootstrapPeers: [],
+    maxPeers: 200,
+    staticDir: join(import.meta.dirname, '../../dist'),
+    chain: { genesis, producer: { secret: key.secret } },
+  })
+  const deadline = Date.now() + 60_000
+  while (relay.node.chainStore.latestSnapshot === undefined) {
+    if (Date.now() > deadline) throw new Error('the snapshot relay reached no snapshot point in 60 s')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return relay
+}
+
 /** Starts the relay with the test server; tests ask `executeServerCommand('relay-info')` for it. */
 export function relayPlugin() {
   let relay
   let dataDir
   let info
   let keys
+  let snapshotRelay
   const liars = []
   return {
     name: 'pp-relay',
@@ -71,12 +113,19 @@ export function relayPlugin() {
     },
     async serverStop() {
       for (const liar of liars) liar.close()
+      await snapshotRelay?.stop()
       await relay?.stop()
       if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
     },
     async executeCommand({ command, payload }) {
       if (command === 'relay-info') return info
       if (command === 'relay-tip') return relay.node.getState().tip
+      // The fast relay of protocol version 2 (see startSnapshotRelay): its URL and newest snapshot point.
+      if (command === 'snapshot-relay') {
+        snapshotRelay ??= await startSnapshotRelay(join(dataDir, 'snapshot-relay'))
+        const point = snapshotRelay.node.chainStore.latestSnapshot
+        return { httpUrl: snapshotRelay.httpUrl, checkpoint: { index: point.index, hash: toHex(point.hash) } }
+      }
       // payload { skewMs, otherGenesis }: a lying relay (see startLyingRelay); its URL.
       if (command === 'lying-relay') {
         const genesis = payload.otherGenesis
