@@ -14,8 +14,9 @@ import { addressOf } from '../src/ledger/address.ts'
 import { parseCheckpoint } from '../src/ledger/snapshot.ts'
 import type { PPNode } from '../src/node.ts'
 import { HTTP_LIMITS } from './http-api.ts'
-import { createRelayLog, type RelayLog } from './relay-log.ts'
+import { createRelayLog } from './relay-log.ts'
 import { type RelayOptions, startRelayNode } from './relay-node.ts'
+import { reportStart } from './start-report.ts'
 import { VERSION } from './version.ts'
 import { runWallet } from './wallet.ts'
 
@@ -281,25 +282,6 @@ function readPem(path: string, flag: string): string {
 }
 
 const short = (hex: string): string => hex.slice(0, 12)
-
-/**
- * Logs what the node does before it is up (a snapshot download from a checkpoint, and its failure);
- * returns the function that stops, once it is up.
- */
-function reportStart(node: PPNode, log: RelayLog): () => void {
-  const controller = new AbortController()
-  const { signal } = controller
-  node.addEventListener(
-    'snapshot:progress',
-    ({ detail: { done, total } }) => {
-      if (done % 256 === 0 || done === total)
-        log.info(`snapshot ${done}/${total} chunks checked`, { done, total })
-    },
-    { signal },
-  )
-  node.addEventListener('error', ({ detail }) => log.error(`error: ${detail.error.message}`), { signal })
-  return () => controller.abort()
-}
 
 async function main(): Promise<void> {
   // A closed stdout (the terminal or pipe went away) must not take the node down with it.

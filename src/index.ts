@@ -17,7 +17,6 @@ export { fromHex, toHex } from './encoding/hash.ts'
 export * from './errors.ts'
 export { type Genesis, type GenesisJson, genesisToJson, parseGenesis } from './genesis.ts'
 export {
-  type ProvenAccount,
   type ProvenAccountJson,
   provenAccountFromJson,
   provenAccountToJson,
@@ -26,6 +25,7 @@ export { type Address, addressOf, isAddress, parseAddress } from './ledger/addre
 export type { Block, BlockHeader } from './ledger/block.ts'
 export * from './ledger/errors.ts'
 export { blockToJson, txFromJson, txToJson } from './ledger/json.ts'
+export type { ProvenAccount } from './ledger/proven-account.ts'
 export { type AccountProof, verifyAccountProof } from './ledger/state-root.ts'
 export { signTransaction, type Transaction, type TxBody } from './ledger/transaction.ts'
 export type {

@@ -5,17 +5,15 @@ import { BlockIntake } from './block-intake.ts'
 import { type NodeConfig, type ResolvedConfig, resolveConfig } from './config.ts'
 import { produceBlock } from './consensus/block-producer.ts'
 import { type TipSummary, tipOf } from './consensus/chain-selection.ts'
-import type { ProducerKeys } from './consensus/leader-check.ts'
+import { producerKeys } from './consensus/producer-keys.ts'
 import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
-import { vrfPublicKey } from './crypto/vrf.ts'
 import { toHex } from './encoding/hash.ts'
 import { ConfigError, NodeNotRunningError, NoStateRootError, PPError } from './errors.ts'
-import type { ProvenAccount } from './ledger/account-proof-json.ts'
-import { type Address, addressOf, parseAddress } from './ledger/address.ts'
+import { parseAddress } from './ledger/address.ts'
 import { type Block, STATE_ROOT_VERSION } from './ledger/block.ts'
 import { type Adoption, ChainStore } from './ledger/chain-store.ts'
 import { type Account, accountOf } from './ledger/ledger-state.ts'
-import { proveAccount } from './ledger/state-root.ts'
+import { type ProvenAccount, provenAccount } from './ledger/proven-account.ts'
 import type { Transaction } from './ledger/transaction.ts'
 import { verifyTransactionSignature } from './ledger/verify-signatures.ts'
 import { Mempool } from './mempool.ts'
@@ -65,9 +63,8 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   private readonly log: Logger
   private chain?: ChainStore
   private mempool?: Mempool
-  private keys?: ProducerKeys
-  /** What getState tells of the producer (worked out once: the VRF key costs a scalar multiplication). */
-  private producerInfo?: { address: Address; vrfKey?: string }
+  /** The producer's keys, and what getState tells of it. */
+  private producer?: Awaited<ReturnType<typeof producerKeys>>
   private tipSummary: TipSummary = { index: 0, vrfOutput: new Uint8Array(0) }
   /** Received blocks on their way in; the node's own slot work goes through its queue too. */
   private readonly blocks: BlockIntake
@@ -142,26 +139,9 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
         await store.close()
         throw err
       })
-    this.mempool = new Mempool(
-      this.genesis,
-      this.chain.state,
-      this.config.mempoolBytes,
-      this.config.mempoolPerSender,
-    )
-    const tip = await this.chain.getBlock(this.chain.tip.hash)
-    if (tip !== undefined) this.tipSummary = tipOf(tip.header)
-    const producer = this.config.producer
-    if (producer !== undefined) {
-      this.keys = {
-        secret: producer.secret,
-        publicKey: await this.platform.crypto.publicKey(producer.secret),
-      }
-      if (producer.vrfSecret !== undefined) this.keys.vrfSecret = producer.vrfSecret
-      this.producerInfo = {
-        address: addressOf(this.keys.publicKey),
-        ...(producer.vrfSecret && { vrfKey: toHex(vrfPublicKey(producer.vrfSecret)) }),
-      }
-    }
+    await this.followTip(this.chain)
+    if (this.config.producer !== undefined)
+      this.producer = await producerKeys(this.config.producer, this.platform.crypto)
     const controller = new AbortController()
     this.loop = { controller, done: Promise.resolve() }
     try {
@@ -172,7 +152,10 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
           : undefined
       await this.network?.start({ ...(signal && { signal }), ...(snapshot && { snapshot }) })
       signal?.throwIfAborted()
-      if (snapshot !== undefined) await this.joinedAt(this.chain)
+      if (snapshot !== undefined && this.chain.tip.index > 0) {
+        await this.followTip(this.chain)
+        this.log('joined at the snapshot of block %d', this.chain.tip.index)
+      }
     } catch (err) {
       // A network that cannot start (a port in use, a bad address) leaves nothing open behind it.
       await this.network?.stop().catch(() => {})
@@ -187,18 +170,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
     this.log('started at tip %d %s', this.chain.tip.index, toHex(this.chain.tip.hash).slice(0, 12))
   }
 
-  /** After a snapshot was installed at start: the mempool and tip summary follow the new tip. */
-  private async joinedAt(chain: ChainStore): Promise<void> {
-    if (chain.tip.index === 0) return
-    this.mempool = new Mempool(
-      this.genesis,
-      chain.state,
-      this.config.mempoolBytes,
-      this.config.mempoolPerSender,
-    )
+  /** A mempool and tip summary for the chain's tip (at start, and after a snapshot was installed). */
+  private async followTip(chain: ChainStore): Promise<void> {
+    const { mempoolBytes, mempoolPerSender } = this.config
+    this.mempool = new Mempool(this.genesis, chain.state, mempoolBytes, mempoolPerSender)
     const tip = await chain.getBlock(chain.tip.hash)
     if (tip !== undefined) this.tipSummary = tipOf(tip.header)
-    this.log('joined at the snapshot of block %d', chain.tip.index)
   }
 
   /**
@@ -296,7 +273,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
       mempool: { transactions: this.mempool?.size ?? 0, bytes: this.mempool?.sizeBytes ?? 0 },
       peers: this.getPeers().length,
       syncing: this.isSyncing(chain.tip.index),
-      ...(this.producerInfo && { producer: this.producerInfo }),
+      ...(this.producer && { producer: this.producer.info }),
     }
   }
 
@@ -315,15 +292,7 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
       throw new NoStateRootError(
         `chain ${this.genesis.chainId} is of protocol version 1: its headers carry no state root`,
       )
-    const owner = parseAddress(address)
-    const { state } = chain
-    return {
-      address: owner,
-      account: state.accounts.get(owner),
-      block: { index: state.tip.index, hash: state.tip.hash },
-      stateRoot: state.stateRoot,
-      proof: proveAccount(state.tree, state, owner),
-    }
+    return provenAccount(chain.state, parseAddress(address))
   }
 
   /** The nonce the next transaction from `address` must carry, counting pending ones. */
@@ -381,11 +350,12 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
 
   private async produce(slot: number): Promise<boolean> {
     const chain = this.chain
-    if (this.keys === undefined || chain === undefined || this.mempool === undefined) return false
+    const keys = this.producer?.keys
+    if (keys === undefined || chain === undefined || this.mempool === undefined) return false
     const block = await produceBlock(
       chain.state,
       slot,
-      this.keys,
+      keys,
       this.mempool,
       this.genesis,
       this.platform.crypto,

@@ -1,19 +1,8 @@
 import * as v from 'valibot'
 import { fromHex, toHex } from '../encoding/hash.ts'
 import { DecodeError } from '../errors.ts'
-import type { Account } from './account-layers.ts'
-import { type Address, isAddress } from './address.ts'
-import type { AccountProof } from './state-root.ts'
-
-/** A proven read: an account (or its absence) at a block, with its proof against the block's state root. */
-export interface ProvenAccount {
-  address: Address
-  /** Undefined when the address has no account in that state. */
-  account: Account | undefined
-  block: { index: number; hash: Uint8Array }
-  stateRoot: Uint8Array
-  proof: AccountProof
-}
+import { isAddress } from './address.ts'
+import type { ProvenAccount } from './proven-account.ts'
 
 /** The JSON a proven read travels as (the HTTP API's `GET /accounts/<address>?proof=1`). */
 export interface ProvenAccountJson {

@@ -1,23 +1,20 @@
 import { BoundedMap } from '../bounded-map.ts'
-import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
+import { decodeCbor } from '../encoding/cbor.ts'
 import { equalBytes, fromHex, toHex } from '../encoding/hash.ts'
-import { DecodeError, StoreCorruptError } from '../errors.ts'
+import { StoreCorruptError } from '../errors.ts'
 import { type Genesis, genesisHash } from '../genesis.ts'
 import type { BatchOp, Store } from '../ports.ts'
-import { type Account, AccountLayer } from './account-layers.ts'
-import type { Address } from './address.ts'
 import { applyBlock } from './apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from './block.ts'
-import { accountKey, blockKey, encodeHeight, heightKey, indexKey, sideKey } from './chain-keys.ts'
+import { blockKey, encodeHeight, heightKey, indexKey, sideKey } from './chain-keys.ts'
 import { ForkTooDeepError, UnknownParentError } from './errors.ts'
 import { genesisState } from './genesis-state.ts'
 import { HistoryHorizon, type HistoryOptions } from './history-horizon.ts'
-import { type ChainTip, genesisAccounts, type LedgerState } from './ledger-state.ts'
+import type { ChainTip, LedgerState } from './ledger-state.ts'
+import { readBase, settle, settleOps } from './settled-base.ts'
 import { SnapshotStaging } from './snapshot-staging.ts'
-import { decodeAccount, decodeBase, encodeAccount, encodeBase } from './state-codec.ts'
-import { accountsTree, stateRootOf } from './state-root.ts'
+import { checkStoreMeta } from './store-meta.ts'
 
-const FORMAT = 'pp-node/chain/1'
 /** Blocks between snapshot points: a settled state at a multiple of this is kept to serve as a snapshot. */
 export const SNAPSHOT_EVERY = 100
 
@@ -76,21 +73,7 @@ export class ChainStore {
    * chain. With `history.keepEpochs`, blocks older than that are deleted as the chain grows.
    */
   static async open(store: Store, genesis: Genesis, options: ChainStoreOptions = {}): Promise<ChainStore> {
-    const id = genesisHash(genesis)
-    const meta = await store.get('meta')
-    if (meta === undefined) {
-      for await (const _ of store.entries({ limit: 1 })) {
-        throw new StoreCorruptError('this store holds data but no pp-node chain: refusing to use it')
-      }
-      await store.batch([{ type: 'put', key: 'meta', value: encodeCbor({ format: FORMAT, genesis: id }) }])
-    } else {
-      const m = readMeta(meta)
-      if (!equalBytes(m.genesis, id)) {
-        throw new StoreCorruptError(
-          `this store holds the chain of genesis ${toHex(m.genesis).slice(0, 16)}, not ${toHex(id).slice(0, 16)} (${genesis.chainId}): use another data directory or reset it`,
-        )
-      }
-    }
+    await checkStoreMeta(store, genesis)
     const horizon = await HistoryHorizon.open(store, genesis, options)
     const every = options.snapshotEvery ?? SNAPSHOT_EVERY
     const chain = new ChainStore(store, genesis, [genesisState(genesis)], horizon, every)
@@ -329,7 +312,7 @@ export class ChainStore {
     if (tipBlock === undefined)
       throw new StoreCorruptError(`the tip block ${toHex(tipHash).slice(0, 12)} is missing`)
     const baseBytes = await this.store.get('base')
-    let state = baseBytes === undefined ? this.recent[0] : await this.readBase(baseBytes)
+    let state = baseBytes === undefined ? this.recent[0] : await readBase(this.store, this.genesis, baseBytes)
     const onChain =
       state.tip.index === 0 ? genesisHash(this.genesis) : await this.store.get(indexKey(state.tip.index))
     if (onChain === undefined || !equalBytes(onChain, state.tip.hash))
@@ -367,23 +350,6 @@ export class ChainStore {
     if (this.recent[0].tip.index > 0) this.snapshots.set(toHex(this.recent[0].tip.hash), this.recent[0])
   }
 
-  /** The settled base as stored: its record, and the accounts changed since genesis. */
-  private async readBase(bytes: Uint8Array): Promise<LedgerState> {
-    const changed: Array<[Address, Account]> = []
-    try {
-      const record = decodeBase(bytes)
-      for await (const [key, value] of this.store.entries({ prefix: 'a/' }))
-        changed.push([key.slice(2) as Address, decodeAccount(value)])
-      const accounts = AccountLayer.root(genesisAccounts(this.genesis), changed)
-      const tree = accountsTree(accounts)
-      return { ...record, accounts, tree, stateRoot: stateRootOf(tree.root, record) }
-    } catch (err) {
-      if (err instanceof DecodeError)
-        throw new StoreCorruptError(`the settled state is damaged: ${err.message}`)
-      throw err
-    }
-  }
-
   private decodeStored(bytes: Uint8Array, hash: Uint8Array): Block {
     let block: Block
     try {
@@ -397,36 +363,4 @@ export class ChainStore {
       throw new StoreCorruptError(`stored block ${toHex(hash).slice(0, 12)} has a different hash`)
     return block
   }
-}
-
-/** Makes a state the settled base in memory: its account and tree layers become the roots. */
-function settle(state: LedgerState): void {
-  state.accounts.settle()
-  state.tree.settle()
-}
-
-/** Writes for states becoming settled, oldest first: the accounts they changed, and the newest one's record. */
-function settleOps(settling: readonly LedgerState[]): BatchOp[] {
-  if (settling.length === 0) return []
-  const changed = new Map<Address, Account>()
-  for (const state of settling)
-    for (const [address, account] of state.accounts.changes()) changed.set(address, account)
-  const ops: BatchOp[] = [...changed].map(([address, account]) => ({
-    type: 'put',
-    key: accountKey(address),
-    value: encodeAccount(account),
-  }))
-  const { accounts: _, tree: __, stateRoot: ___, ...base } = settling[settling.length - 1]
-  ops.push({ type: 'put', key: 'base', value: encodeBase(base) })
-  return ops
-}
-
-function readMeta(bytes: Uint8Array): { genesis: Uint8Array } {
-  try {
-    const meta = decodeCbor(bytes, 4096, 'store metadata') as { format?: unknown; genesis?: unknown }
-    if (meta.format === FORMAT && meta.genesis instanceof Uint8Array) return { genesis: meta.genesis }
-  } catch {}
-  throw new StoreCorruptError(
-    'this store was written by another program or version: its metadata is unreadable',
-  )
 }

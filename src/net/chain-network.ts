@@ -27,7 +27,7 @@ import { askForPeers, servePeerExchange } from './peer-exchange.ts'
 import { peerInfoOf } from './peer-info.ts'
 import { closeQuietly, isDirect, PeerMesh } from './peer-mesh.ts'
 import { PeerScores } from './peer-scores.ts'
-import { snapshotSync } from './snapshot-sync.ts'
+import { joinBySnapshot } from './snapshot-sync.ts'
 import { SyncScheduler } from './sync-scheduler.ts'
 import { serveSync } from './sync-server.ts'
 
@@ -285,33 +285,19 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
     ]
     this.stops.push(() => timers.forEach(clearInterval))
     this.log('libp2p %s listening on %s', libp2p.peerId, libp2p.getMultiaddrs().join(' '))
-    if (options.snapshot !== undefined) await this.joinBySnapshot(options.snapshot, options.signal)
-  }
-
-  /** Starts the empty chain at a checkpoint's snapshot (syncs held meanwhile); failing that, says so and syncs from genesis. */
-  private async joinBySnapshot(start: SnapshotStart, signal: AbortSignal | undefined): Promise<void> {
-    const libp2p = this.libp2p!
-    try {
-      await snapshotSync(
-        {
-          libp2p,
-          components: this.components,
-          signal: AbortSignal.any([this.controller.signal, ...(signal ? [signal] : [])]),
-          penalise: (peer, reason) => this.penalise(peer, reason),
-          onProgress: (done, total) =>
-            this.safeDispatchEvent('snapshot:progress', { detail: { done, total } }),
-          log: this.components.logger.forComponent('snapshot'),
-        },
-        start.checkpoint,
-        start.deadlineMs,
-      )
-    } catch (err) {
-      if (signal?.aborted || this.controller.signal.aborted) throw err
-      this.log.error('snapshot: %s; syncing from genesis instead', (err as Error).message)
-      this.safeDispatchEvent('error', { detail: { error: err as Error } })
-    } finally {
-      this.syncs?.release()
+    if (options.snapshot === undefined) return
+    const signals = [this.controller.signal, ...(options.signal ? [options.signal] : [])]
+    const hooks = {
+      libp2p,
+      components: this.components,
+      signal: AbortSignal.any(signals),
+      penalise: (peer: string, reason: string) => this.penalise(peer, reason),
+      onProgress: (done: number, total: number) =>
+        this.safeDispatchEvent('snapshot:progress', { detail: { done, total } }),
+      onFailure: (error: Error) => this.safeDispatchEvent('error', { detail: { error } }),
+      log: this.components.logger.forComponent('snapshot'),
     }
+    await joinBySnapshot(hooks, options.snapshot).finally(() => syncs.release())
   }
 
   async stop(): Promise<void> {

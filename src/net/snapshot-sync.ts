@@ -3,7 +3,7 @@ import type { Libp2p } from 'libp2p'
 import { DecodeError } from '../errors.ts'
 import type { Account } from '../ledger/account-layers.ts'
 import type { Address } from '../ledger/address.ts'
-import { ValidationError } from '../ledger/errors.ts'
+import { SnapshotMismatchError, ValidationError } from '../ledger/errors.ts'
 import {
   CHUNKS,
   type Checkpoint,
@@ -16,7 +16,7 @@ import {
 } from '../ledger/snapshot.ts'
 import { SnapshotUnavailableError } from './errors.ts'
 import { encodeGetSnapshot } from './messages.ts'
-import type { NetworkComponents } from './network-components.ts'
+import type { NetworkComponents, SnapshotStart } from './network-components.ts'
 import { isDirect } from './peer-mesh.ts'
 import { protocolId } from './protocol-id.ts'
 import { sendRequest } from './request-response.ts'
@@ -38,7 +38,23 @@ export interface SnapshotSyncHooks {
   penalise(peer: string, reason: string): void
   /** Chunks in, of how many. */
   onProgress(done: number, total: number): void
+  /** Told why no snapshot was installed (the node then syncs from genesis). */
+  onFailure(error: Error): void
   log: Logger
+}
+
+/**
+ * Starts the empty chain at a checkpoint's snapshot (see snapshotSync); when that fails for any
+ * reason but the node stopping, says why (onFailure, the log) and returns: sync from genesis follows.
+ */
+export async function joinBySnapshot(hooks: SnapshotSyncHooks, start: SnapshotStart): Promise<void> {
+  try {
+    await snapshotSync(hooks, start.checkpoint, start.deadlineMs)
+  } catch (err) {
+    if (hooks.signal.aborted) throw err
+    hooks.log.error('%s; syncing from genesis instead', (err as Error).message)
+    hooks.onFailure(err as Error)
+  }
 }
 
 /**
@@ -49,7 +65,7 @@ export interface SnapshotSyncHooks {
  * chunk does not fit is charged an offence and asked no more. Throws SnapshotUnavailableError
  * when no peer has it before `deadlineMs`.
  */
-export async function snapshotSync(
+async function snapshotSync(
   hooks: SnapshotSyncHooks,
   checkpoint: Checkpoint,
   deadlineMs: number,
@@ -147,8 +163,7 @@ class SnapshotSession {
   /** Refuses a manifest of another height than the checkpoint's. */
   private check(manifest: SnapshotManifest): SnapshotManifest {
     if (manifest.block.header.index !== this.checkpoint.index)
-      throw new ValidationError(
-        'SNAPSHOT_MISMATCH',
+      throw new SnapshotMismatchError(
         `the checkpoint's block is at height ${manifest.block.header.index}, not ${this.checkpoint.index}`,
       )
     return manifest
