@@ -16,6 +16,7 @@ import { bundleFigures } from './bundle-cases.ts'
 import { type Figure, importRate, nodeImportRate, verifyRate, vrfRates } from './cases.ts'
 import { admission, footprint, propagation, redial, syncRate } from './network-cases.ts'
 import { rejectionCosts } from './rejection-cases.ts'
+import { snapshotJoin } from './snapshot-cases.ts'
 
 const { values } = parseArgs({
   options: {
@@ -54,6 +55,7 @@ async function nodeFigures(): Promise<Figure[]> {
     figures.push(...(await nodeImportRate(platform, quick ? 20 : 300, 100)))
     figures.push(...(await vrfRates(platform, quick ? 50 : 500)))
     figures.push(...(await rejectionCosts(platform, quick ? 100 : 500)))
+    figures.push(...(await snapshotJoin(quick ? 10_000 : 100_000, quick ? 300 : 1000)))
     return figures
   } finally {
     await rm(dataDir, { recursive: true, force: true })

@@ -234,6 +234,48 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
     )
   })
 
+  it("a new tab on a chain past its first snapshot point starts from the relay's checkpoint, checked, and shows synced", async () => {
+    // A relay of its own with 100 ms slots: its chain passes block 100 (and settles it) within a minute.
+    const fastDir = await mkdtemp(join(tmpdir(), 'pp-demo-snapshot-'))
+    const fast = await startRelayProcess([
+      ...[
+        '--data-dir',
+        fastDir,
+        '--tcp-port',
+        '0',
+        '--ws-port',
+        '0',
+        '--webrtc-port',
+        '0',
+        '--http-port',
+        '0',
+      ],
+      ...['--slot-ms', '100', '--epoch-length', '40'],
+    ])
+    const context = await browser.newContext()
+    try {
+      const checkpoint = async () => (await (await fetch(`${fast.httpUrl}/checkpoint`)).json()).checkpoint
+      await until(
+        async () => (await checkpoint()) !== null,
+        () => 'the relay to name a checkpoint',
+        90_000,
+      )
+      const page = watch(await context.newPage(), 'snapshot tab')
+      await page.goto(fast.httpUrl)
+      await synced(page)
+      const log = await page.locator('#log').textContent()
+      expect(log).to.include('state snapshot checked: 1024 chunks')
+      // start() resolved at the checkpoint (a tab syncing from genesis says block 0 there).
+      const at = Number(/from IndexedDB at block (\d+)/.exec(log ?? '')?.[1])
+      expect(at).to.be.at.least(100)
+      await page.screenshot({ path: `${SHOTS}12-snapshot.png` })
+    } finally {
+      await context.close()
+      await fast.stop('SIGKILL')
+      await rm(fastDir, { recursive: true, force: true })
+    }
+  })
+
   it('the script-tag embed alone runs a node that syncs the relay tip', async () => {
     const context = await browser.newContext()
     const page = watch(await context.newPage(), 'embed')

@@ -137,7 +137,8 @@ describe('node relay.js: HTTP API, wallet CLI, restart, shutdown', function () {
         return { status: res.status, body: (await res.json()) as Json }
       }
       const deadline = Date.now() + 60_000
-      while ((await json(source.httpUrl, '/checkpoint')).status !== 200) {
+      expect((await json(source.httpUrl, '/checkpoint')).body).to.deep.equal({ checkpoint: null })
+      while ((await json(source.httpUrl, '/checkpoint')).body.checkpoint === null) {
         if (Date.now() > deadline) throw new Error('the source relay named no checkpoint in 60 s')
         await new Promise((r) => setTimeout(r, 200))
       }

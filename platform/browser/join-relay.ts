@@ -144,7 +144,7 @@ async function relayInfo(base: string): Promise<RelayInfo> {
 async function relayCheckpoint(base: string | undefined): Promise<string | undefined> {
   if (base === undefined) return undefined
   try {
-    return (await getJson<{ checkpoint: string }>(`${base}/checkpoint`)).checkpoint
+    return (await getJson<{ checkpoint: string | null }>(`${base}/checkpoint`)).checkpoint ?? undefined
   } catch {
     return undefined
   }

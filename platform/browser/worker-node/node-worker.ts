@@ -86,8 +86,11 @@ function serve(node: PPNode, clock: RelayClock | undefined): void {
       node.submitTransaction(tx, { signal }),
     getAccount: (address: string) => node.getAccount(address),
     nextNonce: (address: string) => node.nextNonce(address),
-    getBlocks: async (from: number, count: number) =>
-      (await node.chainStore.getBlocks(from, count)).map(crossingBlock),
+    // From the lowest block kept at most (a tab joined from a checkpoint, or pruned, has no older ones).
+    getBlocks: async (from: number, count: number) => {
+      const kept = Math.max(from, node.chainStore.horizon)
+      return (await node.chainStore.getBlocks(kept, count - (kept - from))).map(crossingBlock)
+    },
   }
   const aborts = new Map<number, AbortController>()
   scope.onmessage = async ({ data }) => {

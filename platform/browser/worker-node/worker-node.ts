@@ -203,7 +203,10 @@ export class WorkerNode extends TypedEventEmitter<WorkerNodeEvents> {
     return this.call('nextNonce', [address]) as Promise<number>
   }
 
-  /** Up to `count` blocks of the best chain from index `from` (transactions decoded when read). */
+  /**
+   * The blocks of the best chain from index `from` to `from + count - 1` that the node keeps (none
+   * below its history horizon), transactions decoded when read.
+   */
   async getBlocks(from: number, count: number): Promise<Block[]> {
     return ((await this.call('getBlocks', [from, count])) as CrossingBlock[]).map(landedBlock)
   }
