@@ -18,7 +18,8 @@ export interface WorkerSetup {
 
 /** Coordinator → worker. */
 export type ToWorker =
-  | { type: 'start'; index: number; bootstrap: string[] }
+  /** `storedTip`: a restart, whose store must still hold this block (its tip when it stopped). */
+  | { type: 'start'; index: number; bootstrap: string[]; storedTip?: string }
   | { type: 'peers'; peers: Array<[string, number]> }
   | { type: 'slot'; slot: number }
   | { type: 'loss'; loss: number }
@@ -28,7 +29,7 @@ export type ToWorker =
   | { type: 'sample' }
   /** The tip hash of every live honest node. */
   | { type: 'tips' }
-  | { type: 'finish'; adversaryIds: string[]; preCrashTips: Record<number, string> }
+  | { type: 'finish'; adversaryIds: string[] }
 
 /** Worker → coordinator. */
 export type ToCoordinator =

@@ -39,6 +39,8 @@ interface Local {
 const locals = new Map<number, Local>()
 let deepestRollback = 0
 let rejectedByHonest = 0
+/** Restarted nodes whose store no longer held their tip from before the stop. */
+let lost = 0
 let equivocationsSeen = 0
 
 const send = (message: ToCoordinator): void => port.postMessage(message)
@@ -55,7 +57,8 @@ const blocked = (index: number, peer: string): boolean => {
   return other !== undefined && groups.length > 0 && groups[other] !== groups[index]
 }
 
-async function startNode(index: number, bootstrap: string[]): Promise<void> {
+/** Starts node `index`; restarted from its storage, it must hold `storedTip`, its tip when stopped. */
+async function startNode(index: number, bootstrap: string[], storedTip?: string): Promise<void> {
   const local =
     locals.get(index) ??
     ({
@@ -109,6 +112,7 @@ async function startNode(index: number, bootstrap: string[]): Promise<void> {
     deepestRollback = Math.max(deepestRollback, detail.depth)
   })
   await node.start()
+  if (storedTip !== undefined && !(await node.chainStore.hasBlock(fromHex(storedTip)!))) lost++
   if (local.adversarial) {
     local.counts ??= { equivocations: 0, swappedBodies: 0, wrongLeaders: 0 }
     attachAdversary(node, producer, local.counts)
@@ -138,7 +142,7 @@ async function runSlot(slot: number): Promise<void> {
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'start':
-      return startNode(message.index, message.bootstrap)
+      return startNode(message.index, message.bootstrap, message.storedTip)
     case 'peers':
       for (const [peer, index] of message.peers) indexOfPeer.set(peer, index)
       return
@@ -181,16 +185,15 @@ async function handle(message: ToWorker): Promise<void> {
       return send({ type: 'tipsAre', tips: live.map((l) => toHex(l.node!.chainStore.tip.hash)) })
     }
     case 'finish':
-      return finish(message.adversaryIds, message.preCrashTips)
+      return finish(message.adversaryIds)
   }
 }
 
 /** Reports each live honest node's chain and standing, stops every node and removes their data. */
-async function finish(adversaryIds: string[], preCrashTips: Record<number, string>): Promise<void> {
+async function finish(adversaryIds: string[]): Promise<void> {
   const chains: Array<{ index: number; blocks: Array<{ hash: string; issuer: string }> }> = []
   const degrees: number[] = []
   let banning = 0
-  let lost = 0
   const counts: AdversaryCounts = { equivocations: 0, swappedBodies: 0, wrongLeaders: 0 }
   for (const l of locals.values()) {
     if (l.counts) {
@@ -200,8 +203,6 @@ async function finish(adversaryIds: string[], preCrashTips: Record<number, strin
     }
     const node = l.node
     if (node === undefined) continue
-    const pre = preCrashTips[l.index]
-    if (pre !== undefined && !(await node.chainStore.hasBlock(fromHex(pre)!))) lost++
     degrees.push(
       new Set(
         networkOf(node)

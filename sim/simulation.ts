@@ -76,6 +76,7 @@ export interface SimulationReport {
   oneChain: boolean
   /** Fault-free slots after the run until every node had the same tip. */
   coolDownSlots: number
+  /** Restarted nodes whose store, reopened, lacked their tip from before the stop (a tip that later loses a fork race and is pruned k deep is not lost). */
   blocksLostAfterRestart: number
   seconds: number
   /** Wall time per simulated slot, start-up excluded: the simulator's cost as the network grows. */
@@ -199,8 +200,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   const peerIds: string[] = []
   const addrs: string[] = []
-  const start = async (index: number, bootstrap: string[]) => {
-    const m = await ownerOf(index).ask({ type: 'start', index, bootstrap }, 'started')
+  const start = async (index: number, bootstrap: string[], storedTip?: string) => {
+    const m = await ownerOf(index).ask(
+      { type: 'start', index, bootstrap, ...(storedTip !== undefined && { storedTip }) },
+      'started',
+    )
     peerIds[index] = m.peerId
     addrs[index] = m.addr
   }
@@ -282,7 +286,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         const up = [...Array(options.nodes).keys()].find((i) => !crashed.has(i))!
         for (const i of crashed) {
           down.delete(i)
-          await start(i, [addrs[up]])
+          await start(i, [addrs[up]], preCrashTips[i])
         }
         for (const w of workers) w.tell({ type: 'peers', peers: peerIds.map((id, i) => [id, i]) })
       }
@@ -309,9 +313,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const slotSeconds = (performance.now() - slotsStarted) / 1000
 
     const adversaryIds = peerIds.filter((_, i) => adversarial(i))
-    const results = await Promise.all(
-      workers.map((w) => w.ask({ type: 'finish', adversaryIds, preCrashTips }, 'finished')),
-    )
+    const results = await Promise.all(workers.map((w) => w.ask({ type: 'finish', adversaryIds }, 'finished')))
     check()
     const chains = results
       .flatMap((r) => r.chains)
