@@ -33,6 +33,8 @@ describe('nodes in dedicated workers: WebRTC through the page, the node API acro
           relays: [info.httpUrl],
           prefix,
           allowPrivateAddresses: true,
+          // The whole history: the API is read from block 1 below, whatever the relay's chain length.
+          keepEpochs: 'all',
           workerUrl: `${info.httpUrl}/pp-node-worker.min.js`,
         }),
         `worker node ${i + 1} to join`,

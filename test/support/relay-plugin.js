@@ -33,8 +33,9 @@ async function startLyingRelay(genesis, multiaddrs, skewMs) {
 }
 
 /**
- * A second relay on a fast chain of protocol version 2 (50 ms slots, one producer), started on first
- * ask and run until its first snapshot point (block 100) is settled: tabs join it from a checkpoint.
+ * A second relay on a chain of protocol version 2 (200 ms slots, each with a block; a snapshot point every
+ * 100 blocks, 20 s, so a point stays served for 20–40 s), started on ask (its first snapshot point is settled some
+ * 21 s later: tabs wait for GET /checkpoint to name it) and joined from a checkpoint. Stopped by 'snapshot-relay-stop', so that it does not load the runner for later tests.
  */
 async function startSnapshotRelay(dataDir) {
   const [key] = await testKeys(1, nodeCrypto, 'browser-snapshot')
@@ -44,7 +45,7 @@ async function startSnapshotRelay(dataDir) {
     [key],
     {
       chainId: 'pp-browser-snapshot',
-      slotMs: 50,
+      slotMs: 200,
       genesisTime: Date.now(),
       k: 5,
       protocolVersion: 2,
@@ -64,11 +65,6 @@ async function startSnapshotRelay(dataDir) {
     staticDir: join(import.meta.dirname, '../../dist'),
     chain: { genesis, producer: { secret: key.secret } },
   })
-  const deadline = Date.now() + 60_000
-  while (relay.node.chainStore.latestSnapshot === undefined) {
-    if (Date.now() > deadline) throw new Error('the snapshot relay reached no snapshot point in 60 s')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
   return relay
 }
 
@@ -120,11 +116,15 @@ export function relayPlugin() {
     async executeCommand({ command, payload }) {
       if (command === 'relay-info') return info
       if (command === 'relay-tip') return relay.node.getState().tip
-      // The fast relay of protocol version 2 (see startSnapshotRelay): its URL and newest snapshot point.
+      // The fast relay of protocol version 2 (see startSnapshotRelay): its URL.
       if (command === 'snapshot-relay') {
         snapshotRelay ??= await startSnapshotRelay(join(dataDir, 'snapshot-relay'))
-        const point = snapshotRelay.node.chainStore.latestSnapshot
-        return { httpUrl: snapshotRelay.httpUrl, checkpoint: { index: point.index, hash: toHex(point.hash) } }
+        return { httpUrl: snapshotRelay.httpUrl }
+      }
+      if (command === 'snapshot-relay-stop') {
+        await snapshotRelay?.stop()
+        snapshotRelay = undefined
+        return true
       }
       // payload { skewMs, otherGenesis }: a lying relay (see startLyingRelay); its URL.
       if (command === 'lying-relay') {
