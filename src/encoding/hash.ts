@@ -1,9 +1,20 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 
+/** A hasher in its initial state, copied into `work` for each hash: no hasher is built per call. */
+const initial = sha256.create()
+const work = sha256.create()
+
 /** SHA-256, the hash of every identifier in pp-node (sync, identical on every platform). */
 export function hash(data: Uint8Array): Uint8Array {
-  return sha256(data)
+  return hashParts(data)
+}
+
+/** SHA-256 of `parts` joined, without joining them first. */
+export function hashParts(...parts: Uint8Array[]): Uint8Array {
+  initial._cloneInto(work)
+  for (const part of parts) work.update(part)
+  return work.digest()
 }
 
 /** Lowercase hex of bytes. */

@@ -238,7 +238,14 @@ class SnapshotSession {
     if (this.signal.aborted) throw this.gaveUp()
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, RETRY_MS)
-      this.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+      this.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer)
+          resolve()
+        },
+        { once: true },
+      )
     })
   }
 }

@@ -54,14 +54,14 @@ export class StateTree {
   /** The tree of `entries` (at most one per key), built as the root of its own layers. */
   static of(entries: readonly TreeEntry[]): StateTree {
     const nodes = LayeredMap.root<Position, TreeNode>()
-    return new StateTree(nodes, writeAt(nodes, ROOT, 0, sortEntries(entries)))
+    return new StateTree(nodes, writeAt(nodes, ROOT, 0, sorted(entries), 0, entries.length))
   }
 
   /** The tree with `entries` (at most one per key) added or changed; entries are never removed. */
   update(entries: readonly TreeEntry[]): StateTree {
     if (entries.length === 0) return this
     const nodes = this.nodes.child()
-    return new StateTree(nodes, writeAt(nodes, ROOT, 0, sortEntries(entries)))
+    return new StateTree(nodes, writeAt(nodes, ROOT, 0, sorted(entries), 0, entries.length))
   }
 
   /** Makes this tree's layer the root layer (call in block order, as its state settles). */
@@ -129,7 +129,7 @@ const EMPTY_SUBTREE: Subtree = { hash: EMPTY, kind: 'empty' }
 /** The subtree of `entries` (at most one per key), all of whose keys share their first `depth` bits. */
 export function subtreeOf(entries: readonly TreeEntry[], depth: number): Subtree {
   if (entries.length === 0) return EMPTY_SUBTREE
-  const hash = writeAt(LayeredMap.root<Position, TreeNode>(), ROOT, depth, sortEntries(entries))
+  const hash = writeAt(LayeredMap.root<Position, TreeNode>(), ROOT, depth, sorted(entries), 0, entries.length)
   return { hash, kind: entries.length === 1 ? 'leaf' : 'parent' }
 }
 
@@ -151,41 +151,73 @@ function join(left: Subtree, right: Subtree): Subtree {
   return { hash: internalHash(left.hash, right.hash), kind: 'parent' }
 }
 
-/** Writes sorted `entries` into the subtree at `position` (depth `depth`) of `nodes`; returns its new hash. */
+/**
+ * Writes `entries[lo, hi)` (sorted, all under this node's prefix) into the subtree at `position`
+ * (depth `depth`) of `nodes`; returns its new hash.
+ */
 function writeAt(
   nodes: LayeredMap<Position, TreeNode>,
   position: Position,
   depth: number,
   entries: readonly TreeEntry[],
+  lo: number,
+  hi: number,
 ): Uint8Array {
   const node = nodes.get(position)
-  if (entries.length === 0) return hashOf(node)
-  let below = entries
-  if (node?.length === 96) {
+  if (lo === hi) return hashOf(node)
+  if (node !== undefined && node.length === 32) return writeParent(nodes, position, depth, entries, lo, hi)
+  if (node !== undefined) {
     // A leaf: it moves down beside the new entries, unless one of them replaces it.
     const key = node.subarray(32, 64)
-    if (!entries.some(([k]) => equalBytes(k, key)))
-      below = sortEntries([...entries, [key, node.subarray(64)]])
+    const at = lowerBound(entries, lo, hi, key)
+    if (at === hi || !equalBytes(entries[at][0], key)) {
+      const below = [...entries.slice(lo, at), [key, node.subarray(64)] as const, ...entries.slice(at, hi)]
+      return writeParent(nodes, position, depth, below, 0, below.length)
+    }
   }
-  if (below.length === 1 && (node === undefined || node.length === 96)) {
-    const [key, valueHash] = below[0]
-    const leaf = new Uint8Array(96)
-    leaf.set(leafHash(key, valueHash))
-    leaf.set(key, 32)
-    leaf.set(valueHash, 64)
-    nodes.set(position, leaf)
-    return leaf.subarray(0, 32)
+  if (hi - lo > 1) return writeParent(nodes, position, depth, entries, lo, hi)
+  const [key, valueHash] = entries[lo]
+  const leaf = new Uint8Array(96)
+  leaf.set(leafHash(key, valueHash))
+  leaf.set(key, 32)
+  leaf.set(valueHash, 64)
+  nodes.set(position, leaf)
+  return leaf.subarray(0, 32)
+}
+
+/** Writes `entries[lo, hi)` below the parent at `position` (two or more entries, or a parent already there). */
+function writeParent(
+  nodes: LayeredMap<Position, TreeNode>,
+  position: Position,
+  depth: number,
+  entries: readonly TreeEntry[],
+  lo: number,
+  hi: number,
+): Uint8Array {
+  // Sorted keys with the same first `depth` bits: those with bit `depth` set come last.
+  let split = lo
+  let end = hi
+  while (split < end) {
+    const mid = (split + end) >> 1
+    if (bitAt(entries[mid][0], depth) === 1) end = mid
+    else split = mid + 1
   }
-  // Two or more entries (or a parent already here) make a parent, even when all fall on one side.
-  const split = below.findIndex(([key]) => bitAt(key, depth) === 1)
-  const at = split === -1 ? below.length : split
-  const first = below[0][0]
-  const last = below[below.length - 1][0]
-  const left = writeAt(nodes, childOf(position, depth, first, 0), depth + 1, below.slice(0, at))
-  const right = writeAt(nodes, childOf(position, depth, last, 1), depth + 1, below.slice(at))
+  const key = entries[lo][0]
+  const left = writeAt(nodes, childOf(position, depth, key, 0), depth + 1, entries, lo, split)
+  const right = writeAt(nodes, childOf(position, depth, key, 1), depth + 1, entries, split, hi)
   const hash = internalHash(left, right)
   nodes.set(position, hash)
   return hash
+}
+
+/** The first index in `entries[lo, hi)` (sorted) whose key is not below `key`. */
+function lowerBound(entries: readonly TreeEntry[], lo: number, hi: number, key: Uint8Array): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (compareKeys(entries[mid][0], key) < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 /** The position of a child of the node at `position` (depth `depth`) on the path of `key`'s first `depth` bits. */
@@ -211,7 +243,7 @@ function hashOf(node: TreeNode | undefined): Uint8Array {
   return node.length === 96 ? node.subarray(0, 32) : node
 }
 
-function sortEntries(entries: readonly TreeEntry[]): TreeEntry[] {
+function sorted(entries: readonly TreeEntry[]): TreeEntry[] {
   return [...entries].sort(([a], [b]) => compareKeys(a, b))
 }
 
