@@ -1,6 +1,7 @@
 import { hash } from '../encoding/hash.ts'
 import type { Genesis } from '../genesis.ts'
-import type { LedgerState, StakeSnapshot } from '../ledger/ledger-state.ts'
+import type { StakeSnapshot } from '../ledger/ledger-state.ts'
+import type { ConsensusView } from './consensus-view.ts'
 import { epochOf } from './slot-clock.ts'
 
 /** What leader election in one epoch depends on. */
@@ -13,7 +14,7 @@ export interface EpochData {
 }
 
 const NONCE_DOMAIN = new TextEncoder().encode('pp/epoch-nonce')
-const cache = new WeakMap<LedgerState, Map<number, EpochData>>()
+const cache = new WeakMap<ConsensusView, Map<number, EpochData>>()
 
 /**
  * Leader-election data for `epoch`, as seen from a chain whose last block is `state`'s tip: the
@@ -21,7 +22,7 @@ const cache = new WeakMap<LedgerState, Map<number, EpochData>>()
  * The stake (with every pool's VRF key) is settled before any block that feeds the nonce is made,
  * so no key or stake can be chosen knowing the nonce it will meet (no grinding).
  */
-export function epochData(state: LedgerState, epoch: number, genesis: Genesis): EpochData {
+export function epochData(state: ConsensusView, epoch: number, genesis: Genesis): EpochData {
   let perState = cache.get(state)
   const cached = perState?.get(epoch)
   if (cached !== undefined) return cached

@@ -4,6 +4,7 @@ import type { Genesis } from '../genesis.ts'
 import { addressOf } from '../ledger/address.ts'
 import type { BlockHeader } from '../ledger/block.ts'
 import type { LedgerState } from '../ledger/ledger-state.ts'
+import type { ConsensusView } from './consensus-view.ts'
 import { epochData, vrfInput } from './epoch-data.ts'
 import { BadVrfError, NotLeaderError } from './errors.ts'
 import { isSlotLeader } from './leader-threshold.ts'
@@ -51,7 +52,7 @@ export function checkLeadership(
 }
 
 /** Checks that a header's issuer was entitled to its slot; `parent` is the state after its parent block. */
-export function verifyLeadership(parent: LedgerState, header: BlockHeader, genesis: Genesis): void {
+export function verifyLeadership(parent: ConsensusView, header: BlockHeader, genesis: Genesis): void {
   const who = toHex(header.issuer).slice(0, 12)
   if (genesis.mode === 'bft') {
     if (!equalBytes(bftLeader(genesis, header.slot), header.issuer)) {

@@ -154,3 +154,16 @@ export function blockSpans(bytes: Uint8Array): { txs: Span; bodies: Array<Span |
   if (txs === undefined) return notCanonical('no txs', 0)
   return { txs, bodies }
 }
+
+/** The spans of a canonical block's `header` and `signature` (the transactions are checked for form, not decoded). */
+export function headerSpans(bytes: Uint8Array): { header: Span; signature: Span } {
+  let header: Span | undefined
+  let signature: Span | undefined
+  const end = canonicalItemEnd(bytes, 0, (keyStart, keyEnd, value) => {
+    if (isKey(bytes, keyStart, keyEnd, 'header')) header = value
+    else if (isKey(bytes, keyStart, keyEnd, 'signature')) signature = value
+  })
+  if (end !== bytes.length) notCanonical('bytes after the block', end)
+  if (header === undefined || signature === undefined) return notCanonical('no header or signature', 0)
+  return { header, signature }
+}

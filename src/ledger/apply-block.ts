@@ -1,7 +1,7 @@
-import { concatBytes } from '@noble/hashes/utils.js'
+import { noncesAfter } from '../consensus/consensus-view.ts'
 import { isValidVrfKey } from '../crypto/vrf.ts'
-import { equalBytes, hash, toHex } from '../encoding/hash.ts'
-import { type Genesis, stabilityWindow } from '../genesis.ts'
+import { equalBytes, toHex } from '../encoding/hash.ts'
+import type { Genesis } from '../genesis.ts'
 import type { AccountWriter } from './account-layers.ts'
 import { type Address, addressOf, isOwnedBy } from './address.ts'
 import { type Block, type BlockHeader, bodyHashOf, STATE_ROOT_VERSION } from './block.ts'
@@ -181,32 +181,9 @@ export function stateAfter(
       throw err
     }
   })
-  const tipEpoch = Math.floor(Math.max(state.tip.slot, 0) / genesis.epochLength)
-  const epoch = Math.floor(header.slot / genesis.epochLength)
-  let epochEnds = state.epochEnds
-  if (epoch > tipEpoch) {
-    const ended = {
-      firstEpoch: tipEpoch,
-      lastEpoch: epoch - 1,
-      snapshot: state.stake,
-      candidateNonce: state.candidateNonce,
-    }
-    epochEnds = [...state.epochEnds.slice(-1), ended]
-  }
-  const evolvingNonce =
-    header.vrfOutput.length > 0
-      ? hash(concatBytes(state.evolvingNonce, header.vrfOutput))
-      : state.evolvingNonce
-  // Blocks in the last 3k/f slots of an epoch no longer move the candidate: the next epoch's nonce
-  // is settled before that epoch starts.
-  const beforeStability =
-    header.slot - epoch * genesis.epochLength <
-    genesis.epochLength - stabilityWindow(genesis.k, genesis.activeSlotCoeff)
   const part = {
-    evolvingNonce,
-    candidateNonce: beforeStability ? evolvingNonce : state.candidateNonce,
+    ...noncesAfter(state, header, genesis),
     stake: updateStake(state.stake, accounts.changes()),
-    epochEnds,
   }
   const tree = nextAccountsTree(state.tree, accounts.changes())
   return {

@@ -42,6 +42,9 @@ export interface Block {
   size: number
 }
 
+/** No encoded header is larger: its fields have fixed sizes but for small integers. */
+export const MAX_HEADER_BYTES = 1024
+
 const HEADER_DOMAIN = new TextEncoder().encode('pp/header/1')
 
 const uint = v.pipe(v.number(), v.safeInteger(), v.minValue(0))
@@ -72,6 +75,20 @@ const BlockSchema = v.strictObject({
 /** The encoded header: the bytes the block hash is taken over. */
 export function encodeHeader(header: BlockHeader): Uint8Array {
   return encodeCbor(header)
+}
+
+/** Decodes and checks an encoded header (canonical form: its bytes are the ones its hash is taken over). */
+export function decodeHeader(bytes: Uint8Array): BlockHeader {
+  const parsed = v.safeParse(HeaderSchema, decodeCbor(bytes, MAX_HEADER_BYTES, 'header'))
+  if (!parsed.success) {
+    const issue = parsed.issues[0]
+    throw new DecodeError(`malformed header: ${v.getDotPath(issue) ?? 'value'}: ${issue.message}`)
+  }
+  const header = parsed.output
+  const again = encodeHeader(header)
+  if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i]))
+    throw new DecodeError('header not in canonical form')
+  return header
 }
 
 /** The block hash of a header. */

@@ -7,6 +7,7 @@ import type { BatchOp, Store } from '../ports.ts'
 import { applyBlock } from './apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from './block.ts'
 import { blockKey, encodeHeight, heightKey, indexKey, sideKey } from './chain-keys.ts'
+import { epochStakeKey, epochStakeOps } from './epoch-stake.ts'
 import { ForkTooDeepError, UnknownParentError } from './errors.ts'
 import { genesisState } from './genesis-state.ts'
 import { HistoryHorizon, type HistoryOptions } from './history-horizon.ts'
@@ -89,6 +90,11 @@ export class ChainStore {
   /** The state after block `hash` if it is a snapshot point this store serves. */
   snapshotAt(hash: Uint8Array): LedgerState | undefined {
     return this.snapshots.get(toHex(hash))
+  }
+
+  /** The record of the stake after block `hash`, when it is a settled block that ends its epoch (see epoch-stake.ts). */
+  epochStake(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.store.get(epochStakeKey(hash))
   }
 
   /** The newest snapshot point served: a settled block a joining node can start from. */
@@ -267,7 +273,8 @@ export class ChainStore {
     const full = [...this.recent.slice(0, this.recent.length - depth), ...states]
     const keep = this.genesis.k + 1
     const settling = full.slice(1, Math.max(1, full.length - keep + 1))
-    ops.push(...settleOps(settling), ...(await this.pruneOps(state.tip.index)))
+    ops.push(...settleOps(settling), ...epochStakeOps(full[0], settling, this.genesis))
+    ops.push(...(await this.pruneOps(state.tip.index)))
     const base = full[Math.max(0, full.length - keep)].tip.index
     const horizon = this.history.next(state.tip.index, base)
     ops.push(...(await this.history.pruneOps(horizon)))

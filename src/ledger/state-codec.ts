@@ -51,6 +51,13 @@ export function snapshotsFromWire(
   return { stake: snapshotFromWire(s.output), epochEnds: e.output.map(epochEndFromWire) }
 }
 
+/** The pools' stake from its wire form; DecodeError when malformed. */
+export function stakeFromWire(stake: unknown): StakeSnapshot {
+  const s = v.safeParse(SnapshotSchema, stake)
+  if (!s.success) throw new DecodeError(`malformed stake: ${s.issues[0].message}`)
+  return snapshotFromWire(s.output)
+}
+
 function epochEndFromWire(e: v.InferOutput<typeof EpochEndsSchema>[number]): EpochEnd {
   return {
     firstEpoch: e.firstEpoch,
