@@ -69,7 +69,9 @@ const USAGE = `Usage: node relay.js [options]          (every option also reads 
   --checkpoint <i:hash>  a new relay (empty data dir) starts from the state after block <i> of that
                          hash, fetched from peers and checked against the block's state root, and
                          syncs only later blocks (PP_CHECKPOINT; take it from a relay you trust:
-                         GET /checkpoint)
+                         GET /checkpoint). "headers": trust no block but genesis; check the header
+                         chain from genesis (signatures, leaders, stake per epoch) and start from
+                         its newest settled snapshot point
   --log <namespaces>     debug logs, e.g. "pp:*" or "pp:*,libp2p:*" (PP_LOG / DEBUG)
   --log-format <f>       "text" (time, level, message) or "json" (one object per line) for the
                          relay's event lines (PP_LOG_FORMAT, default text)
@@ -224,7 +226,7 @@ function parseOptions(): (RelayOptions & { logFormat: 'text' | 'json' }) | undef
   const webrtcPort = str('webrtc-port', 'PP_WEBRTC_PORT', '4003')!
   const keepEpochs = str('keep-epochs', 'PP_KEEP_EPOCHS', 'all')!
   const checkpoint = str('checkpoint', 'PP_CHECKPOINT')
-  if (checkpoint !== undefined) {
+  if (checkpoint !== undefined && checkpoint !== 'headers') {
     try {
       parseCheckpoint(checkpoint)
     } catch (err) {

@@ -71,9 +71,11 @@ export interface NodeConfig {
    * Join from this trusted block (given by the operator, the page, or a relay trusted for it), as
    * `{ index, hash }` or `"<index>:<hash>"`: an empty store fetches the state after that block
    * from peers, every piece checked against the state root in its header, and syncs only the
-   * blocks after it. Ignored when the store already holds a chain.
+   * blocks after it. `"headers"`: no block is trusted but genesis; the header chain is checked from
+   * genesis (links, signatures, leaders, one proven stake record per epoch), and its newest settled
+   * snapshot point is the checkpoint. Ignored when the store already holds a chain.
    */
-  checkpoint?: Checkpoint | string
+  checkpoint?: Checkpoint | 'headers' | string
   /** How long peers may take to serve the checkpoint's snapshot before the node syncs from genesis instead (default 120 s). */
   snapshotDeadlineMs?: number
   /** Blocks between the snapshot points this node keeps to serve joining nodes (default 100). */
@@ -91,7 +93,7 @@ export interface ResolvedConfig {
   mempoolBytes: number
   mempoolPerSender: number
   keepEpochs: number | undefined
-  checkpoint: Checkpoint | undefined
+  checkpoint: Checkpoint | 'headers' | undefined
   snapshotDeadlineMs: number
   snapshotEvery: number
 }
@@ -150,8 +152,14 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   if (keepEpochs !== undefined && (!Number.isInteger(keepEpochs) || keepEpochs < 1))
     throw new ConfigError(`keepEpochs must be a whole number ≥ 1, got ${keepEpochs}`)
   const checkpoint =
-    typeof config.checkpoint === 'string' ? parseCheckpoint(config.checkpoint) : config.checkpoint
-  if (checkpoint !== undefined && (!(checkpoint.index >= 1) || checkpoint.hash?.length !== 32))
+    config.checkpoint === 'headers' || typeof config.checkpoint !== 'string'
+      ? config.checkpoint
+      : parseCheckpoint(config.checkpoint)
+  if (
+    checkpoint !== undefined &&
+    checkpoint !== 'headers' &&
+    (!(checkpoint.index >= 1) || checkpoint.hash?.length !== 32)
+  )
     throw new ConfigError('checkpoint must name a block height ≥ 1 and a 32-byte block hash')
   if (checkpoint !== undefined && genesis.protocolVersion < STATE_ROOT_VERSION)
     throw new ConfigError(

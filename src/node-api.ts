@@ -32,6 +32,8 @@ export interface PPNodeEvents {
   'sync:progress': CustomEvent<{ done: number; total: number }>
   /** Snapshot chunks checked and kept, of how many, while the node joins from a checkpoint. */
   'snapshot:progress': CustomEvent<{ done: number; total: number }>
+  /** Headers checked, of how many, while the node finds its checkpoint on the header chain (`checkpoint: 'headers'`). */
+  'headers:progress': CustomEvent<{ done: number; total: number }>
   'peer:connect': CustomEvent<{ peer: PeerInfo }>
   'peer:disconnect': CustomEvent<{ id: string }>
   error: CustomEvent<{ error: Error }>

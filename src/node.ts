@@ -5,6 +5,7 @@ import { BlockIntake } from './block-intake.ts'
 import { type NodeConfig, type ResolvedConfig, resolveConfig } from './config.ts'
 import { produceBlock } from './consensus/block-producer.ts'
 import { type TipSummary, tipOf } from './consensus/chain-selection.ts'
+import { HeaderChain } from './consensus/header-chain.ts'
 import { producerKeys } from './consensus/producer-keys.ts'
 import { epochOf, slotAt, slotStart } from './consensus/slot-clock.ts'
 import { toHex } from './encoding/hash.ts'
@@ -46,6 +47,7 @@ const NETWORK_EVENTS: Array<keyof ChainNetworkEvents> = [
   'peer:disconnect',
   'sync:progress',
   'snapshot:progress',
+  'headers:progress',
   'error',
 ]
 
@@ -257,6 +259,16 @@ export class PPNode extends TypedEventEmitter<PPNodeEvents> implements ChainInta
   /** True when the issuer of `block` signed another valid block for its slot first (not to be relayed). */
   isEquivocation(block: Block): boolean {
     return this.blocks.isEquivocation(block)
+  }
+
+  /** A checker of the header chain from genesis, whose checkpoints fall on this node's snapshot points. */
+  newHeaderChain(): HeaderChain {
+    return new HeaderChain(this.genesis, this.platform.crypto, this.config.snapshotEvery)
+  }
+
+  /** The highest slot a block may claim now: the clock plus the skew allowed. */
+  latestSlot(): number {
+    return slotAt(this.genesis, this.platform.clock.now() + this.config.clockSkewMs)
   }
 
   /** Where the node stands now. */

@@ -3,13 +3,17 @@ import fc from 'fast-check'
 import { encodeCbor } from '../src/encoding/cbor.ts'
 import { DecodeError, PPError } from '../src/errors.ts'
 import { parseGenesis } from '../src/genesis.ts'
-import { decodeBlock, encodeBlock } from '../src/ledger/block.ts'
+import { decodeBlock, decodeHeader, encodeBlock } from '../src/ledger/block.ts'
+import { decodeEpochStake } from '../src/ledger/epoch-stake.ts'
 import { genesisState } from '../src/ledger/genesis-state.ts'
 import { txFromJson } from '../src/ledger/json.ts'
 import { decodeTransaction, encodeTransaction } from '../src/ledger/transaction.ts'
 import {
   decodeBlocks,
   decodeGetBlocks,
+  decodeGetHeaders,
+  decodeGetStake,
+  decodeHeaders,
   decodeLocate,
   decodeLocated,
   decodeNewBlock,
@@ -42,6 +46,11 @@ const DECODERS = {
   decodeLocated,
   decodeNewBlock,
   decodeNewTx,
+  decodeHeader,
+  decodeGetHeaders,
+  decodeHeaders,
+  decodeGetStake,
+  decodeEpochStake,
 }
 
 describe('fuzzing every decoder reachable from the network', () => {

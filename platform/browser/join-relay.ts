@@ -84,7 +84,8 @@ export interface JoinRelayOptions {
    * Start from this block instead of genesis (see NodeConfig.checkpoint), used only while the
    * tab's store is empty: `{ index, hash }` or "<index>:<hash>", or "relay" to take the newest
    * snapshot point of the first relay of the chain (`GET /checkpoint`; none yet: from genesis).
-   * "relay" trusts that relay for the checkpoint, as a page it serves already trusts it for its code.
+   * "relay" trusts that relay for the checkpoint, as a page it serves already trusts it for its code;
+   * "headers" trusts no block but the pinned genesis: the header chain is checked from genesis.
    */
   checkpoint?: Checkpoint | string
   /**

@@ -35,7 +35,7 @@ export class HeaderChain {
   private last: BlockHeader | undefined
   /** Hashes of the checked blocks at every `pointEvery`-th height (where peers keep snapshots). */
   private readonly points = new Map<number, Uint8Array>()
-  private readonly pointEvery: number
+  readonly pointEvery: number
 
   constructor(genesis: Genesis, crypto: CryptoPort, pointEvery: number) {
     if (genesis.protocolVersion < STATE_ROOT_VERSION)

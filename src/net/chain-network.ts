@@ -294,6 +294,8 @@ export class Libp2pNetwork<T extends ServiceMap = ServiceMap>
       penalise: (peer: string, reason: string) => this.penalise(peer, reason),
       onProgress: (done: number, total: number) =>
         this.safeDispatchEvent('snapshot:progress', { detail: { done, total } }),
+      onHeaders: (done: number, total: number) =>
+        this.safeDispatchEvent('headers:progress', { detail: { done, total } }),
       onFailure: (error: Error) => this.safeDispatchEvent('error', { detail: { error } }),
       log: this.components.logger.forComponent('snapshot'),
     }

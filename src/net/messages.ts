@@ -1,12 +1,17 @@
 import * as v from 'valibot'
 import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { DecodeError } from '../errors.ts'
-import { MAX_BLOCK_BYTES_HARD } from '../ledger/block.ts'
+import { MAX_BLOCK_BYTES_HARD, MAX_HEADER_BYTES } from '../ledger/block.ts'
+import type { SignedHeaderWire } from '../ledger/signed-header.ts'
 import { CHUNKS } from '../ledger/snapshot.ts'
 import { MAX_TX_BYTES } from '../ledger/transaction.ts'
 
 /** Most blocks one `get_blocks` request may ask for or receive. */
 export const MAX_BLOCKS_PER_REQUEST = 100
+/** Most headers one `get_headers` request may ask for or receive. */
+export const MAX_HEADERS_PER_REQUEST = 1000
+/** Largest `headers` response: MAX_HEADERS_PER_REQUEST headers at their size limit. */
+export const MAX_HEADERS_RESPONSE_BYTES = MAX_HEADERS_PER_REQUEST * (MAX_HEADER_BYTES + 80) + 64
 /** Most locator hashes a `locate` request may carry. */
 export const MAX_LOCATOR_HASHES = 64
 /** Largest gossip message: one block with its announcement fields. */
@@ -47,6 +52,19 @@ const BlocksSchema = v.strictObject({
   type: v.literal('blocks'),
   blocks: v.pipe(v.array(v.instance(Uint8Array)), v.maxLength(MAX_BLOCKS_PER_REQUEST)),
 })
+const GetHeadersSchema = v.strictObject({
+  type: v.literal('get_headers'),
+  from_index: v.pipe(uint, v.minValue(1)),
+  count: v.pipe(uint, v.minValue(1), v.maxValue(MAX_HEADERS_PER_REQUEST)),
+})
+const HeadersSchema = v.strictObject({
+  type: v.literal('headers'),
+  headers: v.pipe(
+    v.array(v.tuple([v.pipe(v.instance(Uint8Array), v.maxLength(MAX_HEADER_BYTES)), v.instance(Uint8Array)])),
+    v.maxLength(MAX_HEADERS_PER_REQUEST),
+  ),
+})
+const GetStakeSchema = v.strictObject({ type: v.literal('get_stake'), block: hash32 })
 const LocateSchema = v.strictObject({
   type: v.literal('locate'),
   hashes: v.pipe(v.array(hash32), v.minLength(1), v.maxLength(MAX_LOCATOR_HASHES)),
@@ -105,6 +123,25 @@ export const encodeGetSnapshot = (block: Uint8Array, chunk?: number): Uint8Array
 /** Decodes and checks a `get_snapshot` request. */
 export const decodeGetSnapshot = (b: Uint8Array) =>
   parse(GetSnapshotSchema, b, MAX_REQUEST_BYTES, 'get_snapshot request')
+
+/** A `get_headers {from_index, count}` request: up to `count` best-chain signed headers from `from_index`. */
+export const encodeGetHeaders = (from_index: number, count: number): Uint8Array =>
+  encodeCbor({ type: 'get_headers', from_index, count })
+/** Decodes and checks a `get_headers` request (count 1–1000). */
+export const decodeGetHeaders = (b: Uint8Array) =>
+  parse(GetHeadersSchema, b, MAX_REQUEST_BYTES, 'get_headers request')
+/** A `headers` response: signed headers in order. */
+export const encodeHeaders = (headers: SignedHeaderWire[]): Uint8Array =>
+  encodeCbor({ type: 'headers', headers })
+/** Decodes and checks a `headers` response (each header is decoded by the caller). */
+export const decodeHeaders = (b: Uint8Array): SignedHeaderWire[] =>
+  parse(HeadersSchema, b, MAX_HEADERS_RESPONSE_BYTES, 'headers response').headers
+
+/** A `get_stake {block}` request: the stake record after `block`, which ends its epoch (see epoch-stake.ts). */
+export const encodeGetStake = (block: Uint8Array): Uint8Array => encodeCbor({ type: 'get_stake', block })
+/** Decodes and checks a `get_stake` request. */
+export const decodeGetStake = (b: Uint8Array): Uint8Array =>
+  parse(GetStakeSchema, b, MAX_REQUEST_BYTES, 'get_stake request').block
 
 /** A `blocks` response: encoded blocks in order. */
 export const encodeBlocks = (blocks: Uint8Array[]): Uint8Array => encodeCbor({ type: 'blocks', blocks })

@@ -2,6 +2,7 @@
 import type { ComponentLogger } from '@libp2p/interface'
 import type { TypedEventTarget } from 'main-event'
 import type { NetworkConfig } from '../config.ts'
+import type { HeaderChain } from '../consensus/header-chain.ts'
 import type { Genesis } from '../genesis.ts'
 import type { Block } from '../ledger/block.ts'
 import type { ChainStore } from '../ledger/chain-store.ts'
@@ -38,6 +39,10 @@ export interface ChainIntake {
   ): Promise<{ hash: string }>
   /** True when the block's issuer signed another valid block for its slot first (not to be relayed). */
   isEquivocation(block: Block): boolean
+  /** A checker of the header chain from genesis, for a node that joins without a checkpoint. */
+  newHeaderChain(): HeaderChain
+  /** The highest slot a block may claim now (the clock plus the skew allowed). */
+  latestSlot(): number
 }
 
 /** Everything a network gets from the node that owns it (as libp2p hands its services their components). */
@@ -68,13 +73,16 @@ export interface ChainNetworkEvents {
   'sync:progress': CustomEvent<{ done: number; total: number }>
   /** Snapshot chunks checked and kept, of how many (see `start({ snapshot })`). */
   'snapshot:progress': CustomEvent<{ done: number; total: number }>
+  /** Headers checked, of how many, while the node finds its checkpoint on the header chain (`checkpoint: 'headers'`). */
+  'headers:progress': CustomEvent<{ done: number; total: number }>
   /** Something went wrong that the network worked around (no peer had the snapshot: it syncs from genesis). */
   error: CustomEvent<{ error: Error }>
 }
 
 /** Where a node joining by snapshot starts, and how long it waits for peers to serve it. */
 export interface SnapshotStart {
-  checkpoint: Checkpoint
+  /** The block to start from, or 'headers': the settled snapshot point of the header chain checked from genesis. */
+  checkpoint: Checkpoint | 'headers'
   deadlineMs: number
 }
 

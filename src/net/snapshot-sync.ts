@@ -15,6 +15,7 @@ import {
   verifyManifest,
 } from '../ledger/snapshot.ts'
 import { SnapshotUnavailableError } from './errors.ts'
+import { headerCheckpoint } from './header-sync.ts'
 import { encodeGetSnapshot } from './messages.ts'
 import type { NetworkComponents, SnapshotStart } from './network-components.ts'
 import { isDirect } from './peer-mesh.ts'
@@ -38,6 +39,8 @@ export interface SnapshotSyncHooks {
   penalise(peer: string, reason: string): void
   /** Chunks in, of how many. */
   onProgress(done: number, total: number): void
+  /** Headers checked, of how many (when the checkpoint is found by checking the header chain). */
+  onHeaders?(done: number, total: number): void
   /** Told why no snapshot was installed (the node then syncs from genesis). */
   onFailure(error: Error): void
   log: Logger
@@ -49,7 +52,20 @@ export interface SnapshotSyncHooks {
  */
 export async function joinBySnapshot(hooks: SnapshotSyncHooks, start: SnapshotStart): Promise<void> {
   try {
-    await snapshotSync(hooks, start.checkpoint, start.deadlineMs)
+    let { checkpoint } = start
+    if (checkpoint === 'headers') {
+      const found = await headerCheckpoint(
+        hooks,
+        AbortSignal.any([hooks.signal, AbortSignal.timeout(start.deadlineMs)]),
+      )
+      if (found === undefined) {
+        if (hooks.signal.aborted) throw hooks.signal.reason
+        hooks.log('no settled snapshot point on a checked header chain; syncing from genesis')
+        return
+      }
+      checkpoint = found
+    }
+    await snapshotSync(hooks, checkpoint, start.deadlineMs)
   } catch (err) {
     if (hooks.signal.aborted) throw err
     hooks.log.error('%s; syncing from genesis instead', (err as Error).message)
@@ -151,8 +167,10 @@ class SnapshotSession {
             this.hooks.onProgress(++done, CHUNKS)
             break
           }
-          // No source, or none that answered: wait a little (a liar was dropped: try the next at once).
-          if (peer === undefined || bytes === undefined) await this.pause()
+          // A source that did not answer is asked no more (until every source has failed); with
+          // none left, wait a little. A liar was dropped already: try the next at once.
+          if (peer !== undefined && bytes === undefined) this.dropSource(peer)
+          if (peer === undefined) await this.pause()
         }
       }
     }
@@ -224,6 +242,12 @@ class SnapshotSession {
       return undefined
     }
     return usable[this.turn++ % usable.length]
+  }
+
+  /** Stops asking `peer` for chunks; nextSource takes every connected peer back once none is left. */
+  private dropSource(peer: PeerId): void {
+    const at = this.sources.findIndex((p) => p.equals(peer))
+    if (at >= 0) this.sources.splice(at, 1)
   }
 
   /** Why the download ends early: the network stopped (its own reason), or the deadline passed. */

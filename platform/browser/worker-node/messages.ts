@@ -57,6 +57,7 @@ export const NODE_EVENTS: (keyof PPNodeEvents)[] = [
   'tx:rejected',
   'sync:progress',
   'snapshot:progress',
+  'headers:progress',
   'peer:connect',
   'peer:disconnect',
   'error',
