@@ -5,6 +5,7 @@ import { joinRelayInWorker } from '../platform/browser/worker-node/worker-node.t
 import type { GenesisJson } from '../src/genesis.ts'
 import { createNode } from '../src/node.ts'
 import { importRate, nodeImportRate, verifyRate, vrfRates } from './cases.ts'
+import { headerRate } from './header-cases.ts'
 import { scaleFigures } from './scale-cases.ts'
 
 declare global {
@@ -108,5 +109,6 @@ window.runBench = async (quick: boolean) => {
     ...(await importRate(platform, quick ? 5 : 30, 100)),
     ...(await nodeImportRate(platform, quick ? 10 : 300, 100)),
     ...(await vrfRates(platform, quick ? 30 : 200)),
+    ...(await headerRate(platform, quick ? 10 : 40)),
   ]
 }

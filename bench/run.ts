@@ -14,6 +14,7 @@ import { browserOptions } from '../scripts/esbuild-browser.ts'
 import { genesisToJson } from '../src/genesis.ts'
 import { bundleFigures } from './bundle-cases.ts'
 import { type Figure, importRate, nodeImportRate, verifyRate, vrfRates } from './cases.ts'
+import { headerRate } from './header-cases.ts'
 import { admission, footprint, propagation, redial, syncRate } from './network-cases.ts'
 import { rejectionCosts } from './rejection-cases.ts'
 import { snapshotJoin } from './snapshot-cases.ts'
@@ -54,6 +55,7 @@ async function nodeFigures(): Promise<Figure[]> {
       figures.push(...(await importRate(platform, quick ? 10 : txs === 1000 ? 10 : 100, txs)))
     figures.push(...(await nodeImportRate(platform, quick ? 20 : 300, 100)))
     figures.push(...(await vrfRates(platform, quick ? 50 : 500)))
+    figures.push(...(await headerRate(platform, quick ? 10 : 40)))
     figures.push(...(await rejectionCosts(platform, quick ? 100 : 500)))
     figures.push(...(await snapshotJoin(quick ? 10_000 : 100_000, quick ? 300 : 1000)))
     return figures
