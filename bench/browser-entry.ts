@@ -19,6 +19,12 @@ declare global {
       inWorker: boolean,
     ): Promise<MainThreadFigures>
     scaleBench(accounts: number, blocks: number): Promise<unknown[]>
+    checkpointJoin(
+      genesis: GenesisJson,
+      ws: string,
+      checkpoint: string,
+      tip: number,
+    ): Promise<{ snapshotIn: number; toTip: number; stored: number }>
   }
 }
 
@@ -96,6 +102,28 @@ async function workerSync(genesis: GenesisJson, ws: string, count: number): Prom
 /** Chromium's JS heap in use (a non-standard API; undefined elsewhere). */
 const heapUsed = (): number | undefined =>
   (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize
+
+/**
+ * A fresh tab node (IndexedDB) joins a chain from `checkpoint` over WebSocket: seconds to the
+ * snapshot and to the tip, and the origin's storage grown meanwhile (navigator.storage.estimate).
+ */
+window.checkpointJoin = async (genesis, ws, checkpoint, tip) => {
+  const before = (await navigator.storage.estimate()).usage ?? 0
+  const platform = await browserPlatform({ prefix: `pp-bench-join-${Date.now()}-` })
+  const node = createNode(
+    { genesis, checkpoint, network: { enableP2P: true, bootstrapPeers: [ws], allowPrivateAddresses: true } },
+    platform,
+    { network: libp2pNetwork() },
+  )
+  const began = performance.now()
+  await node.start()
+  const snapshotIn = (performance.now() - began) / 1000
+  while (node.getState().tip.index < tip) await new Promise((r) => setTimeout(r, 20))
+  const toTip = (performance.now() - began) / 1000
+  await node.stop()
+  const stored = ((await navigator.storage.estimate()).usage ?? 0) - before
+  return { snapshotIn, toTip, stored }
+}
 
 window.scaleBench = async (accounts, blocks) => {
   const platform = await browserPlatform({ prefix: `pp-bench-scale-${Date.now()}-` })

@@ -25,7 +25,8 @@ import type { Figure } from './cases.ts'
 const seconds = (start: number): number => (performance.now() - start) / 1000
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/** Waits until `condition` holds, failing after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`)
@@ -58,12 +59,14 @@ export async function seedChain(
   await chain.close()
 }
 
-async function tempPlatform(): Promise<{ platform: Platform; dispose: () => Promise<void> }> {
+/** A Node platform on a fresh temporary directory, and the function that deletes it. */
+export async function tempPlatform(): Promise<{ platform: Platform; dispose: () => Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-net-'))
   return { platform: nodePlatform({ dataDir }), dispose: () => rm(dataDir, { recursive: true, force: true }) }
 }
 
-function netNode(
+/** A node on real libp2p listening on loopback (TCP, or the addresses given), dialling `bootstrap`. */
+export function netNode(
   genesis: Genesis,
   platform: Platform,
   bootstrap: string[],
@@ -87,7 +90,8 @@ function netNode(
   )
 }
 
-const tcpOf = (node: PPNode): string =>
+/** A node's first TCP (not WebSocket) listen address. */
+export const tcpOf = (node: PPNode): string =>
   (node.network as { libp2p?: { getMultiaddrs(): { toString(): string }[] } })
     .libp2p!.getMultiaddrs()
     .map(String)

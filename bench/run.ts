@@ -16,6 +16,7 @@ import { bundleFigures } from './bundle-cases.ts'
 import { type Figure, importRate, nodeImportRate, verifyRate, vrfRates } from './cases.ts'
 import { headerRate } from './header-cases.ts'
 import { admission, footprint, propagation, redial, syncRate } from './network-cases.ts'
+import { nodeOldChainJoin, type OldChainSource, oldChainFigures, serveOldChain } from './old-chain.ts'
 import { rejectionCosts } from './rejection-cases.ts'
 import { snapshotJoin } from './snapshot-cases.ts'
 
@@ -24,9 +25,13 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     'no-browser': { type: 'boolean' },
     'scale-only': { type: 'boolean' },
+    'join-only': { type: 'boolean' },
   },
 })
 const quick = values.quick === true
+const joinOnly = values['join-only'] === true
+/** The old chain a new node joins from a checkpoint: blocks and funded accounts (the issue's 1,000,000 and 100,000). */
+const OLD_CHAIN = quick ? { blocks: 20_000, accounts: 10_000 } : { blocks: 1_000_000, accounts: 100_000 }
 /** Ledger sizes for the scale figures, and blocks of 100 transfers imported at each. */
 const SCALE_SIZES = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
 const SCALE_BROWSER_SIZES = quick ? [10_000] : [10_000, 100_000]
@@ -72,6 +77,7 @@ async function browserFigures(
   kind: 'chromium' | 'firefox',
   source?: SyncSource,
   fullSource?: SyncSource,
+  oldChain?: OldChainSource,
 ): Promise<{ figures: Figure[]; version: string }> {
   const bundle = await esbuild.build({
     ...browserOptions,
@@ -124,9 +130,25 @@ async function browserFigures(
     const page = await browser.newPage()
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
     await page.waitForFunction(() => typeof window.runBench === 'function')
-    const figures = values['scale-only']
-      ? []
-      : ((await page.evaluate((q) => window.runBench(q), quick)) as Figure[])
+    const figures: Figure[] = []
+    if (oldChain !== undefined) {
+      // A new tab of its own browser context, as a user opens the page: nothing stored before.
+      const context = await browser.createBrowserContext()
+      const tab = await context.newPage()
+      await tab.goto(page.url())
+      await tab.waitForFunction(() => typeof window.checkpointJoin === 'function')
+      const m = await tab.evaluate(
+        ([genesis, ws, checkpoint, tip]) =>
+          window.checkpointJoin(genesis as never, ws as string, checkpoint as string, tip as number),
+        [genesisToJson(oldChain.genesis), oldChain.ws, oldChain.checkpoint, oldChain.tip] as const,
+      )
+      await context.close()
+      const link = `${kind === 'firefox' ? 'Firefox' : 'Chromium'} (IndexedDB) ← Node (WebSocket)`
+      figures.push(...oldChainFigures(oldChain, link, m))
+      if (joinOnly) return { figures, version: await browser.version() }
+    }
+    if (!values['scale-only'])
+      figures.push(...((await page.evaluate((q) => window.runBench(q), quick)) as Figure[]))
     for (const accounts of SCALE_BROWSER_SIZES)
       figures.push(
         ...((await page.evaluate(([n, b]) => window.scaleBench(n, b), [accounts, SCALE_BLOCKS])) as Figure[]),
@@ -285,6 +307,68 @@ const step = (what: string) =>
 
 const started = performance.now()
 const scaleOnly = values['scale-only'] === true
+/** A new Node node, Chromium tab and Firefox tab join an old chain from its checkpoint. */
+async function oldChainJoins(): Promise<Figure[]> {
+  step(`old chain: ${OLD_CHAIN.blocks} blocks, ${OLD_CHAIN.accounts} accounts`)
+  const source = await serveOldChain(OLD_CHAIN.blocks, OLD_CHAIN.accounts)
+  try {
+    step('old chain: Node joins')
+    const figures = await nodeOldChainJoin(source)
+    if (!values['no-browser']) {
+      step('old chain: Chromium joins')
+      figures.push(...(await browserFigures('chromium', undefined, undefined, source)).figures)
+      step('old chain: Firefox joins')
+      figures.push(...(await browserFigures('firefox', undefined, undefined, source)).figures)
+    }
+    return figures
+  } finally {
+    await source.stop()
+  }
+}
+
+/** Prints the table of `figures` and writes them, with the machine, as JSON to `file`. */
+async function report(
+  figures: Figure[],
+  machine: Record<string, string | number>,
+  file: string,
+): Promise<void> {
+  const nameWidth = Math.max(...figures.map((f) => f.name.length))
+  console.log(
+    `\npp-node benchmarks${quick ? ' (quick)' : ''} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.chromium}, ${machine.firefox}\n`,
+  )
+  console.log(
+    `${'figure'.padEnd(nameWidth)}  ${'value'.padStart(12)}  ${'unit'.padEnd(10)}  limit or target (value ÷ it)`,
+  )
+  for (const f of figures) {
+    const anchor = f.anchor ? `${f.anchor.what} (${format(f.value / f.anchor.value)}×)` : ''
+    console.log(
+      `${f.name.padEnd(nameWidth)}  ${format(f.value).padStart(12)}  ${f.unit.padEnd(10)}  ${anchor}`,
+    )
+  }
+  const out = {
+    date: new Date().toISOString(),
+    quick,
+    machine,
+    figures,
+    strayRejections: stray,
+    seconds: (performance.now() - started) / 1000,
+  }
+  await mkdir('bench/results', { recursive: true })
+  await writeFile(file, `${JSON.stringify(out, null, 2)}\n`)
+  if (stray.length > 0)
+    console.log(`\n${stray.length} error(s) nobody could handle during the run: ${stray.join('; ')}`)
+  console.log(`\nwrote ${file} in ${out.seconds.toFixed(1)} s`)
+}
+
+if (joinOnly) {
+  const figures = await oldChainJoins()
+  await report(
+    figures,
+    { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+    'bench/results/join.json',
+  )
+  process.exit(0)
+}
 step('bundle sizes')
 const bundles = await bundleFigures()
 step('Node: verify, import, intake, VRF, rejection costs')
@@ -322,6 +406,7 @@ if (scaleOnly) {
   network.push(...(await bounded('relay footprint', 120_000, (signal) => footprint(quick ? 10 : 50, signal))))
   step('link re-dial')
   network.push(...(await bounded('link re-dial', 120_000, () => redial(quick ? 3 : 10))))
+  network.push(...(await oldChainJoins()))
 }
 step('done')
 const figures = [...node, ...scale, ...network, ...browser.figures, ...firefox.figures, ...bundles]
@@ -334,29 +419,6 @@ const machine = {
   chromium: browser.version,
   firefox: firefox.version,
 }
-const nameWidth = Math.max(...figures.map((f) => f.name.length))
-console.log(
-  `\npp-node benchmarks${quick ? ' (quick)' : ''} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.chromium}, ${machine.firefox}\n`,
-)
-console.log(
-  `${'figure'.padEnd(nameWidth)}  ${'value'.padStart(12)}  ${'unit'.padEnd(10)}  limit or target (value ÷ it)`,
-)
-for (const f of figures) {
-  const anchor = f.anchor ? `${f.anchor.what} (${format(f.value / f.anchor.value)}×)` : ''
-  console.log(`${f.name.padEnd(nameWidth)}  ${format(f.value).padStart(12)}  ${f.unit.padEnd(10)}  ${anchor}`)
-}
-const out = {
-  date: new Date().toISOString(),
-  quick,
-  machine,
-  figures,
-  strayRejections: stray,
-  seconds: (performance.now() - started) / 1000,
-}
-await mkdir('bench/results', { recursive: true })
-await writeFile('bench/results/latest.json', `${JSON.stringify(out, null, 2)}\n`)
-if (stray.length > 0)
-  console.log(`\n${stray.length} error(s) nobody could handle during the run: ${stray.join('; ')}`)
-console.log(`\nwrote bench/results/latest.json in ${out.seconds.toFixed(1)} s`)
+await report(figures, machine, 'bench/results/latest.json')
 // A case given up on may leave libp2p hosts behind: nothing is left to wait for.
 process.exit(0)

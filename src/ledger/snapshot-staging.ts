@@ -49,9 +49,9 @@ export class SnapshotStaging {
     ])
   }
 
-  /** Keeps a verified chunk. */
-  putChunk(index: number, chunk: Uint8Array): Promise<void> {
-    return this.store.batch([{ type: 'put', key: chunkKey(index), value: chunk }])
+  /** Keeps verified chunks, by index, in one write. */
+  putChunks(chunks: ReadonlyArray<readonly [index: number, chunk: Uint8Array]>): Promise<void> {
+    return this.store.batch(chunks.map(([index, value]) => ({ type: 'put', key: chunkKey(index), value })))
   }
 
   /** The writes that delete everything staged (part of the batch that installs the snapshot). */

@@ -23,8 +23,10 @@ import { protocolId } from './protocol-id.ts'
 import { sendRequest } from './request-response.ts'
 import { SYNC_PROTOCOLS } from './sync-server.ts'
 
-/** Chunk requests in flight at once, spread over the peers that serve the snapshot. */
-const PARALLEL = 4
+/** Chunk requests in flight at once, spread over the peers that serve the snapshot (each costs a round trip). */
+const PARALLEL = 16
+/** Checked chunks staged per store write. */
+const STAGE_BATCH = 32
 /** How long one manifest or chunk request may take. */
 const REQUEST_TIMEOUT_MS = 20_000
 /** How often peers are asked again while none has the snapshot (new peers connect meanwhile). */
@@ -154,6 +156,21 @@ class SnapshotSession {
     }
     let done = CHUNKS - todo.length
     this.hooks.onProgress(done, CHUNKS)
+    // Checked chunks are staged STAGE_BATCH at a time (a write per chunk held a tab's download up),
+    // one write after another; progress counts what is staged, what a restart resumes from.
+    let pending: Array<[number, Uint8Array]> = []
+    let writes = Promise.resolve()
+    const stage = (last: boolean): Promise<void> => {
+      if (pending.length < STAGE_BATCH && !(last && pending.length > 0)) return writes
+      const batch = pending
+      pending = []
+      writes = writes.then(async () => {
+        await staging.putChunks(batch)
+        done += batch.length
+        this.hooks.onProgress(done, CHUNKS)
+      })
+      return writes
+    }
     const worker = async (): Promise<void> => {
       for (let index = todo.shift(); index !== undefined; index = todo.shift()) {
         const chunk = index
@@ -162,9 +179,9 @@ class SnapshotSession {
           const bytes = peer && (await this.ask(peer, chunk, MAX_CHUNK_BYTES))
           const checked = bytes && this.judge(peer, () => verifyChunk(manifest, chunk, bytes))
           if (bytes && checked) {
-            await staging.putChunk(chunk, bytes)
             accounts[chunk] = checked
-            this.hooks.onProgress(++done, CHUNKS)
+            pending.push([chunk, bytes])
+            await stage(false)
             break
           }
           // A source that did not answer is asked no more (until every source has failed); with
@@ -175,6 +192,7 @@ class SnapshotSession {
       }
     }
     await Promise.all(Array.from({ length: PARALLEL }, worker))
+    await stage(true)
     return accounts.flat()
   }
 
