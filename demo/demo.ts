@@ -8,6 +8,7 @@ import type { RelayClock } from '../platform/browser/relay-clock.ts'
 import { joinRelayInWorker, type WorkerNode } from '../platform/browser/worker-node/worker-node.ts'
 import { type Address, addressOf, parseAddress, signTransaction, toHex, vrfPublicKey } from '../src/index.ts'
 import type { Account } from '../src/ledger/account-layers.ts'
+import { confirmOnOwnChain, type ProvenBalance, readProvenBalance } from './proven-balance.ts'
 import { claimTabId, removeAbandonedStores } from './tab-identity.ts'
 import { SlotTimeline } from './timeline.ts'
 import { showBackup } from './wallet-backup.ts'
@@ -159,6 +160,36 @@ async function main(): Promise<void> {
   })
   node.addEventListener('error', ({ detail }) => log(`error: ${detail.error.message}`, true))
 
+  // The balance by proof at once, from the relay: the tab's own chain has it only once synced.
+  let proven: ProvenBalance | undefined
+  let confirmed: boolean | undefined
+  let confirming = false
+  readProvenBalance(relay, address).then(
+    (read) => {
+      proven = read
+      log(
+        `balance ${read.balance} proven at block ${read.index} against its state root (the relay's answer, checked before this tab's sync)`,
+      )
+    },
+    (err: Error) => log(`no proven balance from the relay: ${err.message}`, true),
+  )
+  const confirmProven = async (): Promise<void> => {
+    if (proven === undefined || confirmed !== undefined || confirming) return
+    confirming = true
+    try {
+      confirmed = await confirmOnOwnChain(node, proven)
+    } finally {
+      confirming = false
+    }
+    if (confirmed === true)
+      log(`the proven balance's block ${proven.index} and state root match this tab's own chain`)
+    if (confirmed === false)
+      log(
+        `the relay's proof at block ${proven.index} does not match this tab's own chain: it was false`,
+        true,
+      )
+  }
+
   await node.start()
   await refreshChain()
   log(
@@ -207,7 +238,11 @@ async function main(): Promise<void> {
     const bar = $<HTMLProgressElement>('sync-bar')
     bar.hidden = !syncing
     bar.value = sync.total > 0 ? sync.done / sync.total : 0
-    $('balance').textContent = account.balance.toString()
+    // Until the tab's own chain reaches the proven block, the proven balance is the newer one.
+    const ahead = proven !== undefined && proven.index > s.tip.index
+    $('balance').textContent = (ahead ? proven!.balance : account.balance).toString()
+    $('balance-proof').textContent = ahead ? `(proven at block ${proven!.index}, before this tab's sync)` : ''
+    if (!ahead) void confirmProven()
     $('producer-state').textContent = account.vrfKey
       ? `registered stake pool (stake ${account.balance}); leads slots two epochs after registering`
       : 'not a producer yet'

@@ -268,6 +268,13 @@ describe('demo page and script-tag embed, end to end in Debian Chromium', functi
       // start() resolved at the checkpoint (a tab syncing from genesis says block 0 there).
       const at = Number(/from IndexedDB at block (\d+)/.exec(log ?? '')?.[1])
       expect(at).to.be.at.least(100)
+      // The balance came by proof before the tab's own chain had it, and that chain confirms it.
+      expect(log).to.match(/balance 0 proven at block \d+ against its state root/)
+      await page.waitForFunction(
+        () => document.querySelector('#log')?.textContent?.includes("match this tab's own chain"),
+        undefined,
+        { timeout: 60_000 },
+      )
       await page.screenshot({ path: `${SHOTS}12-snapshot.png` })
     } finally {
       await context.close()

@@ -14,6 +14,7 @@ import {
   MAX_HEADERS_PER_REQUEST,
   MAX_HEADERS_RESPONSE_BYTES,
 } from './messages.ts'
+import { pause } from './pause.ts'
 import { isDirect } from './peer-mesh.ts'
 import { protocolId } from './protocol-id.ts'
 import { sendRequest } from './request-response.ts'
@@ -66,17 +67,7 @@ export async function headerCheckpoint(
       if (point !== undefined) return point
     }
     if (signal.aborted) return undefined
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, RETRY_MS)
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer)
-          resolve(undefined)
-        },
-        { once: true },
-      )
-    })
+    await pause(RETRY_MS, signal)
   }
 }
 

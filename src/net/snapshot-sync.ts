@@ -18,6 +18,7 @@ import { SnapshotUnavailableError } from './errors.ts'
 import { headerCheckpoint } from './header-sync.ts'
 import { encodeGetSnapshot } from './messages.ts'
 import type { NetworkComponents, SnapshotStart } from './network-components.ts'
+import { pause } from './pause.ts'
 import { isDirect } from './peer-mesh.ts'
 import { protocolId } from './protocol-id.ts'
 import { sendRequest } from './request-response.ts'
@@ -278,16 +279,6 @@ class SnapshotSession {
 
   private async pause(): Promise<void> {
     if (this.signal.aborted) throw this.gaveUp()
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, RETRY_MS)
-      this.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer)
-          resolve()
-        },
-        { once: true },
-      )
-    })
+    await pause(RETRY_MS, this.signal)
   }
 }
