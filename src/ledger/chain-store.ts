@@ -45,7 +45,7 @@ export interface Adoption {
 export class ChainStore {
   readonly genesis: Genesis
   private readonly store: Store
-  /** States of best-chain blocks [tip.index - recent.length + 1 .. tip.index]; the first is the base. */
+  /** States of best-chain blocks [tip.index - recent.length + 1 .. tip.index]; the first is the base (set by load). */
   private recent: LedgerState[]
   private readonly history: HistoryHorizon
   /** Settled states kept to serve as snapshots, by block hash: the last two snapshot points. */
@@ -77,7 +77,7 @@ export class ChainStore {
     await checkStoreMeta(store, genesis)
     const horizon = await HistoryHorizon.open(store, genesis, options)
     const every = options.snapshotEvery ?? SNAPSHOT_EVERY
-    const chain = new ChainStore(store, genesis, [genesisState(genesis)], horizon, every)
+    const chain = new ChainStore(store, genesis, [], horizon, every)
     await chain.load()
     return chain
   }
@@ -314,12 +314,17 @@ export class ChainStore {
    */
   private async load(): Promise<void> {
     const tipHash = await this.store.get('tip')
-    if (tipHash === undefined) return
+    if (tipHash === undefined) {
+      this.recent = [genesisState(this.genesis)]
+      return
+    }
     const tipBlock = await this.getBlock(tipHash)
     if (tipBlock === undefined)
       throw new StoreCorruptError(`the tip block ${toHex(tipHash).slice(0, 12)} is missing`)
     const baseBytes = await this.store.get('base')
-    let state = baseBytes === undefined ? this.recent[0] : await readBase(this.store, this.genesis, baseBytes)
+    // The genesis state (its accounts tree over every genesis account) only when there is no base.
+    let state =
+      baseBytes === undefined ? genesisState(this.genesis) : await readBase(this.store, this.genesis, baseBytes)
     const onChain =
       state.tip.index === 0 ? genesisHash(this.genesis) : await this.store.get(indexKey(state.tip.index))
     if (onChain === undefined || !equalBytes(onChain, state.tip.hash))
