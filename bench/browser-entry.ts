@@ -24,7 +24,7 @@ declare global {
       ws: string,
       checkpoint: string,
       tip: number,
-    ): Promise<{ snapshotIn: number; toTip: number; stored: number }>
+    ): Promise<{ snapshotIn: number; chunksIn: number; toTip: number; stored: number }>
   }
 }
 
@@ -115,6 +115,10 @@ window.checkpointJoin = async (genesis, ws, checkpoint, tip) => {
     platform,
     { network: libp2pNetwork() },
   )
+  let chunksIn = 0
+  node.addEventListener('snapshot:progress', ({ detail }) => {
+    if (detail.done === detail.total) chunksIn = (performance.now() - began) / 1000
+  })
   const began = performance.now()
   await node.start()
   const snapshotIn = (performance.now() - began) / 1000
@@ -122,7 +126,7 @@ window.checkpointJoin = async (genesis, ws, checkpoint, tip) => {
   const toTip = (performance.now() - began) / 1000
   await node.stop()
   const stored = ((await navigator.storage.estimate()).usage ?? 0) - before
-  return { snapshotIn, toTip, stored }
+  return { snapshotIn, chunksIn, toTip, stored }
 }
 
 window.scaleBench = async (accounts, blocks) => {

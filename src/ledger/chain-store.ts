@@ -324,7 +324,9 @@ export class ChainStore {
     const baseBytes = await this.store.get('base')
     // The genesis state (its accounts tree over every genesis account) only when there is no base.
     let state =
-      baseBytes === undefined ? genesisState(this.genesis) : await readBase(this.store, this.genesis, baseBytes)
+      baseBytes === undefined
+        ? genesisState(this.genesis)
+        : await readBase(this.store, this.genesis, baseBytes)
     const onChain =
       state.tip.index === 0 ? genesisHash(this.genesis) : await this.store.get(indexKey(state.tip.index))
     if (onChain === undefined || !equalBytes(onChain, state.tip.hash))

@@ -3,7 +3,7 @@ import { decodeCbor, encodeCbor } from '../encoding/cbor.ts'
 import { equalBytes, fromHex, toHex } from '../encoding/hash.ts'
 import { ConfigError, DecodeError } from '../errors.ts'
 import type { Genesis } from '../genesis.ts'
-import { rootOfSubtrees, type Subtree, subtreeOf } from '../state/state-tree.ts'
+import { rootOfSubtrees, StateTree, type Subtree, subtreeOf, type TreeEntry } from '../state/state-tree.ts'
 import { type Account, AccountLayer } from './account-layers.ts'
 import { type Address, isAddress } from './address.ts'
 import { checkBlockContents } from './apply-block.ts'
@@ -17,7 +17,7 @@ import {
   snapshotsFromWire,
   snapshotToWire,
 } from './state-codec.ts'
-import { accountsTree, accountTreeKey, accountValueHash, stateRootOf } from './state-root.ts'
+import { accountTreeKey, accountValueHash, stateRootOf } from './state-root.ts'
 
 /**
  * A state snapshot: the state after one block, served in 2^CHUNK_BITS chunks, chunk i holding the
@@ -148,15 +148,11 @@ export function verifyManifest(data: Uint8Array, blockHash: Uint8Array, genesis:
 }
 
 /** Checks chunk `index` from a peer against the manifest; returns its accounts. Throws DecodeError or SnapshotMismatchError. */
-export function verifyChunk(
-  manifest: SnapshotManifest,
-  index: number,
-  data: Uint8Array,
-): Array<[Address, Account]> {
+export function verifyChunk(manifest: SnapshotManifest, index: number, data: Uint8Array): CheckedChunk {
   const parsed = v.safeParse(ChunkSchema, decodeCbor(data, MAX_CHUNK_BYTES, 'snapshot chunk'))
   if (!parsed.success) throw new DecodeError(`malformed snapshot chunk ${index}: ${parsed.issues[0].message}`)
   const accounts: Array<[Address, Account]> = []
-  const entries: Array<[Uint8Array, Uint8Array]> = []
+  const entries: TreeEntry[] = []
   const seen = new Set<string>()
   for (const [address, encoded] of parsed.output.accounts) {
     if (!isAddress(address) || seen.has(address))
@@ -173,21 +169,29 @@ export function verifyChunk(
   const expected = manifest.subtrees[index]
   if (subtree.kind !== expected.kind || !equalBytes(subtree.hash, expected.hash))
     throw new SnapshotMismatchError(`chunk ${index} does not match its subtree in the manifest`)
-  return accounts
+  return { accounts, entries }
+}
+
+/** A checked chunk: its accounts, and their accounts-tree entries (key, value hash) as checked. */
+export interface CheckedChunk {
+  accounts: Array<[Address, Account]>
+  entries: TreeEntry[]
 }
 
 /** The ledger state a verified snapshot describes (its accounts are all the chunks' accounts). */
 export function snapshotState(
   genesis: Genesis,
   manifest: SnapshotManifest,
-  accounts: Array<[Address, Account]>,
+  chunks: CheckedChunk[],
 ): LedgerState {
   const { header } = manifest.block
+  const accounts = chunks.flatMap((c) => c.accounts)
   const layer = AccountLayer.root(genesisAccounts(genesis), accounts)
   const vrfKeyOwners = new Map<string, Address>()
   for (const [address, account] of accounts)
     if (account.vrfKey) vrfKeyOwners.set(toHex(account.vrfKey), address)
-  const tree = accountsTree(accounts)
+  // The entries as the chunks' checks hashed them: no account is hashed twice.
+  const tree = StateTree.of(chunks.flatMap((c) => c.entries))
   const state: LedgerState = {
     accounts: layer,
     tip: { index: header.index, slot: header.slot, hash: manifest.block.hash },

@@ -1,11 +1,10 @@
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { DecodeError } from '../errors.ts'
-import type { Account } from '../ledger/account-layers.ts'
-import type { Address } from '../ledger/address.ts'
 import { SnapshotMismatchError, ValidationError } from '../ledger/errors.ts'
 import {
   CHUNKS,
+  type CheckedChunk,
   type Checkpoint,
   MAX_CHUNK_BYTES,
   MAX_MANIFEST_BYTES,
@@ -92,10 +91,14 @@ async function snapshotSync(
   const deadline = AbortSignal.any([hooks.signal, AbortSignal.timeout(deadlineMs)])
   const session = new SnapshotSession(hooks, checkpoint, deadline)
   const manifest = await session.manifest()
-  const accounts = await session.chunks(manifest)
-  const store = hooks.components.chain()
-  await store.installSnapshot(manifest.block, snapshotState(hooks.components.genesis, manifest, accounts))
-  hooks.log('installed the snapshot of block %d (%d accounts)', checkpoint.index, accounts.length)
+  const chunks = await session.chunks(manifest)
+  const state = snapshotState(hooks.components.genesis, manifest, chunks)
+  await hooks.components.chain().installSnapshot(manifest.block, state)
+  hooks.log(
+    'installed the snapshot of block %d (%d accounts)',
+    checkpoint.index,
+    chunks.reduce((n, c) => n + c.accounts.length, 0),
+  )
 }
 
 /** One download: which peers lied or lack the snapshot, and what is staged. */
@@ -143,11 +146,11 @@ class SnapshotSession {
     }
   }
 
-  /** Every chunk's accounts: staged ones checked again, the rest fetched PARALLEL at a time. */
-  async chunks(manifest: SnapshotManifest): Promise<Array<[Address, Account]>> {
+  /** Every chunk, checked: staged ones checked again, the rest fetched PARALLEL at a time. */
+  async chunks(manifest: SnapshotManifest): Promise<CheckedChunk[]> {
     const staging = this.hooks.components.chain().staging
     const staged = (await staging.read(this.checkpoint.hash)).chunks
-    const accounts: Array<Array<[Address, Account]>> = []
+    const accounts: CheckedChunk[] = []
     const todo: number[] = []
     for (let index = 0; index < CHUNKS; index++) {
       const bytes = staged.get(index)
@@ -194,7 +197,7 @@ class SnapshotSession {
     }
     await Promise.all(Array.from({ length: PARALLEL }, worker))
     await stage(true)
-    return accounts.flat()
+    return accounts
   }
 
   /** Refuses a manifest of another height than the checkpoint's. */
