@@ -118,7 +118,9 @@ describe('snapshot sync: joining from a checkpoint between real nodes (Node, TCP
     const at = checkpoint()
     expect(at.index).to.equal(20)
     const progress: number[] = []
+    const env = await testNodes.platform()
     const node = await testNodes.start(genesis, clock, {
+      env,
       producer: keys[1],
       bootstrap: [tcpAddr(source), tcpAddr(follower)],
       config: { checkpoint: `${at.index}:${toHex(at.hash)}`, snapshotEvery: EVERY },
@@ -147,6 +149,12 @@ describe('snapshot sync: joining from a checkpoint between real nodes (Node, TCP
     const byJoiner = blocks.filter((b) => toHex(b.header.issuer) === toHex(keys[1].publicKey))
     expect(byJoiner.length).to.equal(5)
     expect(toHex(node.chainStore.state.stateRoot)).to.equal(toHex(follower.chainStore.state.stateRoot))
+    // Reopened, its store (the snapshot's accounts kept as chunks, later ones one by one) gives the same state.
+    const root = toHex(node.chainStore.state.stateRoot)
+    await node.stop()
+    const reopened = await ChainStore.open(await env.platform.openStore('chain'), genesis)
+    expect([reopened.horizon, toHex(reopened.state.stateRoot)]).to.deep.equal([at.index, root])
+    await reopened.close()
   })
 
   /** Starts a joiner whose only peers are a liar and, behind it, the honest source. */

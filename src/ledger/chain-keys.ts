@@ -10,6 +10,8 @@ export const heightKey = (hash: Uint8Array): string => `h/${toHex(hash)}`
 export const encodeHeight = (index: number): Uint8Array => encodeCbor(index)
 /** A stored block (best chain or side branch) by hash. */
 export const blockKey = (hash: Uint8Array): string => `b/${toHex(hash)}`
+/** The accounts of an installed snapshot, one key per chunk as received (a/ keys written later override them). */
+export const snapshotChunkKey = (index: number): string => `k/${index.toString().padStart(5, '0')}`
 /** A settled account changed since genesis. */
 export const accountKey = (address: string): string => `a/${address}`
 /** Side-branch blocks by height, so those too deep to ever be adopted can be pruned in order. */

@@ -6,13 +6,13 @@ import { type Genesis, genesisHash } from '../genesis.ts'
 import type { BatchOp, Store } from '../ports.ts'
 import { applyBlock } from './apply-block.ts'
 import { type Block, decodeBlock, encodeBlock } from './block.ts'
-import { blockKey, encodeHeight, heightKey, indexKey, sideKey } from './chain-keys.ts'
+import { blockKey, encodeHeight, heightKey, indexKey, sideKey, snapshotChunkKey } from './chain-keys.ts'
 import { epochStakeKey, epochStakeOps } from './epoch-stake.ts'
 import { ForkTooDeepError, UnknownParentError } from './errors.ts'
 import { genesisState } from './genesis-state.ts'
 import { HistoryHorizon, type HistoryOptions } from './history-horizon.ts'
 import type { ChainTip, LedgerState } from './ledger-state.ts'
-import { readBase, settle, settleOps } from './settled-base.ts'
+import { baseRecordOp, readBase, settle, settleOps } from './settled-base.ts'
 import { SnapshotStaging } from './snapshot-staging.ts'
 import { checkStoreMeta } from './store-meta.ts'
 
@@ -103,14 +103,17 @@ export class ChainStore {
   }
 
   /**
-   * Makes a verified snapshot (`state` after `block`) this empty store's chain, in one batch that
-   * also clears the staging area: the store keeps no block below it (its history horizon).
+   * Makes a verified snapshot (`state` after `block`, whose accounts are `chunks`, encoded as
+   * received) this empty store's chain, in one batch that also clears the staging area: the
+   * accounts are kept as their chunks (a thousand writes, not one per account), and the store
+   * keeps no block below it (its history horizon).
    */
-  async installSnapshot(block: Block, state: LedgerState): Promise<void> {
+  async installSnapshot(block: Block, state: LedgerState, chunks: readonly Uint8Array[]): Promise<void> {
     if (this.tip.index !== 0) throw new StoreCorruptError('a snapshot is installed only into an empty chain')
     const { index } = block.header
     const ops: BatchOp[] = [
-      ...settleOps([state]),
+      baseRecordOp(state),
+      ...chunks.map((value, i): BatchOp => ({ type: 'put', key: snapshotChunkKey(i), value })),
       ...(await this.staging.clearOps()),
       ...(await this.history.pruneOps(index)),
       { type: 'put', key: blockKey(block.hash), value: encodeBlock(block) },

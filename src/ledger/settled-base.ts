@@ -7,6 +7,7 @@ import { type Account, AccountLayer } from './account-layers.ts'
 import type { Address } from './address.ts'
 import { accountKey } from './chain-keys.ts'
 import { genesisAccounts, type LedgerState } from './ledger-state.ts'
+import { decodeChunk } from './snapshot.ts'
 import { decodeAccount, decodeBase, encodeAccount, encodeBase } from './state-codec.ts'
 import { accountsTree, stateRootOf } from './state-root.ts'
 
@@ -27,16 +28,26 @@ export function settleOps(settling: readonly LedgerState[]): BatchOp[] {
     key: accountKey(address),
     value: encodeAccount(account),
   }))
-  const { accounts: _, tree: __, stateRoot: ___, ...base } = settling[settling.length - 1]
-  ops.push({ type: 'put', key: 'base', value: encodeBase(base) })
+  ops.push(baseRecordOp(settling[settling.length - 1]))
   return ops
 }
 
-/** The settled base as stored (its record `bytes`, and the accounts changed since genesis), with its tree. */
+/** The write of a settled state's record: everything but its accounts. */
+export function baseRecordOp(state: LedgerState): BatchOp {
+  const { accounts: _, tree: __, stateRoot: ___, ...base } = state
+  return { type: 'put', key: 'base', value: encodeBase(base) }
+}
+
+/**
+ * The settled base as stored (its record `bytes`, and the accounts changed since genesis: those of
+ * an installed snapshot's chunks, overridden by those written one by one since), with its tree.
+ */
 export async function readBase(store: Store, genesis: Genesis, bytes: Uint8Array): Promise<LedgerState> {
   const changed: Array<[Address, Account]> = []
   try {
     const record = decodeBase(bytes)
+    for await (const [key, value] of store.entries({ prefix: 'k/' }))
+      changed.push(...decodeChunk(value, Number(key.slice(2))))
     for await (const [key, value] of store.entries({ prefix: 'a/' }))
       changed.push([key.slice(2) as Address, decodeAccount(value)])
     const accounts = AccountLayer.root(genesisAccounts(genesis), changed)

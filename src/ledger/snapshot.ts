@@ -149,19 +149,16 @@ export function verifyManifest(data: Uint8Array, blockHash: Uint8Array, genesis:
 
 /** Checks chunk `index` from a peer against the manifest; returns its accounts. Throws DecodeError or SnapshotMismatchError. */
 export function verifyChunk(manifest: SnapshotManifest, index: number, data: Uint8Array): CheckedChunk {
-  const parsed = v.safeParse(ChunkSchema, decodeCbor(data, MAX_CHUNK_BYTES, 'snapshot chunk'))
-  if (!parsed.success) throw new DecodeError(`malformed snapshot chunk ${index}: ${parsed.issues[0].message}`)
   const accounts: Array<[Address, Account]> = []
   const entries: TreeEntry[] = []
   const seen = new Set<string>()
-  for (const [address, encoded] of parsed.output.accounts) {
+  for (const [address, account] of decodeChunk(data, index)) {
     if (!isAddress(address) || seen.has(address))
       throw new SnapshotMismatchError(`chunk ${index}: address ${address.slice(0, 16)} is malformed or twice`)
     seen.add(address)
     const key = accountTreeKey(address)
     if (chunkOfKey(key) !== index)
       throw new SnapshotMismatchError(`chunk ${index}: ${address} belongs to another chunk`)
-    const account = decodeAccount(encoded)
     accounts.push([address, account])
     entries.push([key, accountValueHash(account)])
   }
@@ -169,13 +166,21 @@ export function verifyChunk(manifest: SnapshotManifest, index: number, data: Uin
   const expected = manifest.subtrees[index]
   if (subtree.kind !== expected.kind || !equalBytes(subtree.hash, expected.hash))
     throw new SnapshotMismatchError(`chunk ${index} does not match its subtree in the manifest`)
-  return { accounts, entries }
+  return { accounts, entries, bytes: data }
 }
 
-/** A checked chunk: its accounts, and their accounts-tree entries (key, value hash) as checked. */
+/** The accounts of an encoded chunk, as it says (checked for form only); DecodeError when malformed. */
+export function decodeChunk(data: Uint8Array, index: number): Array<[Address, Account]> {
+  const parsed = v.safeParse(ChunkSchema, decodeCbor(data, MAX_CHUNK_BYTES, 'snapshot chunk'))
+  if (!parsed.success) throw new DecodeError(`malformed snapshot chunk ${index}: ${parsed.issues[0].message}`)
+  return parsed.output.accounts.map(([address, encoded]) => [address as Address, decodeAccount(encoded)])
+}
+
+/** A checked chunk: its accounts, their accounts-tree entries (key, value hash) as checked, and its bytes. */
 export interface CheckedChunk {
   accounts: Array<[Address, Account]>
   entries: TreeEntry[]
+  bytes: Uint8Array
 }
 
 /** The ledger state a verified snapshot describes (its accounts are all the chunks' accounts). */

@@ -7,6 +7,7 @@ import type { ChainTip } from '../ledger/ledger-state.ts'
 import { decodeSignedHeader } from '../ledger/signed-header.ts'
 import type { Checkpoint } from '../ledger/snapshot.ts'
 import { fetchStatus } from './chain-sync.ts'
+import type { SnapshotSyncHooks } from './join-hooks.ts'
 import {
   decodeHeaders,
   encodeGetHeaders,
@@ -18,7 +19,6 @@ import { pause } from './pause.ts'
 import { isDirect } from './peer-mesh.ts'
 import { protocolId } from './protocol-id.ts'
 import { sendRequest } from './request-response.ts'
-import type { SnapshotSyncHooks } from './snapshot-sync.ts'
 import { SYNC_PROTOCOLS } from './sync-server.ts'
 
 /** How long one headers or stake request may take. */

@@ -1,5 +1,4 @@
-import type { Logger, PeerId } from '@libp2p/interface'
-import type { Libp2p } from 'libp2p'
+import type { PeerId } from '@libp2p/interface'
 import { DecodeError } from '../errors.ts'
 import { SnapshotMismatchError, ValidationError } from '../ledger/errors.ts'
 import {
@@ -15,8 +14,9 @@ import {
 } from '../ledger/snapshot.ts'
 import { SnapshotUnavailableError } from './errors.ts'
 import { headerCheckpoint } from './header-sync.ts'
+import type { SnapshotSyncHooks } from './join-hooks.ts'
 import { encodeGetSnapshot } from './messages.ts'
-import type { NetworkComponents, SnapshotStart } from './network-components.ts'
+import type { SnapshotStart } from './network-components.ts'
 import { pause } from './pause.ts'
 import { isDirect } from './peer-mesh.ts'
 import { protocolId } from './protocol-id.ts'
@@ -31,22 +31,6 @@ const STAGE_BATCH = 32
 const REQUEST_TIMEOUT_MS = 20_000
 /** How often peers are asked again while none has the snapshot (new peers connect meanwhile). */
 const RETRY_MS = 500
-
-/** What a snapshot download needs from the network layer. */
-export interface SnapshotSyncHooks {
-  libp2p: Libp2p
-  components: NetworkComponents
-  signal: AbortSignal
-  /** Scores a peer down by one offence. */
-  penalise(peer: string, reason: string): void
-  /** Chunks in, of how many. */
-  onProgress(done: number, total: number): void
-  /** Headers checked, of how many (when the checkpoint is found by checking the header chain). */
-  onHeaders?(done: number, total: number): void
-  /** Told why no snapshot was installed (the node then syncs from genesis). */
-  onFailure(error: Error): void
-  log: Logger
-}
 
 /**
  * Starts the empty chain at a checkpoint's snapshot (see snapshotSync); when that fails for any
@@ -93,7 +77,11 @@ async function snapshotSync(
   const manifest = await session.manifest()
   const chunks = await session.chunks(manifest)
   const state = snapshotState(hooks.components.genesis, manifest, chunks)
-  await hooks.components.chain().installSnapshot(manifest.block, state)
+  await hooks.components.chain().installSnapshot(
+    manifest.block,
+    state,
+    chunks.map((c) => c.bytes),
+  )
   hooks.log(
     'installed the snapshot of block %d (%d accounts)',
     checkpoint.index,
