@@ -100,6 +100,21 @@ describe('joining by the header chain: no checkpoint given, the headers from gen
     expect(toHex((await node.chainStore.hashAt(at))!)).to.equal(toHex(chain.blocks[at - 1].hash))
   })
 
+  it('with only a lying peer, says so in an error event once the deadline passes, and does not join by it', async () => {
+    const liar = await lyingHeaderPeer(chain.genesis, tcpAddr(source), { stake: 'genesis' })
+    hosts.push({ stop: async () => await liar.host.stop() })
+    const errors: string[] = []
+    const node = await testNodes.start(chain.genesis, clock, {
+      bootstrap: [liar.addr],
+      config: { checkpoint: 'headers', snapshotEvery: EVERY, snapshotDeadlineMs: 1_500 },
+      beforeStart: (n) => n.addEventListener('error', (e) => errors.push(e.detail.error.message)),
+    })
+    expect(errors).to.deep.equal(['no peer served a header chain that checks out in time'])
+    expect(liar.asked.lies).to.equal(1)
+    expect(networkOf(node).peerStanding(liar.host.peerId.toString()).score).to.be.below(0)
+    expect([node.getState().tip.index, node.chainStore.horizon]).to.deep.equal([0, 1])
+  })
+
   it('on a chain too young for a settled snapshot point, syncs from genesis at once', async () => {
     const young = await testNodes.start(chain.genesis, clock, { config: { snapshotEvery: 1000 } })
     await young.receiveBlocks(chain.blocks.slice(0, 20))

@@ -7,6 +7,7 @@ import type { ChainTip } from '../ledger/ledger-state.ts'
 import { decodeSignedHeader } from '../ledger/signed-header.ts'
 import type { Checkpoint } from '../ledger/snapshot.ts'
 import { fetchStatus } from './chain-sync.ts'
+import { SnapshotUnavailableError } from './errors.ts'
 import type { SnapshotSyncHooks } from './join-hooks.ts'
 import {
   decodeHeaders,
@@ -26,7 +27,7 @@ const REQUEST_TIMEOUT_MS = 20_000
 /** How often connected peers are asked again while none has a chain long enough. */
 const RETRY_MS = 500
 
-/** Why a peer's chain stopped being checked: it ran out, or what it sent was not usable here. */
+/** A peer has no stake record for an epoch's end (not settled there yet): its chain is checked up to there. */
 class StakeUnavailable extends Error {}
 
 /**
@@ -34,13 +35,16 @@ class StakeUnavailable extends Error {}
  * the connected peer with the highest tip, a batch at a time, and each epoch's stake record. A
  * peer whose headers or records do not check out is charged and dropped, and the next one is
  * checked from genesis. Returns the highest snapshot point at least k below the peer's tip on the
- * checked chain; undefined when the best chain around is too young to have one, or when no peer
- * served a chain that checks out before `signal` aborts.
+ * checked chain, or undefined when the best chain around is too young to have one. Throws
+ * SnapshotUnavailableError when no peer served a chain that checks out within `deadlineMs`. Checking a long chain takes as long as it
+ * takes (each request has its own timeout): the deadline bounds the wait for a peer that serves one.
  */
 export async function headerCheckpoint(
   hooks: SnapshotSyncHooks,
-  signal: AbortSignal,
+  deadlineMs: number,
 ): Promise<Checkpoint | undefined> {
+  const { signal } = hooks
+  const deadline = Date.now() + deadlineMs
   const liars = new Set<string>()
   const { genesis } = hooks.components
   for (;;) {
@@ -66,8 +70,10 @@ export async function headerCheckpoint(
       hooks.log('checked %d headers from %s; checkpoint %s', chain.tip.index, peer, point?.index ?? 'none')
       if (point !== undefined) return point
     }
-    if (signal.aborted) return undefined
+    if (Date.now() > deadline)
+      throw new SnapshotUnavailableError('no peer served a header chain that checks out in time')
     await pause(RETRY_MS, signal)
+    signal.throwIfAborted()
   }
 }
 

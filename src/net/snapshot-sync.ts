@@ -40,12 +40,8 @@ export async function joinBySnapshot(hooks: SnapshotSyncHooks, start: SnapshotSt
   try {
     let { checkpoint } = start
     if (checkpoint === 'headers') {
-      const found = await headerCheckpoint(
-        hooks,
-        AbortSignal.any([hooks.signal, AbortSignal.timeout(start.deadlineMs)]),
-      )
+      const found = await headerCheckpoint(hooks, start.deadlineMs)
       if (found === undefined) {
-        if (hooks.signal.aborted) throw hooks.signal.reason
         hooks.log('no settled snapshot point on a checked header chain; syncing from genesis')
         return
       }
