@@ -35,7 +35,7 @@ const joinOnly = values['join-only'] === true
 const OLD_CHAIN = values['old-chain']
   ? oldChainSize(values['old-chain'])
   : quick
-    ? { blocks: 20_000, accounts: 10_000 }
+    ? { blocks: 3_000, accounts: 5_000 }
     : { blocks: 1_000_000, accounts: 100_000 }
 
 /** `--old-chain <blocks>:<accounts>`, e.g. 2000:100000. */

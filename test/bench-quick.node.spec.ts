@@ -43,6 +43,15 @@ describe('npm run bench -- --quick (Node + Chromium)', () => {
     expect(stdout).to.match(/browser bundle \(full node on a page, .*\), gzip .*goal ≤ 250 KB/)
     expect(stdout).to.match(/node worker, loaded by the worker .*, gzip .*goal ≤ 250 KB/)
     expect(stdout).to.match(/part: @libp2p\/gossipsub/)
+    expect(stdout).to.match(
+      /headers checked alone \(signature \+ VRF leader \+ stake per epoch\), firefox\s+[\d,.]+\s+headers\/s/,
+    )
+    for (const link of ['Node \\(LevelDB\\)', 'Chromium \\(IndexedDB\\)', 'Firefox \\(IndexedDB\\)'])
+      expect(stdout).to.match(
+        new RegExp(
+          `join an old chain from a checkpoint: open → following the tip, 3,000 blocks, 5,000 accounts, ${link}`,
+        ),
+      )
     const json = JSON.parse(await readFile('bench/results/latest.json', 'utf8'))
     expect(json.quick).to.equal(true)
     expect(json.figures.length).to.be.greaterThan(20)
