@@ -20,6 +20,7 @@ import { createNode } from '../src/node.ts'
 import { bftGenesis, nextBlock, testKeys } from '../test/support/chain-fixtures.ts'
 import type { Figure } from './cases.ts'
 import { netNode, tcpOf, tempPlatform, until } from './network-cases.ts'
+import { storedBytes } from './scale-cases.ts'
 
 /** Blocks adopted per store write. */
 const BATCH = 1000
@@ -131,10 +132,7 @@ export async function nodeOldChainJoin(source: OldChainSource): Promise<Figure[]
     await until(() => node.getState().tip.index >= source.tip, 600_000, 'the joiner to reach the tip')
     const toTip = (performance.now() - began) / 1000
     await node.stop()
-    const store = await target.platform.openStore('chain')
-    let stored = 0
-    for await (const [key, value] of store.entries()) stored += key.length + value.length
-    await store.close()
+    const stored = await storedBytes(await target.platform.openStore('chain'))
     return oldChainFigures(source, 'Node (LevelDB) ← Node (TCP)', { snapshotIn, chunksIn, toTip, stored })
   } finally {
     await target.dispose()

@@ -149,7 +149,7 @@ export async function scaleFigures(
 }
 
 /** Bytes of keys and values in a store (closed afterwards): what the chain occupies, before the engine's overhead. */
-async function storedBytes(store: Store): Promise<number> {
+export async function storedBytes(store: Store): Promise<number> {
   let bytes = 0
   for await (const [key, value] of store.entries()) bytes += key.length + value.length
   await store.close()
