@@ -29,7 +29,7 @@ const verify = (root: Uint8Array, k: Uint8Array, v: Uint8Array | undefined, proo
   return proven !== undefined && equalBytes(proven, root)
 }
 
-describe('state tree (sparse Merkle tree over 256-bit keys, layered in memory)', () => {
+describe('state tree (sparse Merkle tree over 256-bit keys, immutable and shared between versions)', () => {
   it('the root depends on the entries alone: not on write order, batching, or values overwritten on the way', () => {
     fc.assert(
       fc.property(
@@ -94,6 +94,23 @@ describe('state tree (sparse Merkle tree over 256-bit keys, layered in memory)',
     expect(verify(tree.root, key(5), undefined, lie)).to.equal(false)
   })
 
+  it("a parent cannot be passed off as a leaf: a false absence built from a parent's two children is refused", () => {
+    const tree = StateTree.of(entries(Array.from({ length: 50 }, (_, i) => i)))
+    const absent = key(1000)
+    // The root's two children, read off a proof: the sibling at depth 0 and the hash one level down.
+    const path = tree.prove(absent).siblings
+    const ours = entries(Array.from({ length: 50 }, (_, i) => i)).filter(
+      ([k]) => bitAt(k, 0) === bitAt(absent, 0),
+    )
+    const down = subtreeOf(ours, 1).hash
+    const [left, right] = bitAt(absent, 0) === 0 ? [down, path[0]] : [path[0], down]
+    expect(toHex(internalHash(left, right))).to.equal(toHex(tree.root))
+    // "The path ends at once, at a leaf of key `left` and value hash `right`": it would hash to the
+    // root if leaves and parents hashed alike.
+    const lie: StateProof = { siblings: [], leaf: { key: left, valueHash: right } }
+    expect(verify(tree.root, absent, undefined, lie)).to.equal(false)
+  })
+
   it('splits into 2^d subtrees that each match their own entries alone and fold back to the root', () => {
     fc.assert(
       fc.property(
@@ -133,20 +150,18 @@ describe('state tree (sparse Merkle tree over 256-bit keys, layered in memory)',
     }
   })
 
-  it('forks share the layers below them and settling a layer keeps every later and earlier tree readable', () => {
+  it('forks share the nodes below them and every later and earlier tree stays readable', () => {
     const genesis = StateTree.of(entries([1, 2, 3]))
     const a1 = genesis.update(entries([4]))
     const a2 = a1.update([[key(1), value(1, 5)]])
     const b1 = genesis.update(entries([5]))
-    a1.settle()
-    a2.settle()
     expect(toHex(a2.root)).to.equal(toHex(referenceRoot([...entries([2, 3, 4]), [key(1), value(1, 5)]])))
     expect(toHex(b1.root)).to.equal(toHex(referenceRoot(entries([1, 2, 3, 5]))))
     expect(genesis.get(key(4))).to.equal(undefined)
     expect(genesis.get(key(1))).to.deep.equal(value(1, 1))
     expect(b1.get(key(5))).to.deep.equal(value(5, 1))
     expect(a2.get(key(4))).to.deep.equal(value(4, 1))
-    // Proofs from an older tree after its layer was rerooted still verify against its root.
+    // Proofs from an older tree still verify against its root.
     expect(verify(genesis.root, key(4), undefined, genesis.prove(key(4)))).to.equal(true)
     expect(verify(b1.root, key(1), value(1, 1), b1.prove(key(1)))).to.equal(true)
   })

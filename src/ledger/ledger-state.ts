@@ -46,7 +46,7 @@ export interface LedgerState {
   vrfKeyOwners: ReadonlyMap<string, Address>
   /** The two most recent epoch-end snapshots (older ones are never needed). */
   epochEnds: readonly EpochEnd[]
-  /** The accounts as a sparse Merkle tree, layered like `accounts`. */
+  /** The accounts as a sparse Merkle tree, sharing its unchanged nodes with the state before. */
   tree: StateTree
   /** What a header commits to: the accounts tree's root and the consensus part (see state-root.ts). */
   stateRoot: Uint8Array

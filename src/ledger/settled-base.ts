@@ -11,10 +11,9 @@ import { decodeChunk } from './snapshot.ts'
 import { decodeAccount, decodeBase, encodeAccount, encodeBase } from './state-codec.ts'
 import { accountsTree, stateRootOf } from './state-root.ts'
 
-/** Makes a state the settled base in memory: its account and tree layers become the roots. */
+/** Makes a state the settled base in memory: its account layer becomes the root (its tree shares nodes as it is). */
 export function settle(state: LedgerState): void {
   state.accounts.settle()
-  state.tree.settle()
 }
 
 /** Writes for states becoming settled, oldest first: the accounts they changed, and the newest one's record. */

@@ -1,15 +1,15 @@
-import { equalBytes, toHex } from '../encoding/hash.ts'
-import { LayeredMap } from './layered-map.ts'
-import { bitAt, EMPTY, internalHash, leafHash } from './tree-hashing.ts'
+import { equalBytes } from '../encoding/hash.ts'
+import { bitAt, EMPTY, internalHash, internalHashesInto, leafHash } from './tree-hashing.ts'
 
 /**
  * A sparse Merkle tree over 256-bit keys: the authenticated map a state root commits to. A subtree
  * holding one entry is that entry's leaf, wherever it sits, and an empty one is 32 zero bytes, so
  * the tree is as deep as its keys' shared prefixes (~log2 n for hashed keys; a longer shared prefix
  * costs its maker 2^bits of grinding) and its root is a function of the entries alone, whatever
- * order or batches they were written in. Nodes live in memory by position, layered one block per
- * layer (see LayeredMap): an update touches only the paths of the keys it changes, forks share
- * what lies below them, and no old node is left behind to collect.
+ * order or batches they were written in. Nodes are immutable objects linked parent to child: an
+ * update builds new nodes along the paths of the keys it changes and shares every other subtree
+ * with the tree before, so forks cost only what differs, reads follow pointers from the root, and
+ * trees nobody holds any more are simply collected.
  *
  * ```ts
  * const tree = StateTree.of([[key, valueHash]])
@@ -28,60 +28,50 @@ export interface StateProof {
   leaf?: { key: Uint8Array; valueHash: Uint8Array }
 }
 
-/**
- * Where a node sits: 2^depth + the key's first `depth` bits while that is an exact double, else a
- * string (only keys ground to share over 52 bits reach there).
- */
-type Position = number | string
-
-/** A node: 32 bytes are a parent's hash; 96 bytes a leaf's hash ‖ key ‖ value hash. */
-type TreeNode = Uint8Array
-
-const MAX_NUMERIC_DEPTH = 52
-const ROOT: Position = 1
+/** A node: a leaf (with its key and value hash) or a parent (with its children; undefined is empty). */
+interface TreeNode {
+  /** Final once the update that made the node has hashed its level. */
+  hash: Uint8Array
+  left: TreeNode | undefined
+  right: TreeNode | undefined
+  key: Uint8Array | undefined
+  valueHash: Uint8Array | undefined
+}
 
 /** An immutable sparse Merkle tree; `update` returns the next one and leaves this one as it was. */
 export class StateTree {
   /** The root hash (EMPTY for no entries). */
   readonly root: Uint8Array
-  private readonly nodes: LayeredMap<Position, TreeNode>
+  readonly #top: TreeNode | undefined
 
-  private constructor(nodes: LayeredMap<Position, TreeNode>, root: Uint8Array) {
-    this.nodes = nodes
-    this.root = root
+  private constructor(top: TreeNode | undefined) {
+    this.#top = top
+    this.root = hashOf(top)
   }
 
-  /** The tree of `entries` (at most one per key), built as the root of its own layers. */
+  /** The tree of `entries` (at most one per key). */
   static of(entries: readonly TreeEntry[]): StateTree {
-    const nodes = LayeredMap.root<Position, TreeNode>()
-    return new StateTree(nodes, writeAt(nodes, ROOT, 0, sorted(entries), 0, entries.length))
+    return new StateTree(write(undefined, 0, entries))
   }
 
   /** The tree with `entries` (at most one per key) added or changed; entries are never removed. */
   update(entries: readonly TreeEntry[]): StateTree {
     if (entries.length === 0) return this
-    const nodes = this.nodes.child()
-    return new StateTree(nodes, writeAt(nodes, ROOT, 0, sorted(entries), 0, entries.length))
-  }
-
-  /** Makes this tree's layer the root layer (call in block order, as its state settles). */
-  settle(): void {
-    this.nodes.settle()
+    return new StateTree(write(this.#top, 0, entries))
   }
 
   /** The proof of `key`: of its value when present, of its absence otherwise. */
   prove(key: Uint8Array): StateProof {
     const siblings: Uint8Array[] = []
-    let position = ROOT
-    for (let depth = 0; ; depth++) {
-      const node = this.nodes.get(position)
-      if (node === undefined) return { siblings }
-      if (node.length === 96)
-        return { siblings, leaf: { key: node.subarray(32, 64), valueHash: node.subarray(64) } }
+    let node = this.#top
+    for (let depth = 0; node !== undefined; depth++) {
+      if (node.key !== undefined && node.valueHash !== undefined)
+        return { siblings, leaf: { key: node.key, valueHash: node.valueHash } }
       const bit = bitAt(key, depth)
-      siblings.push(hashOf(this.nodes.get(childOf(position, depth, key, bit === 1 ? 0 : 1))))
-      position = childOf(position, depth, key, bit)
+      siblings.push(hashOf(bit === 1 ? node.left : node.right))
+      node = bit === 1 ? node.right : node.left
     }
+    return { siblings }
   }
 
   /**
@@ -90,21 +80,20 @@ export class StateTree {
    */
   subtrees(depth: number): Subtree[] {
     const out: Subtree[] = Array.from({ length: 2 ** depth }, () => EMPTY_SUBTREE)
-    const walk = (position: Position, at: number, prefix: number): void => {
-      const node = this.nodes.get(position)
+    const walk = (node: TreeNode | undefined, at: number, prefix: number): void => {
       if (node === undefined) return
-      if (node.length === 96) {
+      if (node.key !== undefined) {
         // A leaf above `depth` stands for the one subtree its key leads to.
-        const key = node.subarray(32, 64)
         let index = prefix
-        for (let d = at; d < depth; d++) index = index * 2 + bitAt(key, d)
-        out[index] = { hash: node.subarray(0, 32), kind: 'leaf' }
-      } else if (at === depth) out[prefix] = { hash: node, kind: 'parent' }
-      else
-        for (const bit of [0, 1] as const)
-          walk(childOf(position, at, numberKey(prefix, at), bit), at + 1, prefix * 2 + bit)
+        for (let d = at; d < depth; d++) index = index * 2 + bitAt(node.key, d)
+        out[index] = { hash: node.hash, kind: 'leaf' }
+      } else if (at === depth) out[prefix] = { hash: node.hash, kind: 'parent' }
+      else {
+        walk(node.left, at + 1, prefix * 2)
+        walk(node.right, at + 1, prefix * 2 + 1)
+      }
     }
-    walk(ROOT, 0, 0)
+    walk(this.#top, 0, 0)
     return out
   }
 
@@ -129,8 +118,7 @@ const EMPTY_SUBTREE: Subtree = { hash: EMPTY, kind: 'empty' }
 /** The subtree of `entries` (at most one per key), all of whose keys share their first `depth` bits. */
 export function subtreeOf(entries: readonly TreeEntry[], depth: number): Subtree {
   if (entries.length === 0) return EMPTY_SUBTREE
-  const hash = writeAt(LayeredMap.root<Position, TreeNode>(), ROOT, depth, sorted(entries), 0, entries.length)
-  return { hash, kind: entries.length === 1 ? 'leaf' : 'parent' }
+  return { hash: hashOf(write(undefined, depth, entries)), kind: entries.length === 1 ? 'leaf' : 'parent' }
 }
 
 /** The root of a tree from its 2^d subtrees at depth d, left to right (as `subtrees(d)` gives them). */
@@ -152,48 +140,56 @@ function join(left: Subtree, right: Subtree): Subtree {
 }
 
 /**
- * Writes `entries[lo, hi)` (sorted, all under this node's prefix) into the subtree at `position`
- * (depth `depth`) of `nodes`; returns its new hash.
+ * The subtree `node` (at depth `depth`) with `entries` (at most one per key, all under its prefix)
+ * written in. New parents are hashed after the paths are laid, a level at a time from the deepest,
+ * in batches.
  */
-function writeAt(
-  nodes: LayeredMap<Position, TreeNode>,
-  position: Position,
+function write(
+  node: TreeNode | undefined,
   depth: number,
   entries: readonly TreeEntry[],
-  lo: number,
-  hi: number,
-): Uint8Array {
-  const node = nodes.get(position)
-  if (lo === hi) return hashOf(node)
-  if (node !== undefined && node.length === 32) return writeParent(nodes, position, depth, entries, lo, hi)
-  if (node !== undefined) {
-    // A leaf: it moves down beside the new entries, unless one of them replaces it.
-    const key = node.subarray(32, 64)
-    const at = lowerBound(entries, lo, hi, key)
-    if (at === hi || !equalBytes(entries[at][0], key)) {
-      const below = [...entries.slice(lo, at), [key, node.subarray(64)] as const, ...entries.slice(at, hi)]
-      return writeParent(nodes, position, depth, below, 0, below.length)
-    }
-  }
-  if (hi - lo > 1) return writeParent(nodes, position, depth, entries, lo, hi)
-  const [key, valueHash] = entries[lo]
-  const leaf = new Uint8Array(96)
-  leaf.set(leafHash(key, valueHash))
-  leaf.set(key, 32)
-  leaf.set(valueHash, 64)
-  nodes.set(position, leaf)
-  return leaf.subarray(0, 32)
+): TreeNode | undefined {
+  const parents: TreeNode[][] = []
+  const top = writeAt(node, depth, sorted(entries), 0, entries.length, parents)
+  for (let at = parents.length - 1; at >= depth; at--) if (parents[at] !== undefined) hashParents(parents[at])
+  return top
 }
 
-/** Writes `entries[lo, hi)` below the parent at `position` (two or more entries, or a parent already there). */
-function writeParent(
-  nodes: LayeredMap<Position, TreeNode>,
-  position: Position,
+/** `node` (at `depth`) with `entries[lo, hi)` (sorted, all under its prefix) written in; new parents go in `parents`. */
+function writeAt(
+  node: TreeNode | undefined,
   depth: number,
   entries: readonly TreeEntry[],
   lo: number,
   hi: number,
-): Uint8Array {
+  parents: TreeNode[][],
+): TreeNode | undefined {
+  if (lo === hi) return node
+  if (node !== undefined && node.key === undefined)
+    return writeParent(node.left, node.right, depth, entries, lo, hi, parents)
+  if (node?.key !== undefined && node.valueHash !== undefined) {
+    // A leaf: it moves down beside the new entries, unless one of them replaces it.
+    const at = lowerBound(entries, lo, hi, node.key)
+    if (at === hi || !equalBytes(entries[at][0], node.key)) {
+      const below = [...entries.slice(lo, at), [node.key, node.valueHash] as const, ...entries.slice(at, hi)]
+      return writeParent(undefined, undefined, depth, below, 0, below.length, parents)
+    }
+  }
+  if (hi - lo > 1) return writeParent(undefined, undefined, depth, entries, lo, hi, parents)
+  const [key, valueHash] = entries[lo]
+  return { hash: leafHash(key, valueHash), left: undefined, right: undefined, key, valueHash }
+}
+
+/** A parent at `depth` over `left` and `right` with `entries[lo, hi)` written in (its hash comes later). */
+function writeParent(
+  left: TreeNode | undefined,
+  right: TreeNode | undefined,
+  depth: number,
+  entries: readonly TreeEntry[],
+  lo: number,
+  hi: number,
+  parents: TreeNode[][],
+): TreeNode {
   // Sorted keys with the same first `depth` bits: those with bit `depth` set come last.
   let split = lo
   let end = hi
@@ -202,12 +198,30 @@ function writeParent(
     if (bitAt(entries[mid][0], depth) === 1) end = mid
     else split = mid + 1
   }
-  const key = entries[lo][0]
-  const left = writeAt(nodes, childOf(position, depth, key, 0), depth + 1, entries, lo, split)
-  const right = writeAt(nodes, childOf(position, depth, key, 1), depth + 1, entries, split, hi)
-  const hash = internalHash(left, right)
-  nodes.set(position, hash)
-  return hash
+  const parent: TreeNode = {
+    hash: EMPTY,
+    left: writeAt(left, depth + 1, entries, lo, split, parents),
+    right: writeAt(right, depth + 1, entries, split, hi, parents),
+    key: undefined,
+    valueHash: undefined,
+  }
+  parents[depth] ??= []
+  parents[depth].push(parent)
+  return parent
+}
+
+/** Hashes parents of one depth (their children all final) in one batch. */
+function hashParents(level: readonly TreeNode[]): void {
+  const pairs = new Uint8Array(64 * level.length)
+  level.forEach((parent, i) => {
+    pairs.set(hashOf(parent.left), 64 * i)
+    pairs.set(hashOf(parent.right), 64 * i + 32)
+  })
+  const hashes = new Uint8Array(32 * level.length)
+  internalHashesInto(pairs, hashes)
+  level.forEach((parent, i) => {
+    parent.hash = hashes.subarray(32 * i, 32 * i + 32)
+  })
 }
 
 /** The first index in `entries[lo, hi)` (sorted) whose key is not below `key`. */
@@ -220,27 +234,8 @@ function lowerBound(entries: readonly TreeEntry[], lo: number, hi: number, key: 
   return lo
 }
 
-/** The position of a child of the node at `position` (depth `depth`) on the path of `key`'s first `depth` bits. */
-function childOf(position: Position, depth: number, key: Uint8Array, bit: 0 | 1): Position {
-  if (typeof position === 'number' && depth + 1 <= MAX_NUMERIC_DEPTH) return position * 2 + bit
-  const prefix = key.slice(0, (depth >> 3) + 1)
-  const used = depth & 7
-  // Keep the first `depth` bits of the key, then the child's bit; clear the rest.
-  const last = prefix.length - 1
-  prefix[last] = (prefix[last] & (0xff << (8 - used))) | (bit << (7 - used))
-  return `${depth + 1}/${toHex(prefix)}`
-}
-
-/** A key whose first `depth` bits are `prefix` (depth ≤ 32): enough for childOf to place a child. */
-function numberKey(prefix: number, depth: number): Uint8Array {
-  const key = new Uint8Array(32)
-  if (depth > 0) new DataView(key.buffer).setUint32(0, (prefix * 2 ** (32 - depth)) >>> 0)
-  return key
-}
-
 function hashOf(node: TreeNode | undefined): Uint8Array {
-  if (node === undefined) return EMPTY
-  return node.length === 96 ? node.subarray(0, 32) : node
+  return node === undefined ? EMPTY : node.hash
 }
 
 function sorted(entries: readonly TreeEntry[]): TreeEntry[] {
