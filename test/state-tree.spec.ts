@@ -111,6 +111,35 @@ describe('state tree (sparse Merkle tree over 256-bit keys, immutable and shared
     expect(verify(tree.root, absent, undefined, lie)).to.equal(false)
   })
 
+  it('versions held across many updates (the arena compacting under them) keep their roots, proofs and values', () => {
+    let current = new Map(
+      entries(Array.from({ length: 300 }, (_, i) => i)).map(([k, v]) => [toHex(k), [k, v] as const]),
+    )
+    let tree = StateTree.of([...current.values()])
+    const held: Array<{ tree: StateTree; contents: Map<string, TreeEntry> }> = []
+    let seed = 11
+    for (let round = 1; round <= 150; round++) {
+      const changed: TreeEntry[] = []
+      for (let i = 0; i < 20; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31
+        const n = seed % 400 // some keys new, most changed
+        if (!changed.some(([k]) => equalBytes(k, key(n)))) changed.push([key(n), value(n, round)])
+      }
+      tree = tree.update(changed)
+      current = new Map(current)
+      for (const entry of changed) current.set(toHex(entry[0]), entry)
+      if (round % 25 === 0) held.push({ tree, contents: current })
+    }
+    for (const { tree: version, contents } of held) {
+      expect(toHex(version.root)).to.equal(toHex(referenceRoot([...contents.values()])))
+      for (const n of [0, 7, 299, 350, 399, 1000]) {
+        const entry = contents.get(toHex(key(n)))
+        expect(version.get(key(n))).to.deep.equal(entry?.[1])
+        expect(verify(version.root, key(n), entry?.[1], version.prove(key(n)))).to.equal(true)
+      }
+    }
+  })
+
   it('splits into 2^d subtrees that each match their own entries alone and fold back to the root', () => {
     fc.assert(
       fc.property(

@@ -1,15 +1,16 @@
 import { equalBytes } from '../encoding/hash.ts'
-import { bitAt, EMPTY, internalHash, internalHashesInto, leafHash } from './tree-hashing.ts'
+import { type ArenaRoot, NONE, TreeArena } from './tree-arena.ts'
+import { bitAt, EMPTY, internalHash } from './tree-hashing.ts'
 
 /**
  * A sparse Merkle tree over 256-bit keys: the authenticated map a state root commits to. A subtree
  * holding one entry is that entry's leaf, wherever it sits, and an empty one is 32 zero bytes, so
  * the tree is as deep as its keys' shared prefixes (~log2 n for hashed keys; a longer shared prefix
  * costs its maker 2^bits of grinding) and its root is a function of the entries alone, whatever
- * order or batches they were written in. Nodes are immutable objects linked parent to child: an
- * update builds new nodes along the paths of the keys it changes and shares every other subtree
- * with the tree before, so forks cost only what differs, reads follow pointers from the root, and
- * trees nobody holds any more are simply collected.
+ * order or batches they were written in. Nodes are immutable and linked parent to child in a
+ * TreeArena shared by a tree and its updates: an update builds new nodes along the paths of the
+ * keys it changes and shares every other subtree with the tree before, so forks cost only what
+ * differs and reads follow links from the root.
  *
  * ```ts
  * const tree = StateTree.of([[key, valueHash]])
@@ -28,48 +29,45 @@ export interface StateProof {
   leaf?: { key: Uint8Array; valueHash: Uint8Array }
 }
 
-/** A node: a leaf (with its key and value hash) or a parent (with its children; undefined is empty). */
-interface TreeNode {
-  /** Final once the update that made the node has hashed its level. */
-  hash: Uint8Array
-  left: TreeNode | undefined
-  right: TreeNode | undefined
-  key: Uint8Array | undefined
-  valueHash: Uint8Array | undefined
-}
-
 /** An immutable sparse Merkle tree; `update` returns the next one and leaves this one as it was. */
 export class StateTree {
   /** The root hash (EMPTY for no entries). */
   readonly root: Uint8Array
-  readonly #top: TreeNode | undefined
+  readonly #arena: TreeArena
+  readonly #at: ArenaRoot
 
-  private constructor(top: TreeNode | undefined) {
-    this.#top = top
-    this.root = hashOf(top)
+  private constructor(arena: TreeArena, top: number) {
+    this.#arena = arena
+    this.#at = { top }
+    arena.track(this.#at)
+    this.root = arena.hash(top)
   }
 
-  /** The tree of `entries` (at most one per key). */
+  /** The tree of `entries` (at most one per key), in an arena of its own. */
   static of(entries: readonly TreeEntry[]): StateTree {
-    return new StateTree(write(undefined, 0, entries))
+    const arena = new TreeArena()
+    return new StateTree(arena, write(arena, NONE, 0, entries))
   }
 
   /** The tree with `entries` (at most one per key) added or changed; entries are never removed. */
   update(entries: readonly TreeEntry[]): StateTree {
     if (entries.length === 0) return this
-    return new StateTree(write(this.#top, 0, entries))
+    const next = new StateTree(this.#arena, write(this.#arena, this.#at.top, 0, entries))
+    this.#arena.compactIfWasteful()
+    return next
   }
 
   /** The proof of `key`: of its value when present, of its absence otherwise. */
   prove(key: Uint8Array): StateProof {
+    const arena = this.#arena
     const siblings: Uint8Array[] = []
-    let node = this.#top
-    for (let depth = 0; node !== undefined; depth++) {
-      if (node.key !== undefined && node.valueHash !== undefined)
-        return { siblings, leaf: { key: node.key, valueHash: node.valueHash } }
+    let node = this.#at.top
+    for (let depth = 0; node !== NONE; depth++) {
+      if (arena.isLeaf(node))
+        return { siblings, leaf: { key: arena.key(node), valueHash: arena.valueHash(node) } }
       const bit = bitAt(key, depth)
-      siblings.push(hashOf(bit === 1 ? node.left : node.right))
-      node = bit === 1 ? node.right : node.left
+      siblings.push(arena.hash(bit === 1 ? arena.left(node) : arena.right(node)))
+      node = bit === 1 ? arena.right(node) : arena.left(node)
     }
     return { siblings }
   }
@@ -79,21 +77,22 @@ export class StateTree {
    * with the entries of each, a snapshot's chunks can be checked one by one against the root.
    */
   subtrees(depth: number): Subtree[] {
+    const arena = this.#arena
     const out: Subtree[] = Array.from({ length: 2 ** depth }, () => EMPTY_SUBTREE)
-    const walk = (node: TreeNode | undefined, at: number, prefix: number): void => {
-      if (node === undefined) return
-      if (node.key !== undefined) {
+    const walk = (node: number, at: number, prefix: number): void => {
+      if (node === NONE) return
+      if (arena.isLeaf(node)) {
         // A leaf above `depth` stands for the one subtree its key leads to.
         let index = prefix
-        for (let d = at; d < depth; d++) index = index * 2 + bitAt(node.key, d)
-        out[index] = { hash: node.hash, kind: 'leaf' }
-      } else if (at === depth) out[prefix] = { hash: node.hash, kind: 'parent' }
+        for (let d = at; d < depth; d++) index = index * 2 + arena.keyBit(node, d)
+        out[index] = { hash: arena.hash(node), kind: 'leaf' }
+      } else if (at === depth) out[prefix] = { hash: arena.hash(node), kind: 'parent' }
       else {
-        walk(node.left, at + 1, prefix * 2)
-        walk(node.right, at + 1, prefix * 2 + 1)
+        walk(arena.left(node), at + 1, prefix * 2)
+        walk(arena.right(node), at + 1, prefix * 2 + 1)
       }
     }
-    walk(this.#top, 0, 0)
+    walk(this.#at.top, 0, 0)
     return out
   }
 
@@ -118,7 +117,11 @@ const EMPTY_SUBTREE: Subtree = { hash: EMPTY, kind: 'empty' }
 /** The subtree of `entries` (at most one per key), all of whose keys share their first `depth` bits. */
 export function subtreeOf(entries: readonly TreeEntry[], depth: number): Subtree {
   if (entries.length === 0) return EMPTY_SUBTREE
-  return { hash: hashOf(write(undefined, depth, entries)), kind: entries.length === 1 ? 'leaf' : 'parent' }
+  const arena = new TreeArena()
+  return {
+    hash: arena.hash(write(arena, NONE, depth, entries)),
+    kind: entries.length === 1 ? 'leaf' : 'parent',
+  }
 }
 
 /** The root of a tree from its 2^d subtrees at depth d, left to right (as `subtrees(d)` gives them). */
@@ -141,55 +144,58 @@ function join(left: Subtree, right: Subtree): Subtree {
 
 /**
  * The subtree `node` (at depth `depth`) with `entries` (at most one per key, all under its prefix)
- * written in. New parents are hashed after the paths are laid, a level at a time from the deepest,
- * in batches.
+ * written in, as a node of `arena`. New parents are hashed after the paths are laid, a level at a
+ * time from the deepest, in batches.
  */
-function write(
-  node: TreeNode | undefined,
-  depth: number,
-  entries: readonly TreeEntry[],
-): TreeNode | undefined {
-  const parents: TreeNode[][] = []
-  const top = writeAt(node, depth, sorted(entries), 0, entries.length, parents)
-  for (let at = parents.length - 1; at >= depth; at--) if (parents[at] !== undefined) hashParents(parents[at])
+function write(arena: TreeArena, node: number, depth: number, entries: readonly TreeEntry[]): number {
+  const parents: number[][] = []
+  const top = writeAt(arena, node, depth, sorted(entries), 0, entries.length, parents)
+  for (let at = parents.length - 1; at >= depth; at--)
+    if (parents[at] !== undefined) arena.hashParents(parents[at])
   return top
 }
 
 /** `node` (at `depth`) with `entries[lo, hi)` (sorted, all under its prefix) written in; new parents go in `parents`. */
 function writeAt(
-  node: TreeNode | undefined,
+  arena: TreeArena,
+  node: number,
   depth: number,
   entries: readonly TreeEntry[],
   lo: number,
   hi: number,
-  parents: TreeNode[][],
-): TreeNode | undefined {
+  parents: number[][],
+): number {
   if (lo === hi) return node
-  if (node !== undefined && node.key === undefined)
-    return writeParent(node.left, node.right, depth, entries, lo, hi, parents)
-  if (node?.key !== undefined && node.valueHash !== undefined) {
+  if (node !== NONE && !arena.isLeaf(node))
+    return writeParent(arena, arena.left(node), arena.right(node), depth, entries, lo, hi, parents)
+  if (node !== NONE) {
     // A leaf: it moves down beside the new entries, unless one of them replaces it.
-    const at = lowerBound(entries, lo, hi, node.key)
-    if (at === hi || !equalBytes(entries[at][0], node.key)) {
-      const below = [...entries.slice(lo, at), [node.key, node.valueHash] as const, ...entries.slice(at, hi)]
-      return writeParent(undefined, undefined, depth, below, 0, below.length, parents)
+    const key = arena.key(node)
+    const at = lowerBound(entries, lo, hi, key)
+    if (at === hi || !equalBytes(entries[at][0], key)) {
+      const below = [
+        ...entries.slice(lo, at),
+        [key, arena.valueHash(node)] as const,
+        ...entries.slice(at, hi),
+      ]
+      return writeParent(arena, NONE, NONE, depth, below, 0, below.length, parents)
     }
   }
-  if (hi - lo > 1) return writeParent(undefined, undefined, depth, entries, lo, hi, parents)
-  const [key, valueHash] = entries[lo]
-  return { hash: leafHash(key, valueHash), left: undefined, right: undefined, key, valueHash }
+  if (hi - lo > 1) return writeParent(arena, NONE, NONE, depth, entries, lo, hi, parents)
+  return arena.leaf(entries[lo][0], entries[lo][1])
 }
 
-/** A parent at `depth` over `left` and `right` with `entries[lo, hi)` written in (its hash comes later). */
+/** A parent at `depth` over `left` and `right` with `entries[lo, hi)` written in (hashed later, with its level). */
 function writeParent(
-  left: TreeNode | undefined,
-  right: TreeNode | undefined,
+  arena: TreeArena,
+  left: number,
+  right: number,
   depth: number,
   entries: readonly TreeEntry[],
   lo: number,
   hi: number,
-  parents: TreeNode[][],
-): TreeNode {
+  parents: number[][],
+): number {
   // Sorted keys with the same first `depth` bits: those with bit `depth` set come last.
   let split = lo
   let end = hi
@@ -198,30 +204,12 @@ function writeParent(
     if (bitAt(entries[mid][0], depth) === 1) end = mid
     else split = mid + 1
   }
-  const parent: TreeNode = {
-    hash: EMPTY,
-    left: writeAt(left, depth + 1, entries, lo, split, parents),
-    right: writeAt(right, depth + 1, entries, split, hi, parents),
-    key: undefined,
-    valueHash: undefined,
-  }
+  const leftAfter = writeAt(arena, left, depth + 1, entries, lo, split, parents)
+  const rightAfter = writeAt(arena, right, depth + 1, entries, split, hi, parents)
+  const parent = arena.parent(leftAfter, rightAfter)
   parents[depth] ??= []
   parents[depth].push(parent)
   return parent
-}
-
-/** Hashes parents of one depth (their children all final) in one batch. */
-function hashParents(level: readonly TreeNode[]): void {
-  const pairs = new Uint8Array(64 * level.length)
-  level.forEach((parent, i) => {
-    pairs.set(hashOf(parent.left), 64 * i)
-    pairs.set(hashOf(parent.right), 64 * i + 32)
-  })
-  const hashes = new Uint8Array(32 * level.length)
-  internalHashesInto(pairs, hashes)
-  level.forEach((parent, i) => {
-    parent.hash = hashes.subarray(32 * i, 32 * i + 32)
-  })
 }
 
 /** The first index in `entries[lo, hi)` (sorted) whose key is not below `key`. */
@@ -232,10 +220,6 @@ function lowerBound(entries: readonly TreeEntry[], lo: number, hi: number, key: 
     else hi = mid
   }
   return lo
-}
-
-function hashOf(node: TreeNode | undefined): Uint8Array {
-  return node === undefined ? EMPTY : node.hash
 }
 
 function sorted(entries: readonly TreeEntry[]): TreeEntry[] {

@@ -1,0 +1,225 @@
+import { internalHashesInto, leafHash } from './tree-hashing.ts'
+
+/** The index of an empty subtree. */
+export const NONE = -1
+/** `lefts[i]` of a leaf: its `rights[i]` is then the leaf's slot among the keys and value hashes. */
+const LEAF = -2
+const FIRST_CAPACITY = 64
+/** Below this many nodes an arena is never compacted. */
+const MIN_COMPACTION = 4096
+
+/** A tree version whose nodes live in an arena: its top node, renumbered when the arena compacts. */
+export interface ArenaRoot {
+  top: number
+}
+
+/** The arrays nodes live in: hashes as 8 words a node, a leaf's key ‖ value hash as 16 words a slot. */
+interface Space {
+  lefts: Int32Array
+  rights: Int32Array
+  hashes: Int32Array
+  leafWords: Int32Array
+  /** The bytes of `hashes` and of `leafWords`. */
+  hashBytes: Uint8Array
+  leafBytes: Uint8Array
+}
+
+/**
+ * The nodes of a family of sparse Merkle trees (a tree and every version updated from it), kept in
+ * growing typed arrays rather than as objects: a million-account tree is a few arrays the garbage
+ * collector never walks. Nodes are immutable once hashed and shared between versions; a version
+ * builds new nodes only along the paths it changes. Nodes no live version reaches are reclaimed by
+ * `compactIfWasteful`, which copies the reachable ones into a second space and renumbers the tops.
+ */
+export class TreeArena {
+  #space: Space = newSpace(FIRST_CAPACITY, FIRST_CAPACITY)
+  /** The space the last compaction left: the next one copies into it. */
+  #spare: Space | undefined
+  #nodes = 0
+  #leaves = 0
+  /** Nodes after the last compaction: the next one waits until as many more were made. */
+  #liveAfterCompaction = 0
+  #roots: Array<WeakRef<ArenaRoot>> = []
+  /** Reused between batches, so hashing makes no garbage (new buffers would bring full collections). */
+  #pairs = new Int32Array(16 * FIRST_CAPACITY)
+  #out = new Int32Array(8 * FIRST_CAPACITY)
+
+  /** Adds a parent of `left` and `right` (node indices or NONE); its hash is set by `hashParents`. */
+  parent(left: number, right: number): number {
+    const i = this.#newNode()
+    this.#space.lefts[i] = left
+    this.#space.rights[i] = right
+    return i
+  }
+
+  /** Adds the leaf of `key` with a value of hash `valueHash`. */
+  leaf(key: Uint8Array, valueHash: Uint8Array): number {
+    const i = this.#newNode()
+    const slot = this.#newLeafSlot()
+    const { lefts, rights, hashBytes, leafBytes } = this.#space
+    lefts[i] = LEAF
+    rights[i] = slot
+    leafBytes.set(key, 64 * slot)
+    leafBytes.set(valueHash, 64 * slot + 32)
+    hashBytes.set(leafHash(key, valueHash), 32 * i)
+    return i
+  }
+
+  /** True when node `i` is a leaf. */
+  isLeaf(i: number): boolean {
+    return this.#space.lefts[i] === LEAF
+  }
+
+  /** The left child of parent `i` (or NONE). */
+  left(i: number): number {
+    return this.#space.lefts[i]
+  }
+
+  /** The right child of parent `i` (or NONE). */
+  right(i: number): number {
+    return this.#space.rights[i]
+  }
+
+  /** A copy of the hash of node `i` (32 zero bytes for NONE). */
+  hash(i: number): Uint8Array {
+    return i === NONE
+      ? new Uint8Array(32)
+      : new Uint8Array(this.#space.hashes.buffer.slice(32 * i, 32 * i + 32))
+  }
+
+  /** A copy of leaf `i`'s key. */
+  key(i: number): Uint8Array {
+    const at = 64 * this.#space.rights[i]
+    return this.#space.leafBytes.slice(at, at + 32)
+  }
+
+  /** A copy of leaf `i`'s value hash. */
+  valueHash(i: number): Uint8Array {
+    const at = 64 * this.#space.rights[i] + 32
+    return this.#space.leafBytes.slice(at, at + 32)
+  }
+
+  /** Bit `depth` of leaf `i`'s key. */
+  keyBit(i: number, depth: number): 0 | 1 {
+    const byte = this.#space.leafBytes[64 * this.#space.rights[i] + (depth >> 3)]
+    return ((byte >> (7 - (depth & 7))) & 1) as 0 | 1
+  }
+
+  /** Hashes `parents` (whose children are all hashed already) in one batch. */
+  hashParents(parents: readonly number[]): void {
+    const { lefts, rights, hashes } = this.#space
+    if (this.#out.length < 8 * parents.length) {
+      this.#pairs = new Int32Array(32 * parents.length)
+      this.#out = new Int32Array(16 * parents.length)
+    }
+    const pairs = this.#pairs
+    const out = this.#out
+    for (let n = 0; n < parents.length; n++) {
+      const left = lefts[parents[n]]
+      const right = rights[parents[n]]
+      for (let w = 0; w < 8; w++) pairs[16 * n + w] = left === NONE ? 0 : hashes[8 * left + w]
+      for (let w = 0; w < 8; w++) pairs[16 * n + 8 + w] = right === NONE ? 0 : hashes[8 * right + w]
+    }
+    internalHashesInto(
+      new Uint8Array(pairs.buffer, 0, 64 * parents.length),
+      new Uint8Array(out.buffer, 0, 32 * parents.length),
+    )
+    for (let n = 0; n < parents.length; n++)
+      for (let w = 0; w < 8; w++) hashes[8 * parents[n] + w] = out[8 * n + w]
+  }
+
+  /** Tracks a version so that compaction keeps what it reaches and renumbers its top. */
+  track(root: ArenaRoot): void {
+    this.#roots.push(new WeakRef(root))
+  }
+
+  /**
+   * Reclaims the nodes no tracked version reaches once as many nodes were made since the last
+   * compaction as it kept: each node is copied at most once per doubling, so the cost per node
+   * made stays constant.
+   */
+  compactIfWasteful(): void {
+    if (this.#nodes < Math.max(2 * this.#liveAfterCompaction, MIN_COMPACTION)) return
+    const roots = this.#roots.map((ref) => ref.deref()).filter((root) => root !== undefined)
+    const from = this.#space
+    const to =
+      this.#spare?.lefts.length === from.lefts.length &&
+      this.#spare.leafWords.length === from.leafWords.length
+        ? this.#spare
+        : newSpace(from.lefts.length, from.leafWords.length / 16)
+    const renumbered = new Int32Array(this.#nodes).fill(NONE)
+    let nodes = 0
+    let leaves = 0
+    const copy = (old: number): number => {
+      if (old === NONE || renumbered[old] !== NONE) return old === NONE ? NONE : renumbered[old]
+      let left = from.lefts[old]
+      let right = from.rights[old]
+      if (left === LEAF) {
+        to.leafWords.set(from.leafWords.subarray(16 * right, 16 * right + 16), 16 * leaves)
+        right = leaves++
+      } else {
+        left = copy(left)
+        right = copy(right)
+      }
+      const i = nodes++
+      to.lefts[i] = left
+      to.rights[i] = right
+      for (let w = 0; w < 8; w++) to.hashes[8 * i + w] = from.hashes[8 * old + w]
+      renumbered[old] = i
+      return i
+    }
+    // Newest first: the tip's paths come out together, whichever older versions still hold on.
+    for (const root of roots.reverse()) root.top = copy(root.top)
+    this.#space = to
+    this.#spare = from
+    this.#nodes = nodes
+    this.#leaves = leaves
+    this.#roots = roots.reverse().map((root) => new WeakRef(root))
+    this.#liveAfterCompaction = nodes
+  }
+
+  #newNode(): number {
+    const space = this.#space
+    if (this.#nodes === space.lefts.length) {
+      const hashes = grown(space.hashes)
+      this.#space = {
+        ...space,
+        lefts: grown(space.lefts),
+        rights: grown(space.rights),
+        hashes,
+        hashBytes: new Uint8Array(hashes.buffer),
+      }
+      this.#spare = undefined
+    }
+    return this.#nodes++
+  }
+
+  #newLeafSlot(): number {
+    if (16 * this.#leaves === this.#space.leafWords.length) {
+      const leafWords = grown(this.#space.leafWords)
+      this.#space = { ...this.#space, leafWords, leafBytes: new Uint8Array(leafWords.buffer) }
+      this.#spare = undefined
+    }
+    return this.#leaves++
+  }
+}
+
+function newSpace(nodes: number, leaves: number): Space {
+  const hashes = new Int32Array(8 * nodes)
+  const leafWords = new Int32Array(16 * leaves)
+  return {
+    lefts: new Int32Array(nodes),
+    rights: new Int32Array(nodes),
+    hashes,
+    leafWords,
+    hashBytes: new Uint8Array(hashes.buffer),
+    leafBytes: new Uint8Array(leafWords.buffer),
+  }
+}
+
+/** A copy of `array` with twice the room. */
+function grown(array: Int32Array): Int32Array {
+  const bigger = new Int32Array(array.length * 2)
+  bigger.set(array)
+  return bigger
+}
