@@ -130,6 +130,8 @@ export class TreeArena {
 
   /** Tracks a version so that compaction keeps what it reaches and renumbers its top. */
   track(root: ArenaRoot): void {
+    // The first version's nodes are all kept: compaction waits until as many more were made.
+    if (this.#roots.length === 0) this.#liveAfterCompaction = this.#nodes
     this.#roots.push(new WeakRef(root))
   }
 
@@ -148,34 +150,15 @@ export class TreeArena {
         ? this.#spare
         : newSpace(from.lefts.length, from.leafWords.length / 16)
     const renumbered = new Int32Array(this.#nodes).fill(NONE)
-    let nodes = 0
-    let leaves = 0
-    const copy = (old: number): number => {
-      if (old === NONE || renumbered[old] !== NONE) return old === NONE ? NONE : renumbered[old]
-      let left = from.lefts[old]
-      let right = from.rights[old]
-      if (left === LEAF) {
-        to.leafWords.set(from.leafWords.subarray(16 * right, 16 * right + 16), 16 * leaves)
-        right = leaves++
-      } else {
-        left = copy(left)
-        right = copy(right)
-      }
-      const i = nodes++
-      to.lefts[i] = left
-      to.rights[i] = right
-      for (let w = 0; w < 8; w++) to.hashes[8 * i + w] = from.hashes[8 * old + w]
-      renumbered[old] = i
-      return i
-    }
+    const counts = { nodes: 0, leaves: 0 }
     // Newest first: the tip's paths come out together, whichever older versions still hold on.
-    for (const root of roots.reverse()) root.top = copy(root.top)
+    for (const root of roots.reverse()) root.top = copyReachable(from, to, root.top, renumbered, counts)
     this.#space = to
     this.#spare = from
-    this.#nodes = nodes
-    this.#leaves = leaves
+    this.#nodes = counts.nodes
+    this.#leaves = counts.leaves
     this.#roots = roots.reverse().map((root) => new WeakRef(root))
-    this.#liveAfterCompaction = nodes
+    this.#liveAfterCompaction = counts.nodes
   }
 
   #newNode(): number {
@@ -202,6 +185,48 @@ export class TreeArena {
     }
     return this.#leaves++
   }
+}
+
+/**
+ * Copies the nodes under `top` in `from` that are not yet in `to` (`renumbered` is -1 for those),
+ * children before parents, without recursion; returns `top`'s number in `to`.
+ */
+function copyReachable(
+  from: Space,
+  to: Space,
+  top: number,
+  renumbered: Int32Array,
+  counts: { nodes: number; leaves: number },
+): number {
+  if (top === NONE || renumbered[top] !== NONE) return top === NONE ? NONE : renumbered[top]
+  const stack: number[] = [top]
+  while (stack.length > 0) {
+    const old = stack[stack.length - 1]
+    let left = from.lefts[old]
+    let right = from.rights[old]
+    if (left === LEAF) {
+      to.leafWords.set(from.leafWords.subarray(16 * right, 16 * right + 16), 16 * counts.leaves)
+      right = counts.leaves++
+    } else {
+      if (left !== NONE && renumbered[left] === NONE) {
+        stack.push(left)
+        continue
+      }
+      if (right !== NONE && renumbered[right] === NONE) {
+        stack.push(right)
+        continue
+      }
+      left = left === NONE ? NONE : renumbered[left]
+      right = right === NONE ? NONE : renumbered[right]
+    }
+    stack.pop()
+    const i = counts.nodes++
+    to.lefts[i] = left
+    to.rights[i] = right
+    for (let w = 0; w < 8; w++) to.hashes[8 * i + w] = from.hashes[8 * old + w]
+    renumbered[old] = i
+  }
+  return renumbered[top]
 }
 
 function newSpace(nodes: number, leaves: number): Space {
