@@ -1,20 +1,41 @@
-import { sha256 } from '@noble/hashes/sha2.js'
+import { digest } from '@chainsafe/as-sha256'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 
-/** A hasher in its initial state, copied into `work` for each hash: no hasher is built per call. */
-const initial = sha256.create()
-const work = sha256.create()
+/** Parts are joined here before hashing when they fit (leaves, keys, small records): no buffer per call. */
+const scratch = new Uint8Array(1024)
 
-/** SHA-256, the hash of every identifier in pp-node (sync, identical on every platform). */
+/** SHA-256, the hash of every identifier in pp-node (sync, identical on every platform; WebAssembly). */
 export function hash(data: Uint8Array): Uint8Array {
-  return hashParts(data)
+  // A copy: as-sha256 may hand out a view of a shared pool, which must never be transferred or kept whole.
+  const out = new Uint8Array(32)
+  out.set(digest(data))
+  return out
 }
 
-/** SHA-256 of `parts` joined, without joining them first. */
+/** Writes SHA-256 of `data` into `into` at `offset` (no array per hash, for many at once). */
+export function writeHash(data: Uint8Array, into: Uint8Array, offset: number): void {
+  into.set(digest(data), offset)
+}
+
+/** SHA-256 of `parts` joined. */
 export function hashParts(...parts: Uint8Array[]): Uint8Array {
-  initial._cloneInto(work)
-  for (const part of parts) work.update(part)
-  return work.digest()
+  let length = 0
+  for (const part of parts) length += part.length
+  if (length > scratch.length) {
+    const joined = new Uint8Array(length)
+    joinInto(joined, parts)
+    return hash(joined)
+  }
+  joinInto(scratch, parts)
+  return hash(scratch.subarray(0, length))
+}
+
+function joinInto(into: Uint8Array, parts: readonly Uint8Array[]): void {
+  let at = 0
+  for (const part of parts) {
+    into.set(part, at)
+    at += part.length
+  }
 }
 
 /** Lowercase hex of bytes. */

@@ -1,8 +1,9 @@
 import { concatBytes } from '@noble/hashes/utils.js'
 import { encodeCbor } from '../encoding/cbor.ts'
-import { equalBytes, hash } from '../encoding/hash.ts'
+import { equalBytes, hash, writeHash } from '../encoding/hash.ts'
+import { PackedEntries } from '../state/packed-entries.ts'
 import { provenRoot } from '../state/state-proof.ts'
-import { type StateProof, StateTree, type TreeEntry } from '../state/state-tree.ts'
+import { type StateProof, StateTree } from '../state/state-tree.ts'
 import type { Account } from './account-layers.ts'
 import type { Address } from './address.ts'
 import type { EpochEnd, StakeSnapshot } from './ledger-state.ts'
@@ -25,9 +26,11 @@ export interface ConsensusPart {
   epochEnds: readonly EpochEnd[]
 }
 
+const utf8 = new TextEncoder()
+
 /** An account's key in the accounts tree. */
 export function accountTreeKey(address: Address): Uint8Array {
-  return hash(new TextEncoder().encode(address))
+  return hash(utf8.encode(address))
 }
 
 /** The hash an account's tree leaf holds. */
@@ -115,9 +118,13 @@ function combine(
   return hash(concatBytes(STATE_DOMAIN, accountsRoot, evolvingNonce, candidateNonce, endsHash))
 }
 
-function treeEntries(accounts: Iterable<[Address, Account]>): TreeEntry[] {
-  const entries: TreeEntry[] = []
-  for (const [address, account] of accounts)
-    entries.push([accountTreeKey(address), accountValueHash(account)])
+/** The tree entries of `accounts`, packed: a million accounts make no object each. */
+function treeEntries(accounts: Iterable<[Address, Account]>): PackedEntries {
+  const entries = new PackedEntries()
+  for (const [address, account] of accounts) {
+    const at = entries.push()
+    writeHash(utf8.encode(address), entries.bytes, at)
+    writeHash(encodeAccount(account), entries.bytes, at + 32)
+  }
   return entries
 }

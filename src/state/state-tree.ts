@@ -1,6 +1,9 @@
 import { equalBytes } from '../encoding/hash.ts'
+import { ENTRY_BYTES, PackedEntries, type TreeEntry } from './packed-entries.ts'
 import { type ArenaRoot, NONE, TreeArena } from './tree-arena.ts'
 import { bitAt, EMPTY, internalHash } from './tree-hashing.ts'
+
+export type { TreeEntry } from './packed-entries.ts'
 
 /**
  * A sparse Merkle tree over 256-bit keys: the authenticated map a state root commits to. A subtree
@@ -19,8 +22,8 @@ import { bitAt, EMPTY, internalHash } from './tree-hashing.ts'
  * ```
  */
 
-/** One entry: a 32-byte key and the 32-byte hash of its value. */
-export type TreeEntry = readonly [key: Uint8Array, valueHash: Uint8Array]
+/** Entries as a list of pairs or packed (see PackedEntries); at most one per key. */
+export type Entries = readonly TreeEntry[] | PackedEntries
 
 /** The path from a root to where a key is or would be: sibling hashes from the top, and the leaf met. */
 export interface StateProof {
@@ -44,15 +47,16 @@ export class StateTree {
   }
 
   /** The tree of `entries` (at most one per key), in an arena of its own. */
-  static of(entries: readonly TreeEntry[]): StateTree {
+  static of(entries: Entries): StateTree {
     const arena = new TreeArena()
-    return new StateTree(arena, write(arena, NONE, 0, entries))
+    return new StateTree(arena, write(arena, NONE, 0, packed(entries)))
   }
 
   /** The tree with `entries` (at most one per key) added or changed; entries are never removed. */
-  update(entries: readonly TreeEntry[]): StateTree {
-    if (entries.length === 0) return this
-    const next = new StateTree(this.#arena, write(this.#arena, this.#at.top, 0, entries))
+  update(entries: Entries): StateTree {
+    const list = packed(entries)
+    if (list.count === 0) return this
+    const next = new StateTree(this.#arena, write(this.#arena, this.#at.top, 0, list))
     this.#arena.compactIfWasteful()
     return next
   }
@@ -115,12 +119,13 @@ export interface Subtree {
 const EMPTY_SUBTREE: Subtree = { hash: EMPTY, kind: 'empty' }
 
 /** The subtree of `entries` (at most one per key), all of whose keys share their first `depth` bits. */
-export function subtreeOf(entries: readonly TreeEntry[], depth: number): Subtree {
-  if (entries.length === 0) return EMPTY_SUBTREE
+export function subtreeOf(entries: Entries, depth: number): Subtree {
+  const list = packed(entries)
+  if (list.count === 0) return EMPTY_SUBTREE
   const arena = new TreeArena()
   return {
-    hash: arena.hash(write(arena, NONE, depth, entries)),
-    kind: entries.length === 1 ? 'leaf' : 'parent',
+    hash: arena.hash(write(arena, NONE, depth, list)),
+    kind: list.count === 1 ? 'leaf' : 'parent',
   }
 }
 
@@ -147,20 +152,21 @@ function join(left: Subtree, right: Subtree): Subtree {
  * written in, as a node of `arena`. New parents are hashed after the paths are laid, a level at a
  * time from the deepest, in batches.
  */
-function write(arena: TreeArena, node: number, depth: number, entries: readonly TreeEntry[]): number {
+function write(arena: TreeArena, node: number, depth: number, entries: PackedEntries): number {
   const parents: number[][] = []
-  const top = writeAt(arena, node, depth, sorted(entries), 0, entries.length, parents)
+  const list = entries.sorted()
+  const top = writeAt(arena, node, depth, list, 0, list.count, parents)
   for (let at = parents.length - 1; at >= depth; at--)
     if (parents[at] !== undefined) arena.hashParents(parents[at])
   return top
 }
 
-/** `node` (at `depth`) with `entries[lo, hi)` (sorted, all under its prefix) written in; new parents go in `parents`. */
+/** `node` (at `depth`) with entries [lo, hi) (sorted, all under its prefix) written in; new parents go in `parents`. */
 function writeAt(
   arena: TreeArena,
   node: number,
   depth: number,
-  entries: readonly TreeEntry[],
+  entries: PackedEntries,
   lo: number,
   hi: number,
   parents: number[][],
@@ -170,28 +176,24 @@ function writeAt(
     return writeParent(arena, arena.left(node), arena.right(node), depth, entries, lo, hi, parents)
   if (node !== NONE) {
     // A leaf: it moves down beside the new entries, unless one of them replaces it.
-    const key = arena.key(node)
-    const at = lowerBound(entries, lo, hi, key)
-    if (at === hi || !equalBytes(entries[at][0], key)) {
-      const below = [
-        ...entries.slice(lo, at),
-        [key, arena.valueHash(node)] as const,
-        ...entries.slice(at, hi),
-      ]
-      return writeParent(arena, NONE, NONE, depth, below, 0, below.length, parents)
+    const leaf = arena.entry(node)
+    const at = lowerBound(entries, lo, hi, leaf)
+    if (at === hi || entries.compareKey(at, leaf) !== 0) {
+      const below = entries.sliceWith(lo, hi, at, leaf, 0)
+      return writeParent(arena, NONE, NONE, depth, below, 0, below.count, parents)
     }
   }
   if (hi - lo > 1) return writeParent(arena, NONE, NONE, depth, entries, lo, hi, parents)
-  return arena.leaf(entries[lo][0], entries[lo][1])
+  return arena.leaf(entries.bytes, ENTRY_BYTES * lo)
 }
 
-/** A parent at `depth` over `left` and `right` with `entries[lo, hi)` written in (hashed later, with its level). */
+/** A parent at `depth` over `left` and `right` with entries [lo, hi) written in (hashed later, with its level). */
 function writeParent(
   arena: TreeArena,
   left: number,
   right: number,
   depth: number,
-  entries: readonly TreeEntry[],
+  entries: PackedEntries,
   lo: number,
   hi: number,
   parents: number[][],
@@ -201,7 +203,7 @@ function writeParent(
   let end = hi
   while (split < end) {
     const mid = (split + end) >> 1
-    if (bitAt(entries[mid][0], depth) === 1) end = mid
+    if (entries.keyBit(mid, depth) === 1) end = mid
     else split = mid + 1
   }
   const leftAfter = writeAt(arena, left, depth + 1, entries, lo, split, parents)
@@ -212,21 +214,16 @@ function writeParent(
   return parent
 }
 
-/** The first index in `entries[lo, hi)` (sorted) whose key is not below `key`. */
-function lowerBound(entries: readonly TreeEntry[], lo: number, hi: number, key: Uint8Array): number {
+/** The first index in entries [lo, hi) (sorted) whose key is not below the first 32 bytes of `key`. */
+function lowerBound(entries: PackedEntries, lo: number, hi: number, key: Uint8Array): number {
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if (compareKeys(entries[mid][0], key) < 0) lo = mid + 1
+    if (entries.compareKey(mid, key) < 0) lo = mid + 1
     else hi = mid
   }
   return lo
 }
 
-function sorted(entries: readonly TreeEntry[]): TreeEntry[] {
-  return [...entries].sort(([a], [b]) => compareKeys(a, b))
-}
-
-function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return a[i] - b[i]
-  return 0
+function packed(entries: Entries): PackedEntries {
+  return entries instanceof PackedEntries ? entries : PackedEntries.of(entries)
 }

@@ -1,4 +1,4 @@
-import { internalHashesInto, leafHash } from './tree-hashing.ts'
+import { internalHashesInto, leafHashInto } from './tree-hashing.ts'
 
 /** The index of an empty subtree. */
 export const NONE = -1
@@ -52,16 +52,15 @@ export class TreeArena {
     return i
   }
 
-  /** Adds the leaf of `key` with a value of hash `valueHash`. */
-  leaf(key: Uint8Array, valueHash: Uint8Array): number {
+  /** Adds the leaf of the key ‖ value hash in the 64 bytes of `entry` from `offset`. */
+  leaf(entry: Uint8Array, offset: number): number {
     const i = this.#newNode()
     const slot = this.#newLeafSlot()
     const { lefts, rights, hashBytes, leafBytes } = this.#space
     lefts[i] = LEAF
     rights[i] = slot
-    leafBytes.set(key, 64 * slot)
-    leafBytes.set(valueHash, 64 * slot + 32)
-    hashBytes.set(leafHash(key, valueHash), 32 * i)
+    leafBytes.set(entry.subarray(offset, offset + 64), 64 * slot)
+    leafHashInto(entry, offset, hashBytes, 32 * i)
     return i
   }
 
@@ -85,6 +84,12 @@ export class TreeArena {
     return i === NONE
       ? new Uint8Array(32)
       : new Uint8Array(this.#space.hashes.buffer.slice(32 * i, 32 * i + 32))
+  }
+
+  /** A copy of leaf `i`'s key ‖ value hash. */
+  entry(i: number): Uint8Array {
+    const at = 64 * this.#space.rights[i]
+    return this.#space.leafBytes.slice(at, at + 64)
   }
 
   /** A copy of leaf `i`'s key. */
@@ -131,7 +136,10 @@ export class TreeArena {
   /** Tracks a version so that compaction keeps what it reaches and renumbers its top. */
   track(root: ArenaRoot): void {
     // The first version's nodes are all kept: compaction waits until as many more were made.
-    if (this.#roots.length === 0) this.#liveAfterCompaction = this.#nodes
+    if (this.#roots.length === 0) {
+      this.#liveAfterCompaction = this.#nodes
+      this.#reserveUntilCompaction()
+    }
     this.#roots.push(new WeakRef(root))
   }
 
@@ -159,6 +167,26 @@ export class TreeArena {
     this.#leaves = counts.leaves
     this.#roots = roots.reverse().map((root) => new WeakRef(root))
     this.#liveAfterCompaction = counts.nodes
+    this.#reserveUntilCompaction()
+  }
+
+  /**
+   * Makes room at once for every node and leaf until the next compaction (twice what is kept, and
+   * a quarter more for the update that crosses it), so a large tree's arrays are not grown, and
+   * copied whole, in the middle of importing blocks.
+   */
+  #reserveUntilCompaction(): void {
+    const nodes = Math.max(Math.ceil(2.25 * this.#liveAfterCompaction), MIN_COMPACTION)
+    const leaves = Math.max(Math.ceil(2.25 * this.#leaves), FIRST_CAPACITY)
+    const space = this.#space
+    if (space.lefts.length >= nodes && space.leafWords.length >= 16 * leaves) return
+    const to = newSpace(Math.max(nodes, space.lefts.length), Math.max(leaves, space.leafWords.length / 16))
+    to.lefts.set(space.lefts.subarray(0, this.#nodes))
+    to.rights.set(space.rights.subarray(0, this.#nodes))
+    to.hashes.set(space.hashes.subarray(0, 8 * this.#nodes))
+    to.leafWords.set(space.leafWords.subarray(0, 16 * this.#leaves))
+    this.#space = to
+    this.#spare = undefined
   }
 
   #newNode(): number {

@@ -1,4 +1,4 @@
-import { digest2Bytes32, hashInto } from '@chainsafe/as-sha256'
+import { digest, digest2Bytes32, hashInto } from '@chainsafe/as-sha256'
 import { hashParts } from '../encoding/hash.ts'
 
 /** The hash of an empty subtree (and the root of an empty tree). */
@@ -12,6 +12,16 @@ const LEAF = Uint8Array.of(0)
 /** The hash of the leaf holding `key` with a value of hash `valueHash`. */
 export function leafHash(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
   return hashParts(LEAF, key, valueHash)
+}
+
+/** A leaf's hash input (tag ‖ key ‖ value hash), reused. */
+const leafInput = new Uint8Array(65)
+
+/** Writes at `at` of `into` the hash of the leaf whose key ‖ value hash are the 64 bytes of `entry` from `offset`. */
+export function leafHashInto(entry: Uint8Array, offset: number, into: Uint8Array, at: number): void {
+  leafInput[0] = LEAF[0]
+  leafInput.set(entry.subarray(offset, offset + 64), 1)
+  into.set(digest(leafInput), at)
 }
 
 /** The hash of a parent of two subtrees: SHA-256 of left ‖ right. */
