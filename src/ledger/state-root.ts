@@ -28,9 +28,12 @@ export interface ConsensusPart {
 
 const utf8 = new TextEncoder()
 
+/** What an account's tree key is the hash of. */
+const keyInput = (address: Address): Uint8Array => utf8.encode(address)
+
 /** An account's key in the accounts tree. */
 export function accountTreeKey(address: Address): Uint8Array {
-  return hash(utf8.encode(address))
+  return hash(keyInput(address))
 }
 
 /** The hash an account's tree leaf holds. */
@@ -123,7 +126,8 @@ function treeEntries(accounts: Iterable<[Address, Account]>): PackedEntries {
   const entries = new PackedEntries()
   for (const [address, account] of accounts) {
     const at = entries.push()
-    writeHash(utf8.encode(address), entries.bytes, at)
+    // The same hashes as accountTreeKey and accountValueHash, written in place.
+    writeHash(keyInput(address), entries.bytes, at)
     writeHash(encodeAccount(account), entries.bytes, at + 32)
   }
   return entries
